@@ -1,0 +1,41 @@
+"""The one JSON API of Opsroom, versioned under /api/v1/. Each app adds its router here."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from opsroom.core.api import router as core_router
+from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
+
+api = NinjaAPI(
+    title="Opsroom API",
+    version="1",
+    description="Ingest and read the operational data of a subscription app.",
+    urls_namespace="api",
+    docs_url="/docs",
+    docs_decorator=staff_member_required,
+    auth=[ApiKeyAuth("read"), StaffSessionAuth()],
+)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": "Authentication required: send 'Authorization: Bearer <api key>' "
+            "with the needed scope, or sign in as staff."
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "The request is not valid.", "errors": exc.errors}, status=422
+    )
+
+
+api.add_router("/", core_router)

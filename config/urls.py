@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+admin.site.site_header = "Opsroom data admin"
+admin.site.site_title = "Opsroom admin"
+admin.site.index_title = "Records (read-mostly)"
+
+urlpatterns = [
+    path("", include("opsroom.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def _roles_sync_after_last_app(sender: AppConfig, **kwargs: Any) -> None:
+    # Permissions exist only once post_migrate has run for their app; it runs app by app,
+    # so the roles are synced when the last app with models has been handled.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender.label != with_models[-1].label:
+        return
+    from opsroom.core.roles import roles_sync
+
+    roles_sync()
+
+
+class CoreConfig(AppConfig):
+    name = "opsroom.core"
+    label = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        post_migrate.connect(_roles_sync_after_last_app, dispatch_uid="opsroom_roles_sync")

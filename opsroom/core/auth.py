@@ -1,0 +1,40 @@
+"""Authentication for the JSON API: API keys with a scope, or a signed-in staff session."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from opsroom.core.models import ApiKey
+from opsroom.core.services.apikeys import api_key_authenticate
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer opk_...` with a key holding `scope` (admin keys hold every scope)."""
+
+    openapi_scheme = "bearer"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        key = api_key_authenticate(raw_key=token, scope=self.scope)
+        if key is not None:
+            request.api_key = key  # type: ignore[attr-defined]
+        return key
+
+
+class StaffSessionAuth(SessionAuth):
+    """A signed-in, active staff user (CSRF-checked for unsafe methods)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "_cached_user", None) or request.user
+        if user.is_authenticated and user.is_active and user.is_staff:
+            return user
+        return None
+
+
+def staff_or_key(scope: str) -> list[Any]:
+    """The auth list for an endpoint: an API key with `scope`, or a staff session."""
+    return [ApiKeyAuth(scope), StaffSessionAuth()]

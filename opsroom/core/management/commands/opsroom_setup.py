@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from opsroom.core.models import User
+from opsroom.core.roles import ADMIN, ANALYST, BILLING_SPECIALIST, SUPPORT_AGENT
+from opsroom.core.services.audit import AuditContext
+from opsroom.core.services.staff import staff_create
+from opsroom.people.models import Person
+
+DEMO_PASSWORD = "opsroom-demo"  # noqa: S105 - the demo logins are public by design
+DEMO_STAFF = [
+    ("admin", ADMIN),
+    ("support", SUPPORT_AGENT),
+    ("billing", BILLING_SPECIALIST),
+    ("analyst", ANALYST),
+]
+
+
+class Command(BaseCommand):
+    help = "On an empty database, create the demo staff logins and the demo world."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=2000)
+        parser.add_argument("--months", type=int, default=18)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        audit = AuditContext.system("manage.py opsroom_setup")
+        if not User.objects.exists():
+            for username, role in DEMO_STAFF:
+                staff_create(
+                    username=username,
+                    email=f"{username}@opsroom.local",
+                    role=role,
+                    password=DEMO_PASSWORD,
+                    audit=audit,
+                )
+            self.stdout.write("Created the demo staff logins.")
+        if not Person.objects.exists():
+            if "opsroom_demo" not in get_commands():
+                raise CommandError("The demo world generator (opsroom_demo) is not installed.")
+            call_command(
+                "opsroom_demo",
+                people=options["people"],
+                months=options["months"],
+                seed=options["seed"],
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+        else:
+            self.stdout.write("The database already holds data; the demo world is left as it is.")

@@ -1,0 +1,74 @@
+"""Every page needs a signed-in staff user, except views marked `@public`."""
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.urls import reverse
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+# The JSON API authenticates each request itself (API key or staff session); its docs do not.
+_API_NAMESPACE = "api"
+_API_DOCS = {"openapi-json", "openapi-view", "api-root"}
+_IDLE_KEY = "opsroom_last_active"
+# The idle clock is written to the session at most this often.
+_IDLE_RESOLUTION_SECONDS = 60
+
+
+def public(view: V) -> V:
+    """Mark a view as reachable without signing in (login, health check, signed webhooks)."""
+    view.opsroom_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(view: Callable[..., Any]) -> bool:
+    return bool(getattr(view, "opsroom_public", False))
+
+
+class StaffRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        if is_public(view_func):
+            return None
+        match = request.resolver_match
+        if match and match.namespace == _API_NAMESPACE and match.url_name not in _API_DOCS:
+            return None
+        user = request.user
+        if user.is_authenticated and self._idle_expired(request):
+            logout(request)
+            user = request.user
+        if not user.is_authenticated:
+            login_url = f"{reverse('login')}?next={quote(request.get_full_path())}"
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=401)
+                response["HX-Redirect"] = login_url
+                return response
+            return HttpResponseRedirect(login_url)
+        if not (user.is_active and user.is_staff):
+            return HttpResponseForbidden("Opsroom is for staff accounts only.")
+        return None
+
+    def _idle_expired(self, request: HttpRequest) -> bool:
+        now = int(time.time())
+        last = request.session.get(_IDLE_KEY)
+        if last is not None and now - int(last) > settings.OPSROOM_SESSION_IDLE_SECONDS:
+            return True
+        if last is None or now - int(last) > _IDLE_RESOLUTION_SECONDS:
+            request.session[_IDLE_KEY] = now
+        return False

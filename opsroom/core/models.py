@@ -1,0 +1,132 @@
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from opsroom.core import clock
+
+
+class User(AbstractUser):
+    """A member of the operator's staff. Their role is the group they belong to."""
+
+    class Meta:
+        permissions = [
+            ("manage_staff", "Can create staff users and change their roles"),
+            ("manage_api_keys", "Can create and revoke API keys"),
+            ("view_jobs", "Can see background job runs"),
+        ]
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(group.name for group in self.groups.all())
+
+
+class ApiKey(models.Model):
+    """A machine credential. Only a hash of the secret is stored."""
+
+    class Scope(models.TextChoices):
+        INGEST = "ingest", "Ingest (write data)"
+        READ = "read", "Read"
+        ADMIN = "admin", "Admin (everything)"
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.is_active and (scope in self.scopes or self.Scope.ADMIN in self.scopes)
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditEntry(models.Model):
+    """One action that changed data or touched a customer. Rows are never changed or deleted.
+
+    A database trigger (see the migration) refuses UPDATE on every database and DELETE on
+    PostgreSQL; the model refuses both.
+    """
+
+    occurred_at = models.DateTimeField(default=clock.now)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who did it, as text that outlives renames: "jane", "api key ab12cd34", "system".
+    actor_label = models.CharField(max_length=150)
+    # The effective identity when it differs from the actor, e.g. an impersonated person.
+    acting_as = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=100)
+    target_type = models.CharField(max_length=50, blank=True)
+    target_id = models.CharField(max_length=100, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["-occurred_at"], name="audit_time"),
+            models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
+            models.Index(fields=["target_type", "target_id", "-occurred_at"], name="audit_target"),
+            models.Index(fields=["ip", "-occurred_at"], name="audit_ip_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class ScheduleSlot(models.Model):
+    """A periodic job's time slot, claimed once: two schedulers cannot enqueue it twice."""
+
+    job = models.CharField(max_length=100)
+    slot_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=clock.now)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-slot_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "slot_at"], name="schedule_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot_at:%Y-%m-%d %H:%M}"

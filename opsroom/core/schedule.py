@@ -1,0 +1,38 @@
+"""Periodic jobs, all in one place: a cron spec (UTC) and the task it enqueues.
+
+`manage.py opsroom_scheduler` claims each due slot once (see ScheduleSlot), so running two
+schedulers never enqueues the same slot twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from croniter import croniter
+
+
+@dataclass(frozen=True)
+class Job:
+    cron: str
+    task: str  # dotted path to a django-tasks Task
+    description: str
+
+
+SCHEDULE: dict[str, Job] = {
+    "task_results_prune": Job(
+        cron="30 3 * * *",
+        task="opsroom.core.tasks.task_results_prune",
+        description="Delete finished task results and schedule slots older than 14 days.",
+    ),
+}
+
+
+def due_slot(job: str, *, now: datetime) -> datetime:
+    """The most recent slot of a job at or before `now`."""
+    # croniter's get_prev is strictly before its start, so start just after `now`.
+    start = now + timedelta(seconds=1)
+    return croniter(SCHEDULE[job].cron, start).get_prev(datetime)
+
+
+def next_run(job: str, *, after: datetime) -> datetime:
+    """The next slot of a job after a time."""
+    return croniter(SCHEDULE[job].cron, after).get_next(datetime)

@@ -1,0 +1,71 @@
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django_tasks_db.models import DBTaskResult
+
+from opsroom.core import clock
+from opsroom.core.models import ScheduleSlot
+from opsroom.core.schedule import SCHEDULE, due_slot, next_run
+from opsroom.core.services.scheduling import schedule_tick
+from opsroom.core.tasks import task_results_prune
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def test_the_due_slot_is_the_latest_at_or_before_now():
+    assert due_slot("task_results_prune", now=NOW) == datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    exact = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    assert due_slot("task_results_prune", now=exact) == exact
+    assert next_run("task_results_prune", after=NOW) == datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_two_schedulers_enqueue_each_slot_once():
+    first = schedule_tick(now=NOW)
+    second = schedule_tick(now=NOW)  # a second scheduler, same moment
+    assert [slot.job for slot in first] == list(SCHEDULE)
+    assert second == []
+    assert ScheduleSlot.objects.count() == len(SCHEDULE)
+    assert DBTaskResult.objects.count() == len(SCHEDULE)
+    assert {slot.task_result_id for slot in ScheduleSlot.objects.all()} == {
+        str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)
+    }
+
+
+@pytest.mark.django_db
+def test_the_next_slot_is_enqueued_when_it_comes():
+    schedule_tick(now=NOW)
+    later = datetime(2026, 11, 25, 3, 31, tzinfo=UTC)
+    assert [slot.slot_at for slot in schedule_tick(now=later)] == [
+        datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_prune_task_deletes_only_old_finished_runs():
+    with clock.clock_frozen_at(NOW):
+        schedule_tick(now=datetime(2026, 10, 1, 4, 0, tzinfo=UTC))
+        DBTaskResult.objects.update(
+            status="SUCCESSFUL", finished_at=datetime(2026, 10, 1, 4, 1, tzinfo=UTC)
+        )
+        schedule_tick(now=NOW)
+        outcome = task_results_prune.call()
+    assert outcome == {"task_results": 1, "schedule_slots": 1}
+    assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_the_worker_runs_what_the_scheduler_enqueued():
+    schedule_tick(now=clock.now())
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]
+
+
+@pytest.mark.django_db
+def test_the_scheduler_command_runs_once_and_refuses_a_bad_interval(capsys):
+    call_command("opsroom_scheduler", once=True)
+    assert "Enqueued task_results_prune" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="positive"):
+        call_command("opsroom_scheduler", interval=0, once=True)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from opsroom.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.signin, name="login"),
+    path("logout/", views.signout, name="logout"),
+    path("health/", views.health, name="health"),
+    path("audit/", views.audit_list, name="audit_list"),
+    path("debug/", views.debug_index, name="debug_index"),
+    path("debug/jobs/", views.job_list, name="job_list"),
+    path("api-keys/", views.api_key_index, name="api_keys"),
+    path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+]

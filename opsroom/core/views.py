@@ -1,0 +1,213 @@
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from opsroom.core import clock
+from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
+from opsroom.core.middleware import public
+from opsroom.core.models import ApiKey, User
+from opsroom.core.money import money_format
+from opsroom.core.months import month_start
+from opsroom.core.schedule import SCHEDULE, next_run
+from opsroom.core.selectors import (
+    api_key_list,
+    audit_actions,
+    audit_entry_list,
+    task_run_counts,
+    task_run_list,
+)
+from opsroom.core.services.apikeys import api_key_create, api_key_revoke
+from opsroom.core.services.audit import AuditContext, audit_record, client_ip
+from opsroom.core.services.signin import signin_failure_record, signin_retry_after
+from opsroom.people.selectors import people_count, signups_by_month
+from opsroom.revenue.selectors import mrr_by_month, mrr_summary
+from opsroom.support.selectors import tickets_open_count
+from opsroom.telemetry.selectors import errors_count
+
+HOME_CACHE_SECONDS = 60
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    """Sign in; failures are audited and throttle further attempts."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()
+        audit = AuditContext.from_request(request)
+        retry_after = signin_retry_after(username=username, ip=client_ip(request))
+        if retry_after:
+            minutes = max(1, round(retry_after / 60))
+            form.add_error(
+                None,
+                f"Too many failed sign-in attempts. Try again in about {minutes} minute"
+                f"{'s' if minutes != 1 else ''}.",
+            )
+            audit_record(
+                audit, action="auth.login_throttled", target_type="username", target_id=username
+            )
+            return render(
+                request, "registration/login.html", {"form": form, "next": next_url}, status=429
+            )
+        if form.is_valid():
+            user = form.get_user()
+            login(request, user)
+            audit_record(AuditContext.from_request(request), action="auth.login", target=user)
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        signin_failure_record(username=username, audit=audit, reason="invalid credentials")
+    return render(request, "registration/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # the middleware let only signed-in staff through
+    audit_record(AuditContext.from_request(request), action="auth.logout", target=user)
+    logout(request)
+    return redirect("login")
+
+
+@public
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        database = "ok"
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": database})
+
+
+def _home_figures() -> dict[str, object]:
+    now = clock.now()
+    currency = settings.OPSROOM_CURRENCY
+    summary = mrr_summary(currency=currency)
+    since = month_start(now, months_back=11)
+    mrr_series = mrr_by_month(currency=currency, since=since)
+    signups = signups_by_month(since=since)
+    day_start = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+    return {
+        "people": people_count(),
+        "active_subscriptions": summary.active_subscriptions,
+        "paying_subscriptions": summary.paying_subscriptions,
+        "trialing_subscriptions": summary.trialing_subscriptions,
+        "mrr": money_format(summary.mrr, currency, cents=False),
+        "open_tickets": tickets_open_count(),
+        "errors_today": errors_count(since=day_start),
+        "rows": [
+            (month, money_format(value, currency, cents=False), signups.get(month, 0))
+            for month, value in mrr_series.items()
+        ],
+        "chart": {
+            "labels": list(mrr_series),
+            "mrr": [round(value / 100, 2) for value in mrr_series.values()],
+            "signups": [signups.get(month, 0) for month in mrr_series],
+            "currency": currency.upper(),
+        },
+        "computed_at": now,
+    }
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Headline figures from the data, and MRR with signups over twelve months."""
+    figures = cache.get("opsroom:home")
+    if figures is None:
+        figures = _home_figures()
+        cache.set("opsroom:home", figures, HOME_CACHE_SECONDS)
+    return render(request, "core/home.html", {"figures": figures})
+
+
+@require_GET
+@permission_required("core.view_auditentry", raise_exception=True)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log with filters."""
+    form = AuditFilterForm(request.GET or None, actions=audit_actions())
+    entries = audit_entry_list(filters=form.filters()) if form.is_valid() else None
+    page = Paginator(entries, 50).get_page(request.GET.get("page")) if entries is not None else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=200 if form.is_valid() or not request.GET else 400,
+    )
+
+
+@require_GET
+def debug_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/debug_index.html")
+
+
+@require_GET
+@permission_required("core.view_jobs", raise_exception=True)
+def job_list(request: HttpRequest) -> HttpResponse:
+    """Recent background task runs and failures, and the periodic schedule."""
+    status = request.GET.get("status", "")
+    runs = task_run_list(status=status, task=request.GET.get("task", ""))
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    now = clock.now()
+    schedule = [
+        {"name": name, "job": job, "next_run": next_run(name, after=now)}
+        for name, job in SCHEDULE.items()
+    ]
+    return render(
+        request,
+        "core/job_list.html",
+        {
+            "page": page,
+            "status": status,
+            "counts": task_run_counts(since=now - timedelta(days=1)),
+            "schedule": schedule,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("core.manage_api_keys", raise_exception=True)
+def api_key_index(request: HttpRequest) -> HttpResponse:
+    """List API keys and create one (its secret is shown once)."""
+    form = ApiKeyForm(request.POST or None)
+    issued = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            issued = api_key_create(
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                audit=AuditContext.from_request(request),
+            )
+            form = ApiKeyForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "core/api_keys.html",
+        {"form": form, "keys": api_key_list(), "issued": issued},
+        status=status,
+    )
+
+
+@require_POST
+@permission_required("core.manage_api_keys", raise_exception=True)
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=key_id)
+    api_key_revoke(api_key=key, audit=AuditContext.from_request(request))
+    messages.success(request, f"Key {key.prefix} revoked; requests using it now fail.")
+    return redirect("api_keys")

@@ -1,0 +1,83 @@
+from django.db import models
+
+from opsroom.core import clock
+from opsroom.people.models import Person
+
+
+class FeatureFlag(models.Model):
+    """A flag of the host app and the rules that decide what each person gets.
+
+    `variants` is a list of {"key": str, "weight": int}; a boolean flag has "on" and "off".
+    `rules` is an ordered list of {"attribute": str, "op": str, "value": ..., "variant": str};
+    the first rule that matches decides, otherwise `rollout_percent` of people get the
+    weighted variants and the rest get `default_variant`. See `experiments/evaluation.py`.
+    """
+
+    key = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    is_enabled = models.BooleanField(default=True)
+    variants = models.JSONField(default=list, blank=True)
+    default_variant = models.CharField(max_length=64, default="off")
+    rules = models.JSONField(default=list, blank=True)
+    rollout_percent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Experiment(models.Model):
+    """An A/B test run through a flag: its variants are the flag's."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    key = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    hypothesis = models.TextField(blank=True)
+    flag = models.OneToOneField(FeatureFlag, on_delete=models.PROTECT, related_name="experiment")
+    control_variant = models.CharField(max_length=64, default="control")
+    primary_metric = models.CharField(max_length=100, help_text="event name counted as conversion")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Exposure(models.Model):
+    """The variant of a flag actually served to a person, first and last time.
+
+    No counter: re-sent exposures must change nothing, and first/last are idempotent.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="exposures")
+    flag = models.ForeignKey(FeatureFlag, on_delete=models.CASCADE, related_name="exposures")
+    variant = models.CharField(max_length=64)
+    first_exposed_at = models.DateTimeField()
+    last_exposed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "flag", "variant"], name="exposure_once_per_variant"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["flag", "variant", "first_exposed_at"], name="exposure_flag"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.flag_id}={self.variant}"

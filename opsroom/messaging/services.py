@@ -1,0 +1,171 @@
+"""Writes of email templates, sequences and messages; sending through Django's email API."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage as DjangoEmail
+from django.db import transaction
+from django.template import Context, Template, TemplateSyntaxError
+
+from opsroom.core import clock
+from opsroom.core.services.audit import AuditContext, audit_record
+from opsroom.core.upsert import Row, UpsertResult, rows_upsert
+from opsroom.messaging.models import EmailMessage, EmailSequence, EmailTemplate
+from opsroom.people.models import Person
+
+# Tracking event -> the timestamp field it sets.
+TRACKING_FIELDS = {
+    "sent": "sent_at",
+    "delivered": "delivered_at",
+    "opened": "opened_at",
+    "clicked": "clicked_at",
+    "bounced": "bounced_at",
+    "complained": "complained_at",
+}
+
+
+def template_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[EmailTemplate]:
+    """Create or update email templates by key; their syntax is checked first."""
+    for row in rows:
+        for name in ("subject", "body_text"):
+            if name in row:
+                template_check(row[name])
+    return rows_upsert(EmailTemplate, key_field="key", rows=rows)
+
+
+def sequence_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[EmailSequence]:
+    """Create or update sequences by key."""
+    return rows_upsert(EmailSequence, key_field="key", rows=rows)
+
+
+def template_check(source: str) -> None:
+    """Raise ValueError when a template does not compile."""
+    try:
+        Template(source)
+    except TemplateSyntaxError as exc:
+        raise ValueError(f"template error: {exc}") from exc
+
+
+def template_render(source: str, *, person: Person, extra: dict[str, Any] | None = None) -> str:
+    """Render a template string for a person (autoescape off: this is plain text)."""
+    context = {
+        "person": person,
+        "first_name": (person.name or "there").split()[0],
+        "site_url": settings.SITE_URL,
+        **(extra or {}),
+    }
+    return Template("{% autoescape off %}" + source + "{% endautoescape %}").render(
+        Context(context)
+    )
+
+
+def _message_prepare(current: EmailMessage | None, row: Row) -> Row:
+    values = dict(row)
+    if current is None or "status" not in values:
+        return values
+    # A late "delivered" must not undo an "opened": keep the furthest status.
+    rank = EmailMessage.STATUS_RANK
+    if rank.get(values["status"], 0) < rank.get(current.status, 0):
+        values["status"] = current.status
+    for name in TRACKING_FIELDS.values():
+        held = getattr(current, name)
+        if held is not None and values.get(name) is not None:
+            values[name] = min(held, values[name])
+    return values
+
+
+def email_message_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[EmailMessage]:
+    """Create or update emails by provider message id; status never moves backwards."""
+    return rows_upsert(
+        EmailMessage, key_field="provider_message_id", rows=rows, prepare=_message_prepare
+    )
+
+
+def email_tracking_apply(
+    *, provider_message_id: str, event: str, at: datetime
+) -> EmailMessage | None:
+    """Apply a tracking event (sent, delivered, opened...) to a known message."""
+    if event not in TRACKING_FIELDS:
+        raise ValueError(f"unknown email event {event!r}")
+    if not EmailMessage.objects.filter(provider_message_id=provider_message_id).exists():
+        return None
+    result = email_message_upsert_many(
+        rows=[
+            {
+                "provider_message_id": provider_message_id,
+                "status": event,
+                TRACKING_FIELDS[event]: at,
+            }
+        ]
+    )
+    return result.by_key[provider_message_id]
+
+
+@transaction.atomic
+def email_send(
+    *,
+    person: Person,
+    subject: str,
+    body_text: str,
+    audit: AuditContext,
+    template: EmailTemplate | None = None,
+    sequence: EmailSequence | None = None,
+) -> EmailMessage:
+    """Send an email to a person now, through the configured email backend, and record it."""
+    if not person.email:
+        raise ValueError("This person has no email address.")
+    if person.status != Person.Status.ACTIVE:
+        raise ValueError(f"This person is {person.status}; no email is sent.")
+    subject = subject.strip()
+    if not subject or not body_text.strip():
+        raise ValueError("An email needs a subject and a body.")
+    message_id = make_msgid(domain="opsroom.local")
+    record = EmailMessage.objects.create(
+        provider_message_id=message_id,
+        person=person,
+        to_email=person.email,
+        template=template,
+        sequence=sequence,
+        subject=subject[:300],
+        body_text=body_text,
+        sent_by=audit.actor,
+    )
+    email = DjangoEmail(
+        subject=record.subject,
+        body=body_text,
+        to=[person.email],
+        headers={"Message-ID": message_id},
+    )
+    try:
+        email.send()
+    except Exception as exc:
+        record.status = EmailMessage.Status.FAILED
+        record.error = f"{type(exc).__name__}: {exc}"[:2000]
+        record.save(update_fields=["status", "error"])
+    else:
+        provider_id = _provider_message_id(email) or message_id
+        record.provider_message_id = provider_id
+        record.status = EmailMessage.Status.SENT
+        record.sent_at = clock.now()
+        record.save(update_fields=["provider_message_id", "status", "sent_at"])
+    audit_record(
+        audit,
+        action="person.email_send",
+        target=person,
+        params={
+            "email_id": record.pk,
+            "subject": record.subject,
+            "template": template.key if template else "",
+            "status": record.status,
+        },
+    )
+    return record
+
+
+def _provider_message_id(email: DjangoEmail) -> str | None:
+    # django-anymail reports the ESP's id for tracking webhooks to match against.
+    status = getattr(email, "anymail_status", None)
+    return getattr(status, "message_id", None) if status is not None else None

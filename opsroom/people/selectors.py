@@ -1,0 +1,25 @@
+"""Reads of people and their activity."""
+
+from datetime import datetime
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from opsroom.people.models import Person
+
+
+def people_count() -> int:
+    """Number of known people (placeholders excluded)."""
+    return Person.objects.filter(is_placeholder=False).count()
+
+
+def signups_by_month(*, since: datetime) -> dict[str, int]:
+    """Signups per calendar month ('YYYY-MM') since a time."""
+    rows = (
+        Person.objects.filter(signed_up_at__gte=since)
+        .annotate(month=TruncMonth("signed_up_at"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    return {row["month"].strftime("%Y-%m"): row["n"] for row in rows}

@@ -1,0 +1,179 @@
+"""Writes of tickets and their messages.
+
+`first_response_at` and `resolved_at` are derived here and nowhere else: the first public
+agent reply sets the first, a move to solved/closed sets the second, a reopening clears it.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min
+
+from opsroom.core import clock
+from opsroom.core.services.audit import AuditContext, audit_record
+from opsroom.core.upsert import Row, UpsertResult, rows_upsert
+from opsroom.people.models import Person
+from opsroom.support.models import Ticket, TicketMessage
+
+_RESOLVED = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
+
+
+def _ticket_prepare(current: Ticket | None, row: Row) -> Row:
+    values = dict(row)
+    status = values.get("status", current.status if current else Ticket.Status.NEW)
+    resolved_at = current.resolved_at if current else None
+    if status in _RESOLVED:
+        values.setdefault("resolved_at", resolved_at or values.get("updated_at") or clock.now())
+    else:
+        values["resolved_at"] = None
+    return values
+
+
+def ticket_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Ticket]:
+    """Create or update tickets by external id (rows name the requester by `requester_id`)."""
+    return rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: Person,
+    subject: str,
+    body: str,
+    channel: str,
+    priority: str = Ticket.Priority.NORMAL,
+    category: str = "",
+    audit: AuditContext | None = None,
+) -> Ticket:
+    """Open a ticket."""
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise ValueError("A ticket needs a subject and a body.")
+    ticket = Ticket.objects.create(
+        requester=requester,
+        subject=subject[:300],
+        body=body,
+        channel=channel,
+        priority=priority,
+        category=category,
+    )
+    if audit is not None:
+        audit_record(audit, action="ticket.create", target=ticket, params={"channel": channel})
+    return ticket
+
+
+@transaction.atomic
+def ticket_message_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[TicketMessage]:
+    """Create or update ticket messages by external id, then advance first responses."""
+    result = rows_upsert(TicketMessage, key_field="external_id", rows=rows)
+    ticket_ids = {m.ticket_id for m in result.created + result.updated}
+    _first_response_refresh(ticket_ids)
+    return result
+
+
+def _first_response_refresh(ticket_ids: set[int]) -> None:
+    if not ticket_ids:
+        return
+    firsts = (
+        TicketMessage.objects.filter(
+            ticket_id__in=ticket_ids, author_kind=TicketMessage.Author.AGENT, is_internal=False
+        )
+        .values("ticket_id")
+        .annotate(first=Min("created_at"))
+    )
+    first_by_ticket = {row["ticket_id"]: row["first"] for row in firsts}
+    tickets = list(Ticket.objects.filter(pk__in=first_by_ticket))
+    for ticket in tickets:
+        ticket.first_response_at = first_by_ticket[ticket.pk]
+    Ticket.objects.bulk_update(tickets, ["first_response_at"], batch_size=500)
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    author_kind: str,
+    audit: AuditContext,
+    is_internal: bool = False,
+    status: str | None = None,
+    at: datetime | None = None,
+) -> TicketMessage:
+    """Add a message to a ticket; a customer reply reopens a resolved ticket."""
+    body = body.strip()
+    if not body:
+        raise ValueError("A reply cannot be empty.")
+    at = at or clock.now()
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author_kind=author_kind,
+        author_user=audit.actor if author_kind == TicketMessage.Author.AGENT else None,
+        body=body,
+        is_internal=is_internal,
+        created_at=at,
+    )
+    fields: dict[str, Any] = {}
+    is_public_agent_reply = author_kind == TicketMessage.Author.AGENT and not is_internal
+    if is_public_agent_reply and ticket.first_response_at is None:
+        fields["first_response_at"] = at
+    if status is None and author_kind == TicketMessage.Author.CUSTOMER and not ticket.is_open:
+        status = Ticket.Status.OPEN
+    if status is None and is_public_agent_reply and ticket.status == Ticket.Status.NEW:
+        status = Ticket.Status.OPEN
+    _ticket_apply(ticket, fields, status=status, at=at)
+    if author_kind == TicketMessage.Author.AGENT:
+        audit_record(
+            audit,
+            action="ticket.note_add" if is_internal else "ticket.reply",
+            target=ticket,
+            params={"message_id": message.pk, "status": ticket.status},
+        )
+    return message
+
+
+def _ticket_apply(
+    ticket: Ticket, fields: dict[str, Any], *, status: str | None, at: datetime
+) -> None:
+    if status is not None and status != ticket.status:
+        fields["status"] = status
+        fields["resolved_at"] = at if status in _RESOLVED else None
+    if not fields:
+        return
+    fields["updated_at"] = at
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=list(fields))
+
+
+@transaction.atomic
+def ticket_update(
+    *, ticket: Ticket, audit: AuditContext, at: datetime | None = None, **changes: Any
+) -> Ticket:
+    """Change a ticket's status, priority, category or assignee."""
+    allowed = {"status", "priority", "category", "assignee"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)} on a ticket")
+    at = at or clock.now()
+    before = {name: str(getattr(ticket, name)) for name in changes}
+    status = changes.pop("status", None)
+    _ticket_apply(ticket, dict(changes), status=status, at=at)
+    after = {name: str(getattr(ticket, name)) for name in before}
+    audit_record(audit, action="ticket.update", target=ticket, params={"from": before, "to": after})
+    return ticket
+
+
+@transaction.atomic
+def ticket_rate(
+    *, ticket: Ticket, rating: int, comment: str = "", at: datetime | None = None
+) -> Ticket:
+    """Record the requester's satisfaction rating (1-5)."""
+    if not 1 <= rating <= 5:
+        raise ValueError("A rating is between 1 and 5.")
+    ticket.satisfaction_rating = rating
+    ticket.satisfaction_comment = comment.strip()
+    ticket.rated_at = at or clock.now()
+    ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at"])
+    return ticket

@@ -1,0 +1,110 @@
+from django.db import models
+
+from opsroom.core import clock
+from opsroom.people.models import Person
+
+
+class ErrorEvent(models.Model):
+    """One occurrence of an error (a Sentry event). `fingerprint` groups occurrences of one bug."""
+
+    class Level(models.TextChoices):
+        DEBUG = "debug", "Debug"
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+        FATAL = "fatal", "Fatal"
+
+    event_id = models.CharField(max_length=128, unique=True)
+    fingerprint = models.CharField(max_length=200)
+    issue_id = models.CharField(max_length=128, blank=True)  # the provider's issue id
+    title = models.CharField(max_length=500)
+    message = models.TextField(blank=True)
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.ERROR)
+    endpoint = models.CharField(max_length=200, blank=True)
+    release = models.CharField(max_length=100, blank=True)
+    environment = models.CharField(max_length=64, blank=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors"
+    )
+    occurred_at = models.DateTimeField()
+    tags = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "-occurred_at"], name="error_person_time"),
+            models.Index(fields=["fingerprint", "occurred_at"], name="error_fingerprint_time"),
+            models.Index(fields=["endpoint", "occurred_at"], name="error_endpoint_time"),
+            models.Index(fields=["occurred_at"], name="error_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ApiRequest(models.Model):
+    """One API call the host app served, with redacted and truncated payloads."""
+
+    request_id = models.CharField(max_length=128, unique=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_requests"
+    )
+    method = models.CharField(max_length=8)
+    route = models.CharField(max_length=200)  # the route pattern, e.g. /api/recipes/{id}
+    path = models.CharField(max_length=500, blank=True)
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.FloatField()
+    query_count = models.PositiveIntegerField(null=True, blank=True)
+    db_time_ms = models.FloatField(null=True, blank=True)
+    request_body = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    release = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["person", "-occurred_at"], name="apireq_person_time"),
+            models.Index(fields=["route", "occurred_at"], name="apireq_route_time"),
+            models.Index(fields=["occurred_at"], name="apireq_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} {self.status}"
+
+
+class IntegrationDelivery(models.Model):
+    """One delivery that reached Opsroom (a webhook call, an import), and what became of it."""
+
+    class Outcome(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate (already processed)"
+        IGNORED = "ignored", "Ignored (type not handled)"
+        STALE = "stale", "Stale (older than the state held)"
+        REJECTED = "rejected", "Rejected (bad signature or payload)"
+        FAILED = "failed", "Failed (error while processing)"
+
+    source = models.CharField(max_length=32)  # stripe, sentry, email, api, import
+    event_type = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    received_at = models.DateTimeField(default=clock.now)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)  # redacted and truncated
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    processing_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "integration deliveries"
+        indexes = [
+            models.Index(fields=["source", "-received_at"], name="delivery_source_time"),
+            models.Index(fields=["source", "external_id"], name="delivery_source_extid"),
+            models.Index(fields=["outcome", "-received_at"], name="delivery_outcome_time"),
+            models.Index(fields=["person", "-received_at"], name="delivery_person_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type} {self.outcome}"

@@ -1,0 +1,77 @@
+"""Writes of errors, API request logs and integration deliveries. Payloads are stored redacted."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from opsroom.core.redaction import body_redact, payload_redact
+from opsroom.core.upsert import Row
+from opsroom.people.models import Person
+from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
+
+BODY_LIMIT = 4000
+DELIVERY_PAYLOAD_LIMIT = 20000
+
+
+def _insert_new(model: type[Any], key_field: str, rows: Sequence[Row]) -> int:
+    """Insert rows whose natural key is not stored yet; return how many were new."""
+    latest = {row[key_field]: row for row in rows}
+    keys = list(latest)
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        known.update(
+            model.objects.filter(**{f"{key_field}__in": chunk}).values_list(key_field, flat=True)
+        )
+    fresh = [model(**row) for key, row in latest.items() if key not in known]
+    model.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=500)
+    return len(fresh)
+
+
+@transaction.atomic
+def error_event_record_many(*, rows: Sequence[Row]) -> int:
+    """Store error occurrences once each by event id; return how many were new."""
+    return _insert_new(ErrorEvent, "event_id", rows)
+
+
+@transaction.atomic
+def api_request_record_many(*, rows: Sequence[Row]) -> int:
+    """Store API request logs once each by request id, payloads redacted and truncated."""
+    prepared = []
+    for row in rows:
+        values = dict(row)
+        for name in ("request_body", "response_body"):
+            if name in values:
+                values[name] = body_redact(values[name], limit=BODY_LIMIT)
+        prepared.append(values)
+    return _insert_new(ApiRequest, "request_id", prepared)
+
+
+def delivery_record(
+    *,
+    source: str,
+    outcome: str,
+    event_type: str = "",
+    external_id: str = "",
+    payload: Any = None,
+    error: str = "",
+    person: Person | None = None,
+    processing_ms: float | None = None,
+) -> IntegrationDelivery:
+    """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
+    stored = payload_redact(payload) if payload is not None else {}
+    if len(str(stored)) > DELIVERY_PAYLOAD_LIMIT:
+        stored = {"truncated": body_redact(payload, limit=DELIVERY_PAYLOAD_LIMIT)}
+    if not isinstance(stored, dict):
+        stored = {"value": stored}
+    return IntegrationDelivery.objects.create(
+        source=source,
+        outcome=outcome,
+        event_type=event_type[:100],
+        external_id=external_id[:128],
+        payload=stored,
+        error=error,
+        person=person,
+        processing_ms=processing_ms,
+    )
