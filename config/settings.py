@@ -258,3 +258,27 @@ LOGGING = {
         "django.request": {"level": "WARNING"},
     },
 }
+
+# An optional OpenAI-compatible language model (see opsroom/core/llm.py).
+OPSROOM_LLM_BASE_URL = envstr("OPSROOM_LLM_BASE_URL", "")
+OPSROOM_LLM_API_KEY = envstr("OPSROOM_LLM_API_KEY", "")
+OPSROOM_LLM_MODEL = envstr("OPSROOM_LLM_MODEL", "")
+OPSROOM_LLM_TIMEOUT = envint("OPSROOM_LLM_TIMEOUT", 20)
+
+# Stripe API calls (complimentary subscriptions); off unless a key is set.
+STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")
+STRIPE_API_BASE = envstr("STRIPE_API_BASE", "")  # only to point tests at a local server
+
+# People (User 360): see docs/people.md and docs/impersonation.md.
+OPSROOM_IMPERSONATION_SECRET = envstr("OPSROOM_IMPERSONATION_SECRET", "")
+OPSROOM_IMPERSONATION_URL = envstr("OPSROOM_IMPERSONATION_URL", "")
+OPSROOM_IMPERSONATION_AUDIENCE = envstr("OPSROOM_IMPERSONATION_AUDIENCE", "host-app")
+OPSROOM_IMPERSONATION_MINUTES = envint("OPSROOM_IMPERSONATION_MINUTES", 15)
+OPSROOM_IMPERSONATION_MAX_MINUTES = envint("OPSROOM_IMPERSONATION_MAX_MINUTES", 60)
+# People whose email is at one of these domains are staff of the host app: never impersonated.
+OPSROOM_STAFF_EMAIL_DOMAINS = envlist("OPSROOM_STAFF_EMAIL_DOMAINS", "")
+OPSROOM_SENTRY_ISSUE_URL = envstr("OPSROOM_SENTRY_ISSUE_URL", "")
+OPSROOM_SENTRY_USER_URL = envstr("OPSROOM_SENTRY_USER_URL", "")
+OPSROOM_SESSION_REPLAY_URL = envstr("OPSROOM_SESSION_REPLAY_URL", "")
+OPSROOM_BULK_MAX = envint("OPSROOM_BULK_MAX", 10000)
+OPSROOM_HEALTH_HISTORY_DAYS = envint("OPSROOM_HEALTH_HISTORY_DAYS", 90)

@@ -68,3 +68,13 @@ def task_run_counts(*, since: datetime) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {row["status"]: row["n"] for row in rows}
+
+
+def audit_entries_for_target(
+    *, target_type: str, target_id: str, before: datetime | None = None, limit: int = 20
+) -> list[AuditEntry]:
+    """Audit entries about one record (e.g. staff actions on a person), newest first."""
+    entries = AuditEntry.objects.filter(target_type=target_type, target_id=target_id)
+    if before is not None:
+        entries = entries.filter(occurred_at__lte=before)
+    return list(entries.order_by("-occurred_at", "-id")[:limit])

@@ -1,8 +1,24 @@
+import unicodedata
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
 from opsroom.core import clock
+
+
+def search_normalize(text: str) -> str:
+    """Lower case, accents removed, whitespace collapsed: the form search compares."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(stripped.lower().split())
+
+
+def person_search_text(*, email: str, name: str, external_id: str) -> str:
+    """The normalized text a person is found by (email, name and user id)."""
+    return search_normalize(f"{email} {name} {external_id}")
 
 
 class Tag(models.Model):
@@ -39,6 +55,9 @@ class Person(models.Model):
     # Created by data that named the person before the person record itself arrived.
     is_placeholder = models.BooleanField(default=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="people")
+    # Email, name and external id, normalized (see search_normalize); indexed for contains-search
+    # by a trigram index (SQLite FTS5 or PostgreSQL pg_trgm, see migration 0003).
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
 
@@ -61,6 +80,15 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or self.external_id
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = person_search_text(
+            email=self.email, name=self.name, external_id=self.external_id
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "name", "external_id"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"/people/{self.pk}/"
@@ -128,3 +156,187 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.person_id} by {self.author_id}"
+
+
+class HealthBand(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    AT_RISK = "at_risk", "At risk"
+    CRITICAL = "critical", "Critical"
+
+
+class PersonHealth(models.Model):
+    """A person's latest health score with its components, and their recent daily scores.
+
+    Written only by the daily health task. `history` holds one score per day, oldest first:
+    {"start": "YYYY-MM-DD", "scores": [65, 64, null, ...]} (null: not computed that day). A row
+    per person per day would be tens of millions of rows a year; the page only needs a sparkline.
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=10, choices=HealthBand.choices)
+    # [{"key", "label", "score" (0-100 or null when not applicable), "weight", "figure"}]
+    components = models.JSONField(default=list)
+    history = models.JSONField(default=dict)
+    computed_on = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "person health"
+        indexes = [
+            models.Index(fields=["band", "score"], name="health_band_score"),
+            models.Index(fields=["score"], name="health_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.score} ({self.band})"
+
+
+class HealthConfig(models.Model):
+    """How health scores are computed. One row; admins edit it on the health settings page."""
+
+    # Component key -> weight (any positive numbers; they are normalised to sum to 1).
+    weights = models.JSONField(default=dict, blank=True)
+    # Event names counted as core features; empty means the 10 most widely used event names,
+    # which the daily task finds and keeps in `detected_core_features`.
+    core_features = models.JSONField(default=list, blank=True)
+    detected_core_features = models.JSONField(default=list, blank=True)
+    healthy_min = models.PositiveSmallIntegerField(default=70)
+    at_risk_min = models.PositiveSmallIntegerField(default=40)
+    # Active days per week that count as full usage frequency.
+    target_days_per_week = models.FloatField(default=3.0)
+    login_event = models.CharField(max_length=100, default="login")
+    # 30-day counters on the person page: [{"event": "meal_plan_created", "label": "Meal plans"}].
+    usage_counters = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=clock.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "health score settings"
+        verbose_name_plural = "health score settings"
+
+    def __str__(self) -> str:
+        return "Health score settings"
+
+
+class Segment(models.Model):
+    """A saved search: search text, a quick filter and conditions. Private unless shared."""
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people_segments",
+    )
+    is_shared = models.BooleanField(default=False)
+    query = models.CharField(max_length=200, blank=True)
+    quick = models.CharField(max_length=32, blank=True)
+    # [{"field": "logins", "op": "gte", "value": 3, "days": 30}, ...]; see people/filters.py.
+    conditions = models.JSONField(default=list, blank=True)
+    sort = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"], name="segment_owner_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImpersonationGrant(models.Model):
+    """A time-limited permission for one staff user to sign in to the host app as a person.
+
+    Opsroom issues a signed token for it (see docs/impersonation.md); the host app verifies the
+    token and redeems it once through the API, which is audited. Revoking ends it early.
+    """
+
+    token_id = models.CharField(max_length=40, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="impersonations")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["person", "-created_at"], name="impersonation_person"),
+            models.Index(fields=["staff", "-created_at"], name="impersonation_staff"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} as {self.person_id} until {self.expires_at:%H:%M}"
+
+    def state(self, now: datetime) -> str:
+        """active, revoked or expired at a time."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "active"
+
+
+class FeatureLift(models.Model):
+    """Retention of comparable people who adopted a feature early, against those who did not.
+
+    Computed daily (see services/lift.py): adoption = used in the first 30 days after signup;
+    retained = active in days 60-90 after signup; comparable = same plan tier.
+    """
+
+    segment = models.CharField(max_length=64)
+    feature = models.CharField(max_length=100)
+    adopters = models.PositiveIntegerField()
+    adopters_retained = models.PositiveIntegerField()
+    others = models.PositiveIntegerField()
+    others_retained = models.PositiveIntegerField()
+    lift = models.FloatField()
+    p_value = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "feature"], name="feature_lift_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment}/{self.feature}: x{self.lift:.2f}"
+
+
+class ErrorSpread(models.Model):
+    """How many people one error fingerprint reached recently, and whether a release stopped it.
+
+    Refreshed hourly from the error and API-request logs (see services/spread.py).
+    """
+
+    fingerprint = models.CharField(max_length=200, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    endpoint = models.CharField(max_length=200, blank=True)
+    people = models.PositiveIntegerField()
+    occurrences = models.PositiveIntegerField()
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_release = models.CharField(max_length=100, blank=True)
+    # [{"release", "occurrences", "first_seen", "last_seen"}], oldest release first.
+    releases = models.JSONField(default=list)
+    # A release first seen after the last occurrence, with traffic and no occurrence since.
+    fixed_in_release = models.CharField(max_length=100, blank=True)
+    fixed_release_first_seen_at = models.DateTimeField(null=True, blank=True)
+    fixed_release_requests = models.PositiveIntegerField(default=0)
+    window_days = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint}: {self.people} people"

@@ -1,14 +1,23 @@
 """Reads of subscriptions and revenue."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from opsroom.core import clock
 from opsroom.core.months import months_between
-from opsroom.revenue.models import Subscription, SubscriptionChange
+from opsroom.revenue.models import (
+    BillingCustomer,
+    Invoice,
+    PaymentAttempt,
+    Plan,
+    Subscription,
+    SubscriptionChange,
+)
 from opsroom.revenue.mrr import mrr_counts_status
 
 
@@ -69,3 +78,229 @@ def mrr_by_month(*, currency: str, since: datetime) -> dict[str, int]:
         running += deltas.get(month, 0)
         series[month] = running
     return series
+
+
+# Reads for one person (the People app's User 360) and person-id sets for its filters.
+
+LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused")
+DELINQUENT_STATUSES = ("past_due", "unpaid")
+
+
+def subscription_current_for_person(*, person_id: int) -> Subscription | None:
+    """The person's live subscription (newest first), else their most recent one."""
+    subscriptions = Subscription.objects.filter(person_id=person_id).select_related("plan")
+    live = subscriptions.filter(status__in=LIVE_STATUSES).order_by("-created_at", "-id").first()
+    return live or subscriptions.order_by("-created_at", "-id").first()
+
+
+def subscriptions_current_for_people(*, person_ids: Sequence[int]) -> dict[int, Subscription]:
+    """Each person's current subscription (as subscription_current_for_person), in one query."""
+    found: dict[int, Subscription] = {}
+    rows = (
+        Subscription.objects.filter(person_id__in=person_ids)
+        .select_related("plan")
+        .order_by("person_id", "-created_at", "-id")
+    )
+    for subscription in rows:
+        held = found.get(subscription.person_id)
+        if held is None or (not held.is_live and subscription.is_live):
+            found[subscription.person_id] = subscription
+    return found
+
+
+def billing_customer_for_person(*, person_id: int) -> BillingCustomer | None:
+    """The person's customer record at the payment provider, with their card."""
+    return BillingCustomer.objects.filter(person_id=person_id).first()
+
+
+def lifetime_value_for_person(*, person_id: int) -> dict[str, int]:
+    """What the person has paid, net of refunds, per currency (paid invoices, else charges)."""
+    invoices = (
+        Invoice.objects.filter(person_id=person_id, status=Invoice.Status.PAID)
+        .values("currency")
+        .annotate(total=Sum("amount_paid") - Sum("amount_refunded"))
+    )
+    paid = {row["currency"]: row["total"] or 0 for row in invoices}
+    if paid or Invoice.objects.filter(person_id=person_id).exists():
+        return paid
+    charges = (
+        PaymentAttempt.objects.filter(person_id=person_id, status=PaymentAttempt.Status.SUCCEEDED)
+        .values("currency")
+        .annotate(total=Sum("amount") - Sum("amount_refunded"))
+    )
+    return {row["currency"]: row["total"] or 0 for row in charges}
+
+
+def payment_attempts_for_person(
+    *,
+    person_id: int,
+    before: datetime | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
+) -> list[PaymentAttempt]:
+    """The person's payment attempts, newest first."""
+    attempts = PaymentAttempt.objects.filter(person_id=person_id)
+    if before is not None:
+        attempts = attempts.filter(attempted_at__lte=before)
+    if since is not None:
+        attempts = attempts.filter(attempted_at__gte=since)
+    return list(attempts.order_by("-attempted_at", "-id")[:limit])
+
+
+def subscription_changes_for_person(
+    *, person_id: int, before: datetime | None = None, limit: int = 20
+) -> list[SubscriptionChange]:
+    """Changes to the person's subscriptions, newest first."""
+    changes = SubscriptionChange.objects.filter(person_id=person_id).select_related(
+        "from_plan", "to_plan"
+    )
+    if before is not None:
+        changes = changes.filter(occurred_at__lte=before)
+    return list(changes.order_by("-occurred_at", "-id")[:limit])
+
+
+def plan_codes() -> list[str]:
+    """Distinct plan codes, for filter menus."""
+    return list(Plan.objects.order_by("code").values_list("code", flat=True).distinct())
+
+
+def person_ids_live_subscription() -> QuerySet[Subscription, int]:
+    """Ids of people with a subscription that still gives access."""
+    return Subscription.objects.filter(status__in=LIVE_STATUSES).values_list("person_id", flat=True)
+
+
+def person_ids_by_subscription(
+    *, status: str | None = None, plan_code: str | None = None
+) -> QuerySet[Subscription, int]:
+    """Ids of people whose current subscription has a status and/or plan.
+
+    A live status matches any subscription in it; an ended status (canceled...) matches only
+    people with no live subscription left.
+    """
+    subscriptions = Subscription.objects.all()
+    if plan_code is not None:
+        subscriptions = subscriptions.filter(plan__code=plan_code)
+        if status is None:
+            subscriptions = subscriptions.filter(status__in=LIVE_STATUSES)
+    if status is not None:
+        subscriptions = subscriptions.filter(status=status)
+        if status not in LIVE_STATUSES:
+            subscriptions = subscriptions.exclude(person_id__in=person_ids_live_subscription())
+    return subscriptions.values_list("person_id", flat=True)
+
+
+def person_ids_by_mrr(*, op: str, amount: int, currency: str) -> QuerySet[Subscription, int]:
+    """Ids of people whose MRR (live subscriptions, one currency) compares to an amount.
+
+    People without any MRR are not listed; callers add them when the comparison holds for 0.
+    """
+    lookups = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+    if op not in lookups:
+        raise ValueError(f"unknown comparison {op!r}")
+    return (
+        Subscription.objects.filter(status__in=LIVE_STATUSES, currency=currency)
+        .values("person_id")
+        .annotate(mrr=Sum("mrr_amount"))
+        .filter(**{f"mrr__{lookups[op]}": amount})
+        .values_list("person_id", flat=True)
+    )
+
+
+def person_ids_payment_failed(*, since: datetime) -> QuerySet[PaymentAttempt, int]:
+    """People whose payment since a time failed with no successful payment after it."""
+    later_success = PaymentAttempt.objects.filter(
+        person_id=OuterRef("person_id"),
+        status=PaymentAttempt.Status.SUCCEEDED,
+        attempted_at__gt=OuterRef("attempted_at"),
+    )
+    return (
+        PaymentAttempt.objects.filter(status=PaymentAttempt.Status.FAILED, attempted_at__gte=since)
+        .exclude(Exists(later_success))
+        .values_list("person_id", flat=True)
+    )
+
+
+def person_ids_delinquent() -> QuerySet[Subscription, int]:
+    """People with a past-due or unpaid subscription now."""
+    return Subscription.objects.filter(status__in=DELINQUENT_STATUSES).values_list(
+        "person_id", flat=True
+    )
+
+
+def person_ids_churned(*, since: datetime) -> QuerySet[SubscriptionChange, int]:
+    """People whose subscription was canceled since a time and who have no live one now."""
+    return (
+        SubscriptionChange.objects.filter(
+            kind=SubscriptionChange.Kind.CANCELED, occurred_at__gte=since
+        )
+        .exclude(person_id__in=person_ids_live_subscription())
+        .values_list("person_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class PaymentHealth:
+    failed: int  # failed attempts in the window
+    succeeded: int
+    last_status: str
+    last_at: datetime | None
+    last_decline: str
+    is_delinquent: bool  # past due or unpaid now, or the last attempt failed
+    is_paying: bool  # has a live paid subscription
+
+
+def payment_health_by_person(
+    *, since: datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, PaymentHealth]:
+    """Payment health of each person (everyone, or the ones given) who pays or tried to pay
+    since a time."""
+    subscriptions = Subscription.objects.all()
+    attempts = PaymentAttempt.objects.filter(attempted_at__gte=since)
+    if person_ids is not None:
+        subscriptions = subscriptions.filter(person_id__in=person_ids)
+        attempts = attempts.filter(person_id__in=person_ids)
+    delinquent = set(
+        subscriptions.filter(status__in=DELINQUENT_STATUSES).values_list("person_id", flat=True)
+    )
+    paying = set(
+        subscriptions.filter(status__in=LIVE_STATUSES, amount__gt=0).values_list(
+            "person_id", flat=True
+        )
+    )
+    tallies: dict[int, list[Any]] = {}
+    rows = attempts.order_by("person_id", "attempted_at", "id").values_list(
+        "person_id", "status", "attempted_at", "decline_code", "failure_code"
+    )
+    for person_id, status, at, decline, failure in rows.iterator(chunk_size=5000):
+        tally = tallies.setdefault(person_id, [0, 0, "", None, ""])
+        tally[0] += status == PaymentAttempt.Status.FAILED
+        tally[1] += status == PaymentAttempt.Status.SUCCEEDED
+        tally[2], tally[3], tally[4] = status, at, decline or failure
+    health: dict[int, PaymentHealth] = {}
+    for person_id in paying | delinquent | set(tallies):
+        failed, succeeded, last_status, last_at, decline = tallies.get(
+            person_id, [0, 0, "", None, ""]
+        )
+        health[person_id] = PaymentHealth(
+            failed=failed,
+            succeeded=succeeded,
+            last_status=last_status,
+            last_at=last_at,
+            last_decline=decline,
+            is_delinquent=person_id in delinquent or last_status == PaymentAttempt.Status.FAILED,
+            is_paying=person_id in paying,
+        )
+    return health
+
+
+def plan_list(*, active_only: bool = True) -> list[Plan]:
+    """Plans by price, for menus (e.g. which plan to grant free)."""
+    plans = Plan.objects.all()
+    if active_only:
+        plans = plans.filter(is_active=True)
+    return list(plans.order_by("amount", "code"))
+
+
+def plan_get(*, plan_id: int) -> Plan | None:
+    """One plan by id."""
+    return Plan.objects.filter(pk=plan_id).first()

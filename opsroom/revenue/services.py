@@ -8,11 +8,15 @@ A row carrying `source_updated_at` older than the state held is ignored (reporte
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
+import stripe
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
+from opsroom.people.models import Person
 from opsroom.revenue.models import (
     BillingCustomer,
     Invoice,
@@ -22,6 +26,8 @@ from opsroom.revenue.models import (
     SubscriptionChange,
 )
 from opsroom.revenue.mrr import subscription_mrr
+from opsroom.revenue.periods import period_end
+from opsroom.revenue.stripe_api import stripe_client
 
 _LIVE = {"trialing", "active", "past_due", "unpaid", "paused"}
 _ENDED = {"canceled", "incomplete_expired"}
@@ -178,3 +184,111 @@ def invoice_ids_by_provider_id(*, provider_ids: Sequence[str]) -> dict[str, int]
 def payment_attempt_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[PaymentAttempt]:
     """Create or update payment attempts by provider id."""
     return rows_upsert(PaymentAttempt, key_field="provider_attempt_id", rows=rows)
+
+
+COMP_MAX_MONTHS = 24
+
+
+@transaction.atomic
+def subscription_complimentary_grant(
+    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str = ""
+) -> Subscription:
+    """Give a person `months` of a plan free: a 100% discount on their live subscription, or a
+    new complimentary one. Applied through the Stripe API first when Stripe is configured and
+    the person is a Stripe customer; recorded here either way."""
+    if not 1 <= months <= COMP_MAX_MONTHS:
+        raise ValueError(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
+    now = clock.now()
+    ends = period_end(start=now, interval="month", interval_count=months)
+    live = (
+        Subscription.objects.filter(person=person, status__in=_LIVE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    note = {"months": months, "until": ends.isoformat(), "granted_by": audit.label}
+    remote = _comp_apply_in_stripe(person=person, plan=plan, months=months, live=live, note=note)
+    if live is not None:
+        row: Row = {
+            "provider_subscription_id": live.provider_subscription_id,
+            "discount_percent": Decimal(100),
+            "discount_ends_at": ends,
+            "is_complimentary": True,
+            "metadata": {**live.metadata, "complimentary": note},
+            "source_updated_at": max(now, live.source_updated_at or now),
+        }
+    else:
+        row = {
+            "provider": "stripe" if remote else "opsroom",
+            "provider_subscription_id": remote["subscription"] if remote else f"comp_{uuid4().hex}",
+            "person_id": person.pk,
+            "plan_id": plan.pk,
+            "status": "active",
+            "interval": plan.interval,
+            "interval_count": plan.interval_count,
+            "amount": plan.amount,
+            "currency": plan.currency,
+            "discount_percent": Decimal(100),
+            "discount_ends_at": ends,
+            "started_at": now,
+            "current_period_start": now,
+            "current_period_end": ends,
+            # Without Stripe nothing bills after the free months: the subscription just ends.
+            "cancel_at_period_end": remote is None,
+            "is_complimentary": True,
+            "metadata": {"complimentary": note},
+            "source_updated_at": now,
+        }
+    subscription = subscription_upsert_many(rows=[row]).by_key[row["provider_subscription_id"]]
+    audit_record(
+        audit,
+        action="subscription.comp_grant",
+        target=person,
+        params={
+            "months": months,
+            "plan": plan.code,
+            "subscription": subscription.provider_subscription_id,
+            "applied_via": "stripe" if remote else "opsroom",
+            "stripe_coupon": remote["coupon"] if remote else "",
+            "reason": reason,
+        },
+    )
+    return subscription
+
+
+def _comp_apply_in_stripe(
+    *, person: Person, plan: Plan, months: int, live: Subscription | None, note: dict[str, Any]
+) -> dict[str, str] | None:
+    client = stripe_client()
+    customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
+    if client is None or customer is None:
+        return None
+    metadata = {
+        "opsroom_complimentary_months": str(months),
+        "opsroom_granted_by": note["granted_by"],
+    }
+    try:
+        coupon = client.v1.coupons.create(
+            params={
+                "percent_off": 100,
+                "duration": "repeating",
+                "duration_in_months": months,
+                "name": f"Complimentary, {months} month{'s' if months != 1 else ''}",
+                "metadata": metadata,
+            }
+        )
+        discounts = [{"coupon": coupon.id}]
+        if live is not None and live.provider == "stripe":
+            update: Any = {"discounts": discounts, "metadata": metadata}
+            remote = client.v1.subscriptions.update(live.provider_subscription_id, params=update)
+        else:
+            create: Any = {
+                "customer": customer.provider_customer_id,
+                "items": [{"price": plan.provider_price_id}],
+                "discounts": discounts,
+                "metadata": metadata,
+            }
+            remote = client.v1.subscriptions.create(params=create)
+    except stripe.StripeError as exc:
+        message = exc.user_message or str(exc) or type(exc).__name__
+        raise ValueError(f"Stripe refused the complimentary subscription: {message}") from exc
+    return {"coupon": str(coupon.id), "subscription": str(remote.id)}

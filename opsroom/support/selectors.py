@@ -1,8 +1,115 @@
 """Reads of tickets."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+
 from opsroom.support.models import Ticket
 
 
 def tickets_open_count() -> int:
     """Tickets not yet solved or closed."""
     return Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).count()
+
+
+# Reads for one person (the People app's User 360) and person-id sets for its filters.
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    open: int
+    total: int
+    resolved: int
+    average_resolution_hours: float | None
+    last_ticket: Ticket | None
+
+
+def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
+    """Open and total tickets, average time to resolution and the latest ticket of a person."""
+    tickets = Ticket.objects.filter(requester_id=person_id)
+    counts = tickets.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+    )
+    resolved = list(
+        tickets.filter(resolved_at__isnull=False).values_list("created_at", "resolved_at")
+    )
+    hours = [(done - opened).total_seconds() / 3600 for opened, done in resolved if done]
+    return TicketSummary(
+        open=counts["open"],
+        total=counts["total"],
+        resolved=len(resolved),
+        average_resolution_hours=sum(hours) / len(hours) if hours else None,
+        last_ticket=tickets.order_by("-created_at", "-id").first(),
+    )
+
+
+def tickets_for_person(
+    *, person_id: int, before: datetime | None = None, limit: int = 20
+) -> list[Ticket]:
+    """A person's tickets, newest first."""
+    tickets = Ticket.objects.filter(requester_id=person_id)
+    if before is not None:
+        tickets = tickets.filter(created_at__lte=before)
+    return list(tickets.order_by("-created_at", "-id")[:limit])
+
+
+def ticket_requester_id(*, ticket_id: int) -> int | None:
+    """The person who opened a ticket, by ticket number."""
+    return Ticket.objects.filter(pk=ticket_id).values_list("requester_id", flat=True).first()
+
+
+def person_ids_with_open_tickets() -> QuerySet[Ticket, int]:
+    """Ids of people with a ticket not yet solved or closed."""
+    return Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).values_list(
+        "requester_id", flat=True
+    )
+
+
+def person_ids_by_ticket_count(
+    *, op: str, count: int, since: datetime | None = None, open_only: bool = False
+) -> QuerySet[Ticket, int]:
+    """Ids of people whose ticket count (since a time, or open ones) compares to a number.
+
+    People without tickets are not listed; callers add them when the comparison holds for 0.
+    """
+    lookups = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+    if op not in lookups:
+        raise ValueError(f"unknown comparison {op!r}")
+    tickets = Ticket.objects.all()
+    if since is not None:
+        tickets = tickets.filter(created_at__gte=since)
+    if open_only:
+        tickets = tickets.filter(status__in=Ticket.OPEN_STATUSES)
+    return (
+        tickets.values("requester_id")
+        .annotate(n=Count("id"))
+        .filter(**{f"n__{lookups[op]}": count})
+        .values_list("requester_id", flat=True)
+    )
+
+
+def ticket_counts_by_person(
+    *, since: datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per person (everyone, or the ones given): tickets opened since a time, and open now."""
+    tickets = Ticket.objects.filter(Q(created_at__gte=since) | Q(status__in=Ticket.OPEN_STATUSES))
+    if person_ids is not None:
+        tickets = tickets.filter(requester_id__in=person_ids)
+    rows = tickets.values("requester_id").annotate(
+        recent=Count("id", filter=Q(created_at__gte=since)),
+        open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+    )
+    return {row["requester_id"]: (row["recent"], row["open"]) for row in rows}
+
+
+def open_ticket_counts_for_people(*, person_ids: Sequence[int]) -> dict[int, int]:
+    """Open tickets per person, for a list of people."""
+    rows = (
+        Ticket.objects.filter(requester_id__in=person_ids, status__in=Ticket.OPEN_STATUSES)
+        .values("requester_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["requester_id"]: row["n"] for row in rows}

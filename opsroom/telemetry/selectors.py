@@ -1,10 +1,153 @@
 """Reads of errors, API requests and deliveries."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from opsroom.telemetry.models import ErrorEvent
+from django.db.models import Count, Max, Min, QuerySet
+
+from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 
 def errors_count(*, since: datetime) -> int:
     """Error occurrences (level error or fatal) since a time."""
     return ErrorEvent.objects.filter(occurred_at__gte=since, level__in=("error", "fatal")).count()
+
+
+# Reads for one person (the People app's User 360), person-id sets for its filters, and the
+# fingerprint and release tallies behind its "bug affecting N other users" insight.
+
+_ERROR_LEVELS = ("error", "fatal")
+_COMPARISONS = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+
+
+def errors_for_person(
+    *,
+    person_id: int,
+    before: datetime | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
+) -> list[ErrorEvent]:
+    """A person's errors, newest first."""
+    errors = ErrorEvent.objects.filter(person_id=person_id)
+    if before is not None:
+        errors = errors.filter(occurred_at__lte=before)
+    if since is not None:
+        errors = errors.filter(occurred_at__gte=since)
+    return list(errors.order_by("-occurred_at", "-id")[:limit])
+
+
+def error_count_for_person(*, person_id: int, since: datetime) -> int:
+    """A person's errors (level error or fatal) since a time."""
+    return ErrorEvent.objects.filter(
+        person_id=person_id, occurred_at__gte=since, level__in=_ERROR_LEVELS
+    ).count()
+
+
+def error_groups_for_person(*, person_id: int, since: datetime) -> list[dict[str, Any]]:
+    """A person's errors since a time, grouped by endpoint and fingerprint, most first."""
+    rows = (
+        ErrorEvent.objects.filter(
+            person_id=person_id, occurred_at__gte=since, level__in=_ERROR_LEVELS
+        )
+        .values("endpoint", "fingerprint")
+        .annotate(
+            n=Count("id"),
+            last_at=Max("occurred_at"),
+            title=Max("title"),
+            issue_id=Max("issue_id"),
+            release=Max("release"),
+        )
+        .order_by("-n", "-last_at")
+    )
+    return list(rows)
+
+
+def api_requests_for_person(
+    *, person_id: int, since: datetime, limit: int = 100
+) -> list[ApiRequest]:
+    """A person's API calls since a time, newest first, without their payloads."""
+    return list(
+        ApiRequest.objects.filter(person_id=person_id, occurred_at__gte=since)
+        .defer("request_body", "response_body")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def api_request_for_person(*, person_id: int, request_pk: int) -> ApiRequest | None:
+    """One of a person's API calls, with its (redacted) payloads."""
+    return ApiRequest.objects.filter(person_id=person_id, pk=request_pk).first()
+
+
+def deliveries_for_person(*, person_id: int, limit: int = 10) -> list[IntegrationDelivery]:
+    """Deliveries (webhooks, imports) that concerned a person, newest first."""
+    return list(
+        IntegrationDelivery.objects.filter(person_id=person_id)
+        .defer("payload")
+        .order_by("-received_at", "-id")[:limit]
+    )
+
+
+def error_counts_by_person(
+    *, since: datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, int]:
+    """Errors (level error or fatal) per person (everyone, or the ones given) since a time."""
+    errors = ErrorEvent.objects.filter(
+        occurred_at__gte=since, level__in=_ERROR_LEVELS, person_id__isnull=False
+    )
+    if person_ids is not None:
+        errors = errors.filter(person_id__in=person_ids)
+    rows = errors.values("person_id").annotate(n=Count("id"))
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+def person_ids_by_error_count(*, op: str, count: int, since: datetime) -> QuerySet[ErrorEvent, int]:
+    """Ids of people whose errors since a time compare to a number (people with none are not
+    listed; callers add them when the comparison holds for 0)."""
+    if op not in _COMPARISONS:
+        raise ValueError(f"unknown comparison {op!r}")
+    return (
+        ErrorEvent.objects.filter(
+            occurred_at__gte=since, level__in=_ERROR_LEVELS, person_id__isnull=False
+        )
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .filter(**{f"n__{_COMPARISONS[op]}": count})
+        .values_list("person_id", flat=True)
+    )
+
+
+def error_fingerprint_stats(*, since: datetime) -> list[dict[str, Any]]:
+    """Per fingerprint since a time: occurrences, distinct people, first and last time."""
+    return list(
+        ErrorEvent.objects.filter(occurred_at__gte=since, level__in=_ERROR_LEVELS)
+        .values("fingerprint")
+        .annotate(
+            occurrences=Count("id"),
+            people=Count("person_id", distinct=True),
+            first_seen=Min("occurred_at"),
+            last_seen=Max("occurred_at"),
+            title=Max("title"),
+            endpoint=Max("endpoint"),
+        )
+    )
+
+
+def error_release_stats(*, since: datetime) -> list[dict[str, Any]]:
+    """Per fingerprint and release since a time: occurrences, first and last time."""
+    return list(
+        ErrorEvent.objects.filter(occurred_at__gte=since, level__in=_ERROR_LEVELS)
+        .values("fingerprint", "release")
+        .annotate(n=Count("id"), first_seen=Min("occurred_at"), last_seen=Max("occurred_at"))
+    )
+
+
+def release_traffic(*, since: datetime) -> list[dict[str, Any]]:
+    """Per release seen in API calls since a time: first time seen and number of calls."""
+    return list(
+        ApiRequest.objects.filter(occurred_at__gte=since)
+        .exclude(release="")
+        .values("release")
+        .annotate(first_seen=Min("occurred_at"), requests=Count("id"))
+        .order_by("first_seen")
+    )

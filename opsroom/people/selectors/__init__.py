@@ -1,4 +1,5 @@
-"""Reads of people and their activity."""
+"""Reads of people and their activity. Search, filters, the User 360 context, the timeline
+and insights live in the modules beside this one."""
 
 from datetime import datetime
 

@@ -1,0 +1,37 @@
+"""Reads of emails, templates and sequences."""
+
+from datetime import datetime
+
+from opsroom.messaging.models import EmailMessage, EmailTemplate, SequenceEnrollment
+
+
+def emails_for_person(
+    *, person_id: int, before: datetime | None = None, limit: int = 20
+) -> list[EmailMessage]:
+    """Emails sent to a person, newest first."""
+    emails = EmailMessage.objects.filter(person_id=person_id).select_related("template", "sequence")
+    if before is not None:
+        emails = emails.filter(created_at__lte=before)
+    return list(emails.order_by("-created_at", "-id")[:limit])
+
+
+def enrollments_for_person(*, person_id: int) -> list[SequenceEnrollment]:
+    """A person's email sequences and where they are in each, newest first."""
+    return list(
+        SequenceEnrollment.objects.filter(person_id=person_id)
+        .select_related("sequence")
+        .order_by("-enrolled_at", "-id")
+    )
+
+
+def template_list(*, active_only: bool = True) -> list[EmailTemplate]:
+    """Email templates, by name."""
+    templates = EmailTemplate.objects.all()
+    if active_only:
+        templates = templates.filter(is_active=True)
+    return list(templates.order_by("name"))
+
+
+def template_get(*, key: str) -> EmailTemplate | None:
+    """An active email template by key."""
+    return EmailTemplate.objects.filter(key=key, is_active=True).first()

@@ -1,0 +1,31 @@
+"""Writes of the people app. Every public name stays importable from here."""
+
+from opsroom.people.services.events import (
+    EventBatchResult,
+    EventData,
+    activity_add,
+    event_idempotency_key,
+    event_record_many,
+)
+from opsroom.people.services.persons import (
+    PERSON_FIELDS,
+    note_create,
+    person_ids_ensure,
+    person_tags_add,
+    person_upsert,
+    person_upsert_many,
+)
+
+__all__ = [
+    "PERSON_FIELDS",
+    "EventBatchResult",
+    "EventData",
+    "activity_add",
+    "event_idempotency_key",
+    "event_record_many",
+    "note_create",
+    "person_ids_ensure",
+    "person_tags_add",
+    "person_upsert",
+    "person_upsert_many",
+]

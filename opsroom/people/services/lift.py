@@ -1,0 +1,120 @@
+"""Feature lift: which features, adopted early, go with people staying active.
+
+For people who signed up 90 to 455 days ago: adoption = used the feature in their first 30
+days; retained = active at all in days 60-90 after signup; comparable = same plan tier (and
+everyone together, segment "all"). The lift is the ratio of the two retention rates, with a
+two-sided two-proportion z-test. It is an association, and the page says so.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from opsroom.core import clock
+from opsroom.people.models import ActivityDaily, FeatureLift, Person
+from opsroom.people.services.health import health_settings_get
+from opsroom.revenue.selectors import subscriptions_current_for_people
+
+ADOPTION_DAYS, RETAINED_FROM, RETAINED_TO = 30, 60, 90
+COHORT_DAYS = 365
+_CHUNK = 2000
+
+
+@dataclass
+class _Tally:
+    adopters: int = 0
+    adopters_retained: int = 0
+    others: int = 0
+    others_retained: int = 0
+
+
+def two_proportion_p_value(hits_a: int, n_a: int, hits_b: int, n_b: int) -> float:
+    """Two-sided p-value of a two-proportion z-test (1.0 when it cannot be computed)."""
+    if not n_a or not n_b:
+        return 1.0
+    pooled = (hits_a + hits_b) / (n_a + n_b)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    if spread == 0:
+        return 1.0
+    z = (hits_a / n_a - hits_b / n_b) / spread
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def _cohort(today: date) -> list[tuple[int, date]]:
+    newest = today - timedelta(days=RETAINED_TO)
+    oldest = newest - timedelta(days=COHORT_DAYS)
+    rows = (
+        Person.objects.filter(
+            is_placeholder=False, signed_up_at__date__gte=oldest, signed_up_at__date__lt=newest
+        )
+        .order_by("signed_up_at")
+        .values_list("id", "signed_up_at")
+    )
+    return [(person_id, signed_up.date()) for person_id, signed_up in rows if signed_up]
+
+
+def feature_lift_compute(*, today: date | None = None) -> int:
+    """Recompute the lift of each core feature per plan tier; return the rows written."""
+    today = today or clock.now().date()
+    features = set(health_settings_get().core_features)
+    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    cohort = _cohort(today)
+    for start in range(0, len(cohort), _CHUNK):
+        chunk = cohort[start : start + _CHUNK]
+        signup = dict(chunk)
+        tiers = subscriptions_current_for_people(person_ids=list(signup))
+        used: dict[int, set[str]] = defaultdict(set)
+        retained: set[int] = set()
+        rows = ActivityDaily.objects.filter(
+            person_id__in=list(signup),
+            day__gte=chunk[0][1],
+            day__lt=chunk[-1][1] + timedelta(days=RETAINED_TO),
+        ).values_list("person_id", "day", "name")
+        for person_id, day, name in rows.iterator(chunk_size=10000):
+            age = (day - signup[person_id]).days
+            if 0 <= age < ADOPTION_DAYS and name in features:
+                used[person_id].add(name)
+            elif RETAINED_FROM <= age < RETAINED_TO:
+                retained.add(person_id)
+        for person_id in signup:
+            subscription = tiers.get(person_id)
+            tier = (subscription.plan.tier if subscription and subscription.plan else "") or "free"
+            is_retained = person_id in retained
+            for segment in (tier, "all"):
+                for feature in features:
+                    tally = tallies[(segment, feature)]
+                    if feature in used[person_id]:
+                        tally.adopters += 1
+                        tally.adopters_retained += is_retained
+                    else:
+                        tally.others += 1
+                        tally.others_retained += is_retained
+    now = clock.now()
+    lifts = []
+    for (segment, feature), tally in tallies.items():
+        if not tally.adopters or not tally.others or not tally.others_retained:
+            continue
+        rate_in = tally.adopters_retained / tally.adopters
+        rate_out = tally.others_retained / tally.others
+        lifts.append(
+            FeatureLift(
+                segment=segment,
+                feature=feature,
+                adopters=tally.adopters,
+                adopters_retained=tally.adopters_retained,
+                others=tally.others,
+                others_retained=tally.others_retained,
+                lift=rate_in / rate_out,
+                p_value=two_proportion_p_value(
+                    tally.adopters_retained, tally.adopters, tally.others_retained, tally.others
+                ),
+                computed_at=now,
+            )
+        )
+    with transaction.atomic():
+        FeatureLift.objects.all().delete()
+        FeatureLift.objects.bulk_create(lifts, batch_size=500)
+    return len(lifts)

@@ -1,0 +1,128 @@
+"""Writes of people, their tags and staff notes."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from opsroom.core import clock
+from opsroom.core.services.audit import AuditContext, audit_record
+from opsroom.core.upsert import UpsertResult, rows_upsert
+from opsroom.people.models import Note, Person, Tag, person_search_text
+
+# Fields a person record may carry; attributes merge key by key (a None value removes a key).
+PERSON_FIELDS = (
+    "email",
+    "name",
+    "signed_up_at",
+    "last_seen_at",
+    "acquisition_channel",
+    "is_vip",
+    "status",
+    "attributes",
+)
+
+
+def person_upsert_many(*, rows: Sequence[dict[str, Any]]) -> UpsertResult[Person]:
+    """Create or update people by external id; each row holds only the fields it sets."""
+    for row in rows:
+        unknown = set(row) - {"external_id", *PERSON_FIELDS}
+        if unknown:
+            raise ValueError(f"unknown person fields: {sorted(unknown)}")
+    return rows_upsert(Person, key_field="external_id", rows=rows, prepare=_person_prepare)
+
+
+def _person_prepare(current: Person | None, row: dict[str, Any]) -> dict[str, Any]:
+    values = dict(row)
+    values["is_placeholder"] = False
+    if values.get("email") is not None:
+        values["email"] = values["email"].strip().lower()
+    if "attributes" in values:
+        merged = dict(current.attributes) if current else {}
+        for key, value in (values["attributes"] or {}).items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        values["attributes"] = merged
+    if current is not None and current.last_seen_at and values.get("last_seen_at"):
+        values["last_seen_at"] = max(current.last_seen_at, values["last_seen_at"])
+
+    def held(name: str) -> str:
+        if values.get(name) is not None:
+            return str(values[name])
+        return str(getattr(current, name)) if current is not None else ""
+
+    values["search_text"] = person_search_text(
+        email=held("email"), name=held("name"), external_id=str(values["external_id"])
+    )
+    return values
+
+
+def person_upsert(*, external_id: str, **fields: Any) -> Person:
+    """Create or update one person."""
+    result = person_upsert_many(rows=[{"external_id": external_id, **fields}])
+    return result.by_key[external_id]
+
+
+def person_ids_ensure(*, external_ids: Iterable[str]) -> dict[str, int]:
+    """Map external ids to person ids, creating placeholders for people not seen before."""
+    wanted = sorted(set(external_ids))
+    ids = _person_ids(wanted)
+    missing = [external_id for external_id in wanted if external_id not in ids]
+    if missing:
+        now = clock.now()
+        Person.objects.bulk_create(
+            [
+                Person(
+                    external_id=external_id,
+                    is_placeholder=True,
+                    search_text=person_search_text(email="", name="", external_id=external_id),
+                    created_at=now,
+                    updated_at=now,
+                )
+                for external_id in missing
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        ids.update(_person_ids(missing))
+    return ids
+
+
+def _person_ids(external_ids: Sequence[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start : start + 500]
+        ids.update(Person.objects.filter(external_id__in=chunk).values_list("external_id", "id"))
+    return ids
+
+
+@transaction.atomic
+def note_create(*, person: Person, body: str, audit: AuditContext, is_pinned: bool = False) -> Note:
+    """Add a staff note to a person."""
+    body = body.strip()
+    if not body:
+        raise ValueError("A note cannot be empty.")
+    if audit.actor is None:
+        raise ValueError("Notes are written by a staff user.")
+    note = Note.objects.create(person=person, author=audit.actor, body=body, is_pinned=is_pinned)
+    audit_record(audit, action="person.note_add", target=person, params={"note_id": note.pk})
+    return note
+
+
+@transaction.atomic
+def person_tags_add(*, people: Sequence[Person], tag_names: Sequence[str]) -> list[Tag]:
+    """Attach tags (created when new) to people."""
+    names = sorted({name.strip().lower() for name in tag_names if name.strip()})
+    if not names:
+        raise ValueError("Give at least one tag.")
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tags = list(Tag.objects.filter(name__in=names))
+    through = Person.tags.through
+    through.objects.bulk_create(
+        [through(person_id=person.pk, tag_id=tag.pk) for person in people for tag in tags],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    return tags
