@@ -10,5 +10,6 @@ admin.site.index_title = "Records (read-mostly)"
 urlpatterns = [
     path("", include("opsroom.core.urls")),
     path("admin/", admin.site.urls),
+    path("people/", include("opsroom.people.urls")),
     path("api/v1/", api.urls),
 ]

@@ -67,12 +67,10 @@ class ImpersonationStart:
     login_url: str
 
 
-def impersonation_start(
-    *, person: Person, staff: User, reason: str, audit: AuditContext, minutes: int | None = None
-) -> ImpersonationStart:
-    """Grant a staff user a short impersonation of a person and sign its token."""
-    secret = settings.OPSROOM_IMPERSONATION_SECRET
-    if not secret:
+def impersonation_check(*, person: Person, reason: str, minutes: int, audit: AuditContext) -> None:
+    """Raise ImpersonationRefused when this impersonation may not start (a refused staff
+    target is audited)."""
+    if not settings.OPSROOM_IMPERSONATION_SECRET:
         raise ImpersonationRefused(
             "Impersonation is not set up: set OPSROOM_IMPERSONATION_SECRET (shared with the "
             "host app, see docs/impersonation.md)."
@@ -80,7 +78,6 @@ def impersonation_start(
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise ImpersonationRefused(f"Give a reason of at least {MIN_REASON} characters.")
-    minutes = settings.OPSROOM_IMPERSONATION_MINUTES if minutes is None else minutes
     if not 1 <= minutes <= settings.OPSROOM_IMPERSONATION_MAX_MINUTES:
         raise ImpersonationRefused(
             f"Impersonation lasts 1 to {settings.OPSROOM_IMPERSONATION_MAX_MINUTES} minutes."
@@ -98,6 +95,15 @@ def impersonation_start(
         raise ImpersonationRefused(
             f"Staff and admin accounts cannot be impersonated: {staff_reason}."
         )
+
+
+def impersonation_start(
+    *, person: Person, staff: User, reason: str, audit: AuditContext, minutes: int | None = None
+) -> ImpersonationStart:
+    """Grant a staff user a short impersonation of a person and sign its token."""
+    minutes = settings.OPSROOM_IMPERSONATION_MINUTES if minutes is None else minutes
+    impersonation_check(person=person, reason=reason, minutes=minutes, audit=audit)
+    reason = reason.strip()
     with transaction.atomic():
         return _grant_create(
             person=person, staff=staff, reason=reason, minutes=minutes, audit=audit
