@@ -7,7 +7,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
@@ -98,38 +98,45 @@ def search(
     conditions: str = Query("", description='JSON list: [{"field","op","value","days","key"}]'),
     sort: str = "",
     page: int = 1,
-) -> tuple[int, Any]:
+) -> Status[Any]:
     """Find people: search text (email, name, user id, #ticket), a quick filter, conditions."""
     try:
         rows = json.loads(conditions) if conditions.strip() else []
     except json.JSONDecodeError as exc:
-        return 400, {"detail": f"'conditions' is not valid JSON: {exc.msg} at {exc.pos}."}
+        return Status(400, {"detail": f"'conditions' is not valid JSON: {exc.msg} at {exc.pos}."})
     try:
         query = people_query_build(
             text=q, quick=quick, conditions=conditions_parse(rows), sort=sort
         )
     except FilterError as exc:
-        return 400, {"detail": str(exc)}
+        return Status(400, {"detail": str(exc)})
     result = people_find(query=query, login_event=health_settings_get().login_event)
     if result.is_ranked:
         order = list(result.hits)
         people = sorted(result.people, key=lambda person: order.index(person.pk))
         reasons = {pid: hit.reason for pid, hit in result.hits.items()}
         listed = person_rows(people=people, reasons=reasons)
-        return 200, PeoplePage(
-            count=len(listed), page=1, pages=1, results=[_summary(r) for r in listed],
+        page_out = PeoplePage(
+            count=len(listed),
+            page=1,
+            pages=1,
+            results=[_summary(r) for r in listed],
             query=query.describe(),
-        )  # fmt: skip
+        )
+        return Status(200, page_out)
     paginator = Paginator(result.people, PAGE_SIZE)
     if page < 1 or (page > paginator.num_pages and paginator.count):
-        return 400, {"detail": f"page must be between 1 and {paginator.num_pages}."}
+        return Status(400, {"detail": f"page must be between 1 and {paginator.num_pages}."})
     current = paginator.get_page(page)
-    return 200, PeoplePage(
-        count=paginator.count,
-        page=current.number,
-        pages=paginator.num_pages,
-        results=[_summary(r) for r in person_rows(people=list(current.object_list))],
-        query=query.describe(),
+    return Status(
+        200,
+        PeoplePage(
+            count=paginator.count,
+            page=current.number,
+            pages=paginator.num_pages,
+            results=[_summary(r) for r in person_rows(people=list(current.object_list))],
+            query=query.describe(),
+        ),
     )
 
 
@@ -238,11 +245,11 @@ def timeline(
     cursor: str = "",
     kind: list[str] = KINDS,
     limit: int = 25,
-) -> tuple[int, Any]:
+) -> Status[Any]:
     """One page of a person's timeline, newest first; follow next_cursor for more."""
     person = get_object_or_404(Person, pk=person_id)
     if not 1 <= limit <= 100:
-        return 400, {"detail": "limit is between 1 and 100."}
+        return Status(400, {"detail": "limit is between 1 and 100."})
     try:
         page = timeline_page(
             person=person,
@@ -253,8 +260,10 @@ def timeline(
             login_event=health_settings_get().login_event,
         )
     except CursorError as exc:
-        return 400, {"detail": str(exc)}
-    return 200, {"items": [item.as_dict() for item in page.items], "next_cursor": page.next_cursor}
+        return Status(400, {"detail": str(exc)})
+    return Status(
+        200, {"items": [item.as_dict() for item in page.items], "next_cursor": page.next_cursor}
+    )
 
 
 @router.get(
@@ -276,7 +285,7 @@ def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     auth=staff_or_key("read"),
     operation_id="people_ask",
 )
-def ask(request: HttpRequest, person_id: int, data: AskIn) -> tuple[int, Any]:
+def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
     person = get_object_or_404(Person, pk=person_id)
     context = person_context(person=person)
@@ -288,13 +297,16 @@ def ask(request: HttpRequest, person_id: int, data: AskIn) -> tuple[int, Any]:
             facts=person_facts(context=context, insights=found, timeline=items),
         )
     except ValueError as exc:
-        return 400, {"detail": str(exc)}
-    return 200, {
-        "answer": answer.text,
-        "used_model": answer.used_model,
-        "note": answer.note,
-        "sources": [{"ref": f.ref, "text": f.text} for f in answer.sources],
-    }
+        return Status(400, {"detail": str(exc)})
+    return Status(
+        200,
+        {
+            "answer": answer.text,
+            "used_model": answer.used_model,
+            "note": answer.note,
+            "sources": [{"ref": f.ref, "text": f.text} for f in answer.sources],
+        },
+    )
 
 
 def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOut:
@@ -324,9 +336,11 @@ def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOu
         person=person, plan=plan, months=data.months, audit=audit, reason=data.reason
     )
     return ActionOut(
-        action="comp", ok=True, detail="complimentary subscription granted",
+        action="comp",
+        ok=True,
+        detail="complimentary subscription granted",
         id=subscription.provider_subscription_id,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -335,16 +349,16 @@ def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOu
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="people_actions",
 )
-def actions(request: HttpRequest, person_id: int, data: ActionIn) -> tuple[int, Any]:
+def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
     """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""
     person = get_object_or_404(Person, pk=person_id)
     user = user_of(request)
     if user is not None and not user.has_perms(ACTION_PERMISSIONS[data.action]):
         needs = ", ".join(ACTION_PERMISSIONS[data.action])
-        return 403, {"detail": f"You may not do '{data.action}' (needs {needs})."}
+        return Status(403, {"detail": f"You may not do '{data.action}' (needs {needs})."})
     if user is None and data.action == "note":
-        return 400, {"detail": "Notes are written by a staff user; use a staff session."}
+        return Status(400, {"detail": "Notes are written by a staff user; use a staff session."})
     try:
-        return 200, _action_run(data, person, AuditContext.from_request(request))
+        return Status(200, _action_run(data, person, AuditContext.from_request(request)))
     except ValueError as exc:
-        return 400, {"detail": str(exc)}
+        return Status(400, {"detail": str(exc)})

@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
@@ -55,7 +55,7 @@ def segments(request: HttpRequest) -> list[SegmentOut]:
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="segments_create",
 )
-def segment_create(request: HttpRequest, data: SegmentIn) -> tuple[int, Any]:
+def segment_create(request: HttpRequest, data: SegmentIn) -> Status[Any]:
     """Save a search as a segment (private unless shared; API keys save shared ones)."""
     try:
         query = people_query_build(
@@ -71,8 +71,8 @@ def segment_create(request: HttpRequest, data: SegmentIn) -> tuple[int, Any]:
             audit=AuditContext.from_request(request),
         )
     except (FilterError, SegmentRefused) as exc:
-        return 400, {"detail": str(exc)}
-    return 201, _segment_out(segment)
+        return Status(400, {"detail": str(exc)})
+    return Status(201, _segment_out(segment))
 
 
 @router.get(
@@ -81,15 +81,15 @@ def segment_create(request: HttpRequest, data: SegmentIn) -> tuple[int, Any]:
     auth=staff_or_key("read"),
     operation_id="segments_people",
 )
-def segment_people(request: HttpRequest, segment_id: int, page: int = 1) -> tuple[int, Any]:
+def segment_people(request: HttpRequest, segment_id: int, page: int = 1) -> Status[Any]:
     """The people a saved segment covers now."""
     segment = segment_get_for_user(segment_id=segment_id, user=user_of(request))
     if segment is None:
-        return 404, {"detail": "No such segment (or it is private)."}
+        return Status(404, {"detail": "No such segment (or it is private)."})
     try:
         query = segment_query(segment)
     except FilterError as exc:
-        return 400, {"detail": f"The segment no longer applies: {exc}"}
+        return Status(400, {"detail": f"The segment no longer applies: {exc}"})
     conditions = json.dumps([c.as_dict() for c in query.conditions])
     return search(
         request, q=query.text, quick=query.quick, conditions=conditions, sort=query.sort, page=page
@@ -102,16 +102,16 @@ def segment_people(request: HttpRequest, segment_id: int, page: int = 1) -> tupl
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="segments_delete",
 )
-def segment_remove(request: HttpRequest, segment_id: int) -> tuple[int, Any]:
+def segment_remove(request: HttpRequest, segment_id: int) -> Status[Any]:
     """Delete a segment (its owner, or an admin)."""
     segment = segment_get_for_user(segment_id=segment_id, user=user_of(request))
     if segment is None:
-        return 404, {"detail": "No such segment (or it is private)."}
+        return Status(404, {"detail": "No such segment (or it is private)."})
     try:
         segment_delete(segment=segment, audit=AuditContext.from_request(request))
     except SegmentRefused as exc:
-        return 403, {"detail": str(exc)}
-    return 204, None
+        return Status(403, {"detail": str(exc)})
+    return Status(204, None)
 
 
 def _impersonation_out(grant: ImpersonationGrant) -> ImpersonationOut:
@@ -132,15 +132,13 @@ def _impersonation_out(grant: ImpersonationGrant) -> ImpersonationOut:
     auth=[ApiKeyAuth("ingest")],
     operation_id="impersonation_redeem",
 )
-def impersonation_redeem_endpoint(
-    request: HttpRequest, data: ImpersonationRedeemIn
-) -> tuple[int, Any]:
+def impersonation_redeem_endpoint(request: HttpRequest, data: ImpersonationRedeemIn) -> Status[Any]:
     """The host app redeems an impersonation token once, before starting the session."""
     try:
         grant = impersonation_redeem(token=data.token, audit=AuditContext.from_request(request))
     except ImpersonationRefused as exc:
-        return 400, {"detail": str(exc)}
-    return 200, _impersonation_out(grant)
+        return Status(400, {"detail": str(exc)})
+    return Status(200, _impersonation_out(grant))
 
 
 @router.get(
@@ -149,7 +147,7 @@ def impersonation_redeem_endpoint(
     auth=[ApiKeyAuth("ingest"), ApiKeyAuth("read"), StaffSessionAuth()],
     operation_id="impersonation_status",
 )
-def impersonation_status(request: HttpRequest, token_id: str) -> tuple[int, Any]:
+def impersonation_status(request: HttpRequest, token_id: str) -> Status[Any]:
     """Whether an impersonation is still active (the host app checks it to end revoked ones)."""
     grant = (
         ImpersonationGrant.objects.select_related("person", "staff")
@@ -157,5 +155,5 @@ def impersonation_status(request: HttpRequest, token_id: str) -> tuple[int, Any]
         .first()
     )
     if grant is None:
-        return 404, {"detail": "No such impersonation."}
-    return 200, _impersonation_out(grant)
+        return Status(404, {"detail": "No such impersonation."})
+    return Status(200, _impersonation_out(grant))

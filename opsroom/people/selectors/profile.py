@@ -157,10 +157,21 @@ def subscription_view(*, person: Person) -> SubscriptionView:
     if billing is not None and billing.card_last4:
         card = f"{billing.card_brand.title()} •••• {billing.card_last4}".strip()
     if subscription is None:
+        currency = settings.OPSROOM_CURRENCY
         return SubscriptionView(
-            None, "none", "No subscription", "", money_format(0, settings.OPSROOM_CURRENCY),
-            0, settings.OPSROOM_CURRENCY, None, "", None, card, _stripe_url(billing),
-        )  # fmt: skip
+            subscription=None,
+            status="none",
+            plan="No subscription",
+            tier="",
+            mrr=money_format(0, currency),
+            mrr_minor=0,
+            currency=currency,
+            next_charge_at=None,
+            next_charge_amount="",
+            ends_at=None,
+            card=card,
+            stripe_url=_stripe_url(billing),
+        )
     plan = subscription.plan
     charges = subscription.is_live and not subscription.cancel_at_period_end
     charges = charges and subscription.status not in ("paused",)

@@ -35,7 +35,8 @@ def events(person: Person, days_ago: list[int], names: list[str], now: datetime)
 def errors(person: Person | None, count: int, now: datetime, **fields: Any) -> None:
     rows = []
     for index in range(count):
-        key = f"{fields.get('fingerprint', 'fp')}-{person.pk if person else 'x'}-{index}-{fields.get('release', '')}"
+        owner = person.pk if person else "x"
+        key = f"{fields.get('fingerprint', 'fp')}-{owner}-{index}-{fields.get('release', '')}"
         rows.append(
             {
                 "event_id": key,
@@ -110,7 +111,7 @@ def jane(now: datetime | None = None) -> World:
     events(person, list(range(8, 50)), ["login", "meal_plan_viewed"], now)
     events(person, list(range(8, 50, 3)), ["meal_plan_created"], now)
     errors(person, 3, now)
-    resolved = TicketFactory(
+    resolved: Any = TicketFactory(
         requester=person,
         subject="Can't add recipes",
         status="solved",
