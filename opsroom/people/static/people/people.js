@@ -1,4 +1,5 @@
-// People pages: remove a filter condition row. Everything else is HTMX or plain forms.
+// People pages: remove a filter condition row; show 400 answers (a filter or question that
+// cannot be used) in place, since HTMX leaves 4xx responses unswapped by default.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -8,5 +9,12 @@
     const form = button.closest("form");
     if (row) row.remove();
     if (form && window.htmx) window.htmx.trigger(form, "submit");
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400 && event.detail.target.closest("[data-show-400]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
   });
 })();
