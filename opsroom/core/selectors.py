@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django_tasks_db.models import DBTaskResult
 
-from opsroom.core.models import ApiKey, AuditEntry
+from opsroom.core.models import ApiKey, AuditEntry, ScheduleSlot
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,12 @@ def task_run_list(*, status: str = "", task: str = "") -> QuerySet[DBTaskResult]
     if task:
         runs = runs.filter(task_path__contains=task)
     return runs.order_by("-enqueued_at")
+
+
+def schedule_last_slots() -> dict[str, datetime]:
+    """The latest claimed slot of each periodic job."""
+    rows = ScheduleSlot.objects.values("job").annotate(last=Max("slot_at"))
+    return {row["job"]: row["last"] for row in rows}
 
 
 def task_run_counts(*, since: datetime) -> dict[str, int]:

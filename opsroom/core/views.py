@@ -23,6 +23,7 @@ from opsroom.core.selectors import (
     api_key_list,
     audit_actions,
     audit_entry_list,
+    schedule_last_slots,
     task_run_counts,
     task_run_list,
 )
@@ -163,8 +164,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
     runs = task_run_list(status=status, task=request.GET.get("task", ""))
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     now = clock.now()
+    last_slots = schedule_last_slots()
     schedule = [
-        {"name": name, "job": job, "next_run": next_run(name, after=now)}
+        {
+            "name": name,
+            "job": job,
+            "last_slot": last_slots.get(name),
+            "next_run": next_run(name, after=now),
+        }
         for name, job in SCHEDULE.items()
     ]
     return render(

@@ -72,3 +72,19 @@ def test_the_scheduler_command_runs_once_and_refuses_a_bad_interval(capsys):
     assert "Enqueued task_results_prune" in capsys.readouterr().out
     with pytest.raises(CommandError, match="positive"):
         call_command("opsroom_scheduler", interval=0, once=True)
+
+
+@pytest.mark.django_db
+def test_the_jobs_page_shows_runs_failures_and_the_schedule(staff_admin, staff_analyst):
+    from conftest import signed_in
+
+    schedule_tick(now=NOW)
+    DBTaskResult.objects.update(
+        status="FAILED", exception_class_path="builtins.ValueError", traceback="Traceback: boom"
+    )
+    response = signed_in(staff_admin).get("/debug/jobs/", {"status": "FAILED"})
+    assert response.status_code == 200
+    assert b"Traceback: boom" in response.content
+    assert response.context["counts"] == {"FAILED": 1}
+    assert response.context["schedule"][0]["last_slot"] == datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    assert signed_in(staff_analyst).get("/debug/jobs/").status_code == 403

@@ -11,7 +11,7 @@
         labels: data.labels,
         datasets: [
           { type: "line", label: "MRR (" + data.currency + ")", data: data.mrr, yAxisID: "mrr",
-            borderColor: palette[0], backgroundColor: palette[0], tension: 0.25 },
+            borderColor: palette[0], backgroundColor: palette[0], cubicInterpolationMode: "monotone" },
           { type: "bar", label: "Signups", data: data.signups, yAxisID: "signups",
             backgroundColor: "rgba(26,127,75,.35)" },
         ],
