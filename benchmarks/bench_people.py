@@ -73,6 +73,7 @@ def people(quick: bool = False) -> None:
         ("timeline", "timeline page (first)"),
         ("timeline_next", "timeline page (next, by cursor)"),
         ("page", "whole User 360 page"),
+        ("list", "people list, no filter (4 orders)"),
         ("quick_filters", "quick-filter list page"),
     ):
         target = TARGETS_MS.get(key.split("_")[0] if key != "search_partial" else "search")
@@ -239,6 +240,11 @@ def worker(url: str, count: int, source: str) -> dict[str, Any]:
             call_command("flush", interactive=False, verbosity=0)
         meta = {**wanted, "data": _build(count, source)}
         _meta_set(meta, url)
+        if url.startswith("postgres"):
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # what autovacuum does shortly after a bulk load
     from datetime import datetime
 
     from opsroom.core import clock

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from opsroom.core import clock
@@ -88,9 +88,7 @@ DELINQUENT_STATUSES = ("past_due", "unpaid")
 
 def subscription_current_for_person(*, person_id: int) -> Subscription | None:
     """The person's live subscription (newest first), else their most recent one."""
-    subscriptions = Subscription.objects.filter(person_id=person_id).select_related("plan")
-    live = subscriptions.filter(status__in=LIVE_STATUSES).order_by("-created_at", "-id").first()
-    return live or subscriptions.order_by("-created_at", "-id").first()
+    return subscriptions_current_for_people(person_ids=[person_id]).get(person_id)
 
 
 def subscriptions_current_for_people(*, person_ids: Sequence[int]) -> dict[int, Subscription]:
@@ -115,14 +113,16 @@ def billing_customer_for_person(*, person_id: int) -> BillingCustomer | None:
 
 def lifetime_value_for_person(*, person_id: int) -> dict[str, int]:
     """What the person has paid, net of refunds, per currency (paid invoices, else charges)."""
-    invoices = (
-        Invoice.objects.filter(person_id=person_id, status=Invoice.Status.PAID)
+    paid_only = Q(status=Invoice.Status.PAID)
+    invoices = list(
+        Invoice.objects.filter(person_id=person_id)
         .values("currency")
-        .annotate(total=Sum("amount_paid") - Sum("amount_refunded"))
+        .annotate(
+            total=Sum("amount_paid", filter=paid_only) - Sum("amount_refunded", filter=paid_only)
+        )
     )
-    paid = {row["currency"]: row["total"] or 0 for row in invoices}
-    if paid or Invoice.objects.filter(person_id=person_id).exists():
-        return paid
+    if invoices:
+        return {row["currency"]: row["total"] or 0 for row in invoices if row["total"]}
     charges = (
         PaymentAttempt.objects.filter(person_id=person_id, status=PaymentAttempt.Status.SUCCEEDED)
         .values("currency")
@@ -208,14 +208,16 @@ def person_ids_by_mrr(*, op: str, amount: int, currency: str) -> QuerySet[Subscr
 
 def person_ids_payment_failed(*, since: datetime) -> QuerySet[PaymentAttempt, int]:
     """People whose payment since a time failed with no successful payment after it."""
-    later_success = PaymentAttempt.objects.filter(
-        person_id=OuterRef("person_id"),
-        status=PaymentAttempt.Status.SUCCEEDED,
-        attempted_at__gt=OuterRef("attempted_at"),
-    )
+    # Grouped rather than a correlated NOT EXISTS: one range scan of the window.
     return (
-        PaymentAttempt.objects.filter(status=PaymentAttempt.Status.FAILED, attempted_at__gte=since)
-        .exclude(Exists(later_success))
+        PaymentAttempt.objects.filter(attempted_at__gte=since)
+        .values("person_id")
+        .annotate(
+            last_failed=Max("attempted_at", filter=Q(status=PaymentAttempt.Status.FAILED)),
+            last_paid=Max("attempted_at", filter=Q(status=PaymentAttempt.Status.SUCCEEDED)),
+        )
+        .filter(last_failed__isnull=False)
+        .filter(Q(last_paid__isnull=True) | Q(last_failed__gt=F("last_paid")))
         .values_list("person_id", flat=True)
     )
 
@@ -271,7 +273,9 @@ def payment_health_by_person(
     rows = attempts.order_by("person_id", "attempted_at", "id").values_list(
         "person_id", "status", "attempted_at", "decline_code", "failure_code"
     )
-    for person_id, status, at, decline, failure in rows.iterator(chunk_size=5000):
+    # Everyone's attempts are streamed; a few people's are simply read.
+    stream = rows.iterator(chunk_size=5000) if person_ids is None else rows
+    for person_id, status, at, decline, failure in stream:
         tally = tallies.setdefault(person_id, [0, 0, "", None, ""])
         tally[0] += status == PaymentAttempt.Status.FAILED
         tally[1] += status == PaymentAttempt.Status.SUCCEEDED

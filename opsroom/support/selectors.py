@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from opsroom.support.models import Ticket
 
@@ -32,17 +32,18 @@ def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
     counts = tickets.aggregate(
         total=Count("id"),
         open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+        resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+        resolution=Sum(F("resolved_at") - F("created_at"), filter=Q(resolved_at__isnull=False)),
     )
-    resolved = list(
-        tickets.filter(resolved_at__isnull=False).values_list("created_at", "resolved_at")
-    )
-    hours = [(done - opened).total_seconds() / 3600 for opened, done in resolved if done]
+    resolution = counts["resolution"]
     return TicketSummary(
         open=counts["open"],
         total=counts["total"],
-        resolved=len(resolved),
-        average_resolution_hours=sum(hours) / len(hours) if hours else None,
-        last_ticket=tickets.order_by("-created_at", "-id").first(),
+        resolved=counts["resolved"],
+        average_resolution_hours=resolution.total_seconds() / 3600 / counts["resolved"]
+        if resolution is not None and counts["resolved"]
+        else None,
+        last_ticket=tickets.order_by("-created_at", "-id").first() if counts["total"] else None,
     )
 
 

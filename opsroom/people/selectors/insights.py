@@ -5,18 +5,18 @@ daily feature-lift table) and indexed per-person rows; nothing here scans raw ev
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import pairwise
 from statistics import median
 from typing import Any
 
 from opsroom.core import clock
 from opsroom.core.money import money_format
-from opsroom.people.health import HealthInputs, HealthSettings
+from opsroom.people.health import HealthInputs
 from opsroom.people.models import ActivityDaily, ErrorSpread, FeatureLift, Person
+from opsroom.people.selectors.activity import PersonActivity
 from opsroom.people.selectors.profile import PersonContext
 from opsroom.people.selectors.timeline import duration_text, event_label
-from opsroom.people.services.health import health_inputs
 from opsroom.revenue.selectors import payment_attempts_for_person
 from opsroom.telemetry.selectors import error_groups_for_person
 
@@ -38,23 +38,14 @@ class Insight:
     numbers: dict[str, Any] = field(default_factory=dict)
 
 
-def _days_ago(day: date, today: date) -> str:
-    days = (today - day).days
-    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
-
-
-def _inactivity(person: Person, today: date, settings_: HealthSettings) -> Insight | None:
-    since = today - timedelta(days=180)
-    rows = ActivityDaily.objects.filter(person_id=person.pk, day__gte=since)
-    logins = sorted(set(rows.filter(name=settings_.login_event).values_list("day", flat=True)))
-    days, verb = (logins, "logged in") if len(logins) >= 5 else (None, "been active")
-    if days is None:
-        days = sorted(set(rows.values_list("day", flat=True)))
+def _inactivity(activity: PersonActivity) -> Insight | None:
+    logins = activity.days(name=activity.login_event)
+    days, verb = (logins, "logged in") if len(logins) >= 5 else (activity.days(), "been active")
     if len(days) < 5:
         return None
     gaps = [(later - earlier).days for earlier, later in pairwise(days)]
     typical, longest = median(gaps), max(gaps)
-    since_last = (today - days[-1]).days
+    since_last = (activity.today - days[-1]).days
     if since_last < 3 or since_last <= longest or since_last < 2 * typical:
         return None
     return Insight(
@@ -290,10 +281,9 @@ def _similar_users(person: Person, context: PersonContext) -> Insight | None:
 def insights_for_person(*, person: Person, context: PersonContext) -> list[Insight]:
     """Every insight that holds for a person now, most urgent first."""
     now = clock.now()
-    today = now.date()
-    inputs = health_inputs(on=today, settings_=context.settings, person_ids=[person.pk])[person.pk]
+    inputs = context.activity.engagement(context.settings.core_features)
     found: list[Insight] = []
-    inactivity = _inactivity(person, today, context.settings)
+    inactivity = _inactivity(context.activity)
     for insight in (
         _payment_failed(person, now),
         inactivity,

@@ -9,14 +9,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Max, Sum
 
 from opsroom.core import clock
 from opsroom.core.money import money_format
 from opsroom.experiments.evaluation import flag_evaluate
 from opsroom.experiments.selectors import exposures_for_person, flag_list
 from opsroom.people.health import COMPONENT_LABELS, HealthSettings, history_points
-from opsroom.people.models import ActivityDaily, HealthBand, Person, PersonHealth
+from opsroom.people.models import HealthBand, Person, PersonHealth
+from opsroom.people.selectors.activity import PersonActivity, activity_for_person
 from opsroom.people.services.health import health_for_person_now, health_settings_get
 from opsroom.revenue.selectors import (
     billing_customer_for_person,
@@ -101,6 +101,7 @@ class PersonContext:
     flags: list[FlagView]
     attributes: list[tuple[str, list[str]]]
     tags: list[str]
+    activity: PersonActivity = field(repr=False)
     settings: HealthSettings = field(repr=False)
 
     @property
@@ -201,15 +202,10 @@ def subscription_view(*, person: Person) -> SubscriptionView:
 
 
 def usage_for_person(
-    *, person_id: int, settings_: HealthSettings, since: date
+    *, activity: PersonActivity, settings_: HealthSettings
 ) -> list[tuple[str, str, int]]:
     """30-day counters: the configured events, or the person's most frequent ones."""
-    counts = dict(
-        ActivityDaily.objects.filter(person_id=person_id, day__gte=since)
-        .values("name")
-        .annotate(n=Sum("count"))
-        .values_list("name", "n")
-    )
+    counts = activity.counts_since(activity.today - timedelta(days=30))
     if settings_.usage_counters:
         return [
             (row["event"], row.get("label") or _label(row["event"]), counts.get(row["event"], 0))
@@ -222,14 +218,6 @@ def usage_for_person(
     if settings_.login_event:
         rows.insert(0, (settings_.login_event, "Logins", counts.get(settings_.login_event, 0)))
     return rows
-
-
-def last_days_for_person(*, person_id: int, login_event: str) -> tuple[date | None, date | None]:
-    """The last day a person logged in, and the last day they did anything."""
-    days = ActivityDaily.objects.filter(person_id=person_id)
-    last_login = days.filter(name=login_event).aggregate(day=Max("day"))["day"]
-    last_active = days.aggregate(day=Max("day"))["day"]
-    return last_login, last_active
 
 
 def flags_for_person(*, person: Person) -> list[FlagView]:
@@ -297,8 +285,8 @@ def person_context(*, person: Person) -> PersonContext:
     """The assembled context of one person (header, health, cards)."""
     now = clock.now()
     settings_ = health_settings_get()
-    last_login, last_active = last_days_for_person(
-        person_id=person.pk, login_event=settings_.login_event
+    activity = activity_for_person(
+        person_id=person.pk, today=now.date(), login_event=settings_.login_event
     )
     ltv = lifetime_value_for_person(person_id=person.pk)
     signed_up = person.signed_up_at or person.created_at
@@ -312,14 +300,13 @@ def person_context(*, person: Person) -> PersonContext:
         subscription=subscription_view(person=person),
         health=health_view(person=person, settings_=settings_),
         support=ticket_summary_for_person(person_id=person.pk),
-        usage=usage_for_person(
-            person_id=person.pk, settings_=settings_, since=now.date() - timedelta(days=30)
-        ),
-        last_login=last_login,
-        last_active=last_active,
+        usage=usage_for_person(activity=activity, settings_=settings_),
+        last_login=activity.last_login,
+        last_active=activity.last_active,
         errors_7d=error_count_for_person(person_id=person.pk, since=now - timedelta(days=7)),
         flags=flags_for_person(person=person),
         attributes=[(_label(k), _attribute_lines(v)) for k, v in sorted(person.attributes.items())],
         tags=sorted(tag.name for tag in person.tags.all()),
+        activity=activity,
         settings=settings_,
     )

@@ -179,3 +179,22 @@ def test_the_daily_jobs_are_on_the_schedule():
     assert SCHEDULE["people_health_scores"].task == "opsroom.people.tasks.health_scores_daily"
     assert SCHEDULE["people_feature_lift"].task == "opsroom.people.tasks.feature_lift_daily"
     assert SCHEDULE["people_error_spread"].task == "opsroom.people.tasks.error_spread_hourly"
+
+
+@pytest.mark.django_db
+def test_the_refresh_command_fills_history_and_refuses_bad_days():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with clock.clock_frozen_at(NOW):
+        person = PersonFactory()
+        events(person, list(range(1, 30)), ["login"], NOW)
+        out = StringIO()
+        call_command("people_refresh", history_days=3, stdout=out)
+    assert "Health: 1 people scored" in out.getvalue()
+    days = [day for day, _score in history_points(PersonHealth.objects.get().history)]
+    assert days == [date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9), date(2026, 3, 10)]
+    with pytest.raises(CommandError, match="between 0 and 365"):
+        call_command("people_refresh", history_days=-1)

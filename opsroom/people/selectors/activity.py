@@ -1,0 +1,74 @@
+"""A person's daily activity of the last 180 days, read once (one indexed query) and shared
+by the page's parts: last login, 30-day usage, the inactivity and engagement insights."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Max
+
+from opsroom.people.health import HealthInputs
+from opsroom.people.models import ActivityDaily
+
+WINDOW_DAYS = 180
+
+
+@dataclass(frozen=True)
+class PersonActivity:
+    today: date
+    login_event: str
+    rows: list[tuple[date, str, int]]  # (day, event name, count), newest first
+    last_login: date | None
+    last_active: date | None
+
+    def counts_since(self, since: date) -> dict[str, int]:
+        """Events per name from a day on."""
+        counts: dict[str, int] = {}
+        for day, name, count in self.rows:
+            if day >= since:
+                counts[name] = counts.get(name, 0) + count
+        return counts
+
+    def days(self, *, name: str | None = None) -> list[date]:
+        """Distinct active days in the window (of one event, or any), oldest first."""
+        return sorted({day for day, event, _count in self.rows if name is None or event == name})
+
+    def engagement(self, core_features: list[str]) -> HealthInputs:
+        """The activity part of the health inputs (windows end the day before today)."""
+        today, core = self.today, set(core_features)
+
+        def in_window(day: date, start: int, end: int) -> bool:
+            return today - timedelta(days=start) <= day < today - timedelta(days=end)
+
+        rows = self.rows
+        return HealthInputs(
+            events_7d=sum(n for day, _e, n in rows if in_window(day, 7, 0)),
+            events_prev_21d=sum(n for day, _e, n in rows if in_window(day, 28, 7)),
+            active_days_14d=len({day for day, _e, _n in rows if in_window(day, 14, 0)}),
+            active_days_prev_42d=len({day for day, _e, _n in rows if in_window(day, 56, 14)}),
+            core_used=len({e for day, e, _n in rows if e in core and in_window(day, 30, 0)}),
+        )
+
+
+def activity_for_person(*, person_id: int, today: date, login_event: str) -> PersonActivity:
+    """The person's activity rows of the last 180 days, with their last login and last day."""
+    rows = list(
+        ActivityDaily.objects.filter(
+            person_id=person_id, day__gte=today - timedelta(days=WINDOW_DAYS)
+        )
+        .order_by("-day")
+        .values_list("day", "name", "count")
+    )
+    last_active = rows[0][0] if rows else None
+    last_login = next((day for day, name, _count in rows if name == login_event), None)
+    older = ActivityDaily.objects.filter(person_id=person_id)
+    if last_active is None:
+        last_active = older.aggregate(day=Max("day"))["day"]
+    if last_login is None and last_active is not None:
+        last_login = older.filter(name=login_event).aggregate(day=Max("day"))["day"]
+    return PersonActivity(
+        today=today,
+        login_event=login_event,
+        rows=rows,
+        last_login=last_login,
+        last_active=last_active,
+    )
