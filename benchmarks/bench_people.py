@@ -331,6 +331,15 @@ def _measure():
         or [lambda: client.get(f"/api/v1/people/{ids[0]}/timeline")]
     )
     timings["page"] = _timed([lambda i=i: client.get(f"/people/{i}/") for i in ids])
+    timings["list"] = _timed(
+        [
+            lambda s=s: client.get(
+                "/people/", {"sort": s}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+            )
+            for s in ["last_seen", "signed_up", "health", "name"] * 5
+        ],
+        warmup=3,
+    )
     quick = [
         "at_risk",
         "payment_failed",

@@ -194,3 +194,22 @@ def test_search_text_narrows_a_filtered_list(crowd):
         result = people_find(query=query)
         assert [p.pk for p in result.people] == [crowd["loyal"]]
         assert result.is_ranked
+
+
+def test_a_payment_that_failed_then_succeeded_is_not_a_failed_payment(db):
+    with clock.clock_frozen_at(NOW):
+        recovered = PersonFactory()
+        PaymentAttemptFactory(
+            person=recovered, status="failed", attempted_at=NOW - timedelta(days=5)
+        )
+        PaymentAttemptFactory(
+            person=recovered, status="succeeded", attempted_at=NOW - timedelta(days=4)
+        )
+        failing = PersonFactory()
+        PaymentAttemptFactory(
+            person=failing, status="succeeded", attempted_at=NOW - timedelta(days=6)
+        )
+        PaymentAttemptFactory(person=failing, status="failed", attempted_at=NOW - timedelta(days=3))
+        old = PersonFactory()
+        PaymentAttemptFactory(person=old, status="failed", attempted_at=NOW - timedelta(days=45))
+        assert _ids(quick="payment_failed") == {failing.pk}
