@@ -175,7 +175,7 @@ def telemetry_write(rng, crowd, now, counts):
     recent = [p for p in crowd if p.churn is None]
     for number in range(len(crowd) * 2):
         person = rng.choice(crowd)
-        at = person.signup + timedelta(days=rng.random() * max(1, (now - person.signup).days))
+        at = min(now, person.signup + (now - person.signup) * rng.random())
         release = next(name for name, start in reversed(releases) if start <= at)
         fp = fingerprints[min(int(rng.expovariate(0.25)), 39)]
         errors.append(

@@ -22,6 +22,7 @@ from opsroom.telemetry.selectors import error_groups_for_person
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "opportunity": 2, "info": 3}
 REPEATED_ERRORS = 3
+BUG_SPREAD_SHOWN = 2  # the widest-spread bugs a person hit; the debug panel lists them all
 ENGAGEMENT_DROP = 0.30
 MIN_BASELINE_EVENTS = 5
 LIFT_MIN, LIFT_P_VALUE, LIFT_MIN_GROUP = 1.2, 0.05, 20
@@ -120,7 +121,8 @@ def _bug_spread(person: Person, now: Any) -> list[Insight]:
     groups = error_groups_for_person(person_id=person.pk, since=now - timedelta(days=14))
     fingerprints = {group["fingerprint"] for group in groups}
     insights = []
-    for spread in ErrorSpread.objects.filter(fingerprint__in=fingerprints).order_by("-people"):
+    spreads = ErrorSpread.objects.filter(fingerprint__in=fingerprints, people__gt=1)
+    for spread in spreads.order_by("-people")[:BUG_SPREAD_SHOWN]:
         others = spread.people - 1
         if others < 1:
             continue

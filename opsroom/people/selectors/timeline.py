@@ -98,7 +98,7 @@ def cursor_decode(cursor: str) -> tuple[datetime, int, int]:
 
 def duration_text(delta: timedelta) -> str:
     """A duration in the largest sensible unit: '45 minutes', '4 hours', '3 days'."""
-    minutes = delta.total_seconds() / 60
+    minutes = max(delta.total_seconds(), 0) / 60
     if minutes < 90:
         value, unit = round(minutes), "minute"
     elif minutes < 48 * 60:

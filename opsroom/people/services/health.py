@@ -181,8 +181,12 @@ def health_scores_compute(*, on: date | None = None) -> HealthRun:
     settings_ = health_settings_get()
     inputs = health_inputs(on=on, settings_=settings_)
     empty = HealthInputs()
+    # Everyone who had signed up by the end of that day (people without a signup date too).
+    signed_up = Q(signed_up_at__isnull=True) | Q(signed_up_at__date__lte=on)
     person_ids = list(
-        Person.objects.filter(is_placeholder=False).order_by("id").values_list("id", flat=True)
+        Person.objects.filter(signed_up, is_placeholder=False)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     bands: dict[str, int] = {}
     keep = settings.OPSROOM_HEALTH_HISTORY_DAYS

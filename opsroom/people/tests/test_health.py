@@ -191,10 +191,14 @@ def test_the_refresh_command_fills_history_and_refuses_bad_days():
     with clock.clock_frozen_at(NOW):
         person = PersonFactory()
         events(person, list(range(1, 30)), ["login"], NOW)
+        newcomer = PersonFactory(signed_up_at=NOW - timedelta(days=1))
         out = StringIO()
         call_command("people_refresh", history_days=3, stdout=out)
-    assert "Health: 1 people scored" in out.getvalue()
-    days = [day for day, _score in history_points(PersonHealth.objects.get().history)]
+    assert "Health: 2 people scored" in out.getvalue()
+    days = [day for day, _score in history_points(PersonHealth.objects.get(person=person).history)]
     assert days == [date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9), date(2026, 3, 10)]
+    # Not scored before they signed up.
+    newcomer_days = history_points(PersonHealth.objects.get(person=newcomer).history)
+    assert [day for day, _score in newcomer_days] == [date(2026, 3, 9), date(2026, 3, 10)]
     with pytest.raises(CommandError, match="between 0 and 365"):
         call_command("people_refresh", history_days=-1)
