@@ -162,6 +162,8 @@ def _value(spec: FieldSpec, field: str, op: str, raw: Any, where: str) -> Any:
     text = "" if raw is None else str(raw).strip()
     if text == "":
         raise FilterError(f"{where}: give a value.")
+    if not text.isprintable():
+        raise FilterError(f"{where}: the value contains control characters.")
     if spec.kind == "bool":
         if text.lower() in ("yes", "true", "1"):
             return True
@@ -318,7 +320,7 @@ def people_query_build(
     *, text: str = "", quick: str = "", conditions: list[Condition] | None = None, sort: str = ""
 ) -> PeopleQuery:
     """Check the parts of a people query."""
-    text = text.strip()
+    text = "".join(char for char in text if char.isprintable()).strip()
     if len(text) > 200:
         raise FilterError("The search text is longer than 200 characters.")
     if quick and quick not in QUICK_FILTERS:

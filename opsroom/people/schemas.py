@@ -1,17 +1,28 @@
 """API schemas of the people app."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    return value
+
+
+# Text the database will store: PostgreSQL refuses NUL characters, so they are refused here.
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ConditionIn(Schema):
-    field: str
-    op: str
+    field: Text
+    op: Text
     value: Any = None
     days: int | None = None
-    key: str = ""
+    key: Text = ""
 
 
 class PersonSummaryOut(Schema):
@@ -147,14 +158,14 @@ class TimelineOut(Schema):
 
 class ActionIn(Schema):
     action: Literal["email", "note", "tag", "ticket", "comp"]
-    template: str = Field("", description="email: a template key, or give subject and body")
-    subject: str = ""
-    body: str = Field("", description="email body, note text or ticket description")
-    tags: list[str] = []
+    template: Text = Field("", description="email: a template key, or give subject and body")
+    subject: Text = ""
+    body: Text = Field("", description="email body, note text or ticket description")
+    tags: list[Text] = []
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     plan_id: int | None = Field(None, description="comp: the plan to grant")
     months: int = Field(1, description="comp: how many months free")
-    reason: str = ""
+    reason: Text = ""
 
 
 class ActionOut(Schema):
@@ -165,7 +176,7 @@ class ActionOut(Schema):
 
 
 class AskIn(Schema):
-    question: str
+    question: Text
 
 
 class FactOut(Schema):
@@ -181,12 +192,12 @@ class AnswerOut(Schema):
 
 
 class SegmentIn(Schema):
-    name: str
+    name: Text
     is_shared: bool = False
-    q: str = ""
-    quick: str = ""
+    q: Text = ""
+    quick: Text = ""
     conditions: list[ConditionIn] = []
-    sort: str = ""
+    sort: Text = ""
 
 
 class SegmentOut(Schema):
@@ -202,7 +213,7 @@ class SegmentOut(Schema):
 
 
 class ImpersonationRedeemIn(Schema):
-    token: str
+    token: Text
 
 
 class ImpersonationOut(Schema):

@@ -56,7 +56,7 @@ def _contains(text: str, limit: int) -> list[int]:
 
 def person_search(*, query: str, limit: int = 20) -> list[SearchHit]:
     """People matching the search box, best matches first."""
-    raw = query.strip()
+    raw = "".join(char for char in query if char.isprintable()).strip()
     text = search_normalize(raw)
     if not text:
         return []

@@ -219,3 +219,15 @@ def test_the_operations_have_explicit_ids(admin_client_):
 def test_an_unknown_person_is_404(reader):
     PersonFactory()
     assert reader.get("/api/v1/people/999999/intelligence").status_code == 404
+
+
+def test_text_with_nul_characters_is_refused_not_a_500(world, staff_support):
+    client = signed_in(staff_support)
+    note = client.post(
+        f"/api/v1/people/{world.person.pk}/actions",
+        {"action": "note", "body": "bad\x00byte"},
+        content_type="application/json",
+    )
+    assert note.status_code == 422
+    segment = client.post("/api/v1/segments", {"name": "a\x00"}, content_type="application/json")
+    assert segment.status_code == 422

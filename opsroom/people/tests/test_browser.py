@@ -56,6 +56,10 @@ def test_an_operator_finds_jane_and_reads_her_page(live_server, page, staff_supp
             == {"error"}
         )
     )
+    page.click("[data-debug=api-calls] > summary")
+    page.click(".api-call > summary")
+    page.wait_for_selector("text=Request (redacted)")
+    assert "[redacted]" in page.locator(".api-call .payloads").inner_text()
     page.fill("input[name=question]", "what errors did she hit?")
     page.click("form.ask button")
     page.wait_for_selector("[data-answer-note]")

@@ -213,3 +213,9 @@ def test_a_payment_that_failed_then_succeeded_is_not_a_failed_payment(db):
         old = PersonFactory()
         PaymentAttemptFactory(person=old, status="failed", attempted_at=NOW - timedelta(days=45))
         assert _ids(quick="payment_failed") == {failing.pk}
+
+
+def test_control_characters_are_refused_in_values_and_dropped_from_search_text():
+    with pytest.raises(FilterError, match="control characters"):
+        conditions_parse([{"field": "email", "op": "contains", "value": "a\x00b"}])
+    assert people_query_build(text="ja\x00ne").text == "jane"

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opsroom.people.models import Person
 from opsroom.people.search_index import search_index_ensure
@@ -86,3 +88,12 @@ def test_search_quotes_and_wildcards_are_plain_text(people):
     assert _found('"jane') == []
     assert _found("jan%") == []
     assert _found("a_b") == []
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=30))
+def test_any_text_searches_without_an_error(people, text):
+    hits = person_search(query=text)
+    assert len(hits) <= 20
