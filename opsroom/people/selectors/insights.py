@@ -37,6 +37,8 @@ class Insight:
     action: str
     action_kind: str = ""  # the quick action that carries it out: email, ticket, debug, ""
     numbers: dict[str, Any] = field(default_factory=dict)
+    # Words a fitting email template's key or name may contain (the page offers the first).
+    template_hint: tuple[str, ...] = ()
 
 
 def _inactivity(activity: PersonActivity) -> Insight | None:
@@ -61,6 +63,7 @@ def _inactivity(activity: PersonActivity) -> Insight | None:
         ],
         action="Send a 'We miss you' email with a tip for what they used most.",
         action_kind="email",
+        template_hint=("miss", "win-back", "winback", "come-back", "tip"),
         numbers={
             "days_inactive": since_last,
             "median_gap_days": typical,
@@ -192,6 +195,7 @@ def _payment_failed(person: Person, now: Any) -> Insight | None:
         evidence=evidence,
         action="Send the card-update email and check the customer in Stripe.",
         action_kind="email",
+        template_hint=("card", "payment", "dunning", "billing"),
         numbers={"amount": last.amount, "currency": last.currency, "failures_30d": failures},
     )
 
@@ -217,6 +221,7 @@ def _renewal(context: PersonContext, inputs: HealthInputs) -> Insight | None:
         ],
         action="Reach out before the charge with a tip; offer a pause or a smaller plan if asked.",
         action_kind="email",
+        template_hint=("tip", "renewal", "check-in", "miss"),
         numbers={"days_to_renewal": days, "active_days_14d": inputs.active_days_14d},
     )
 
@@ -236,6 +241,7 @@ def _cancellation(context: PersonContext) -> Insight | None:
         evidence=[f"Plan {context.subscription.plan}", f"Health {context.health.score}/100"],
         action="Ask why before it ends; a pause or downgrade may keep them.",
         action_kind="email",
+        template_hint=("cancel", "pause", "feedback"),
         numbers={"mrr": subscription.mrr_amount, "currency": subscription.currency},
     )
 
@@ -271,6 +277,7 @@ def _similar_users(person: Person, context: PersonContext) -> Insight | None:
         ],
         action=f"Point them to '{feature}', e.g. in a tip email.",
         action_kind="email",
+        template_hint=("tip", "feature", "template"),
         numbers={
             "feature": best.feature,
             "lift": round(best.lift, 2),

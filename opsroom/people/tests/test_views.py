@@ -157,3 +157,17 @@ def test_health_settings_are_explained_to_all_and_changed_by_admins(staff_analys
 def test_the_nav_shows_people(staff_analyst):
     home = signed_in(staff_analyst).get("/")
     assert b'href="/people/"' in home.content
+
+
+def test_an_insight_offers_the_fitting_email_template(staff_support):
+    from opsroom.messaging.tests.factories import EmailTemplateFactory
+
+    EmailTemplateFactory(key="we-miss-you", name="We miss you")
+    world = jane()
+    client = signed_in(staff_support)
+    page = client.get(f"/people/{world.person.pk}/").content.decode()
+    assert 'data-insight-template="we-miss-you"' in page
+    form = client.get(
+        f"/people/{world.person.pk}/actions/email/?template=we-miss-you"
+    ).content.decode()
+    assert '<option value="we-miss-you" selected>' in form

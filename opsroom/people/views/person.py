@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core import clock
 from opsroom.core.llm import llm_configured
-from opsroom.messaging.selectors import enrollments_for_person
+from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.filters import QUICK_FILTERS
 from opsroom.people.models import ImpersonationGrant, Note, Person
 from opsroom.people.selectors.ask import person_ask, person_facts
-from opsroom.people.selectors.insights import insights_for_person
+from opsroom.people.selectors.insights import Insight, insights_for_person
 from opsroom.people.selectors.profile import PersonContext, person_context
 from opsroom.people.selectors.timeline import (
     KINDS,
@@ -146,6 +146,23 @@ def _health_chart(context: PersonContext) -> dict[str, Any]:
     }
 
 
+def _with_templates(insights: list[Insight]) -> list[dict[str, Any]]:
+    """Each insight with the email template that fits its recommendation, if there is one."""
+    templates = template_list() if any(i.template_hint for i in insights) else []
+    rows = []
+    for insight in insights:
+        fit = next(
+            (
+                t
+                for t in templates
+                if any(hint in f"{t.key} {t.name}".lower() for hint in insight.template_hint)
+            ),
+            None,
+        )
+        rows.append({"insight": insight, "template": fit})
+    return rows
+
+
 @require_GET
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """The User 360 page: who they are, health, insights, timeline, debug tools, actions."""
@@ -166,7 +183,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "c": context,
             "person": person,
-            "insights": insights_for_person(person=person, context=context),
+            "insights": _with_templates(insights_for_person(person=person, context=context)),
             "actions": actions,
             "health_chart": _health_chart(context),
             "quick_filters": QUICK_FILTERS,
