@@ -188,6 +188,8 @@ class PersonHealth(models.Model):
         indexes = [
             models.Index(fields=["band", "score"], name="health_band_score"),
             models.Index(fields=["score"], name="health_score"),
+            # Answers "is this person's band X?" from the index alone: the rows are wide.
+            models.Index(fields=["person", "band"], name="health_person_band"),
         ]
 
     def __str__(self) -> str:
