@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_person_order_indexes'),
+        ("people", "0004_person_order_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='personhealth',
-            index=models.Index(fields=['person', 'band'], name='health_person_band'),
+            model_name="personhealth",
+            index=models.Index(fields=["person", "band"], name="health_person_band"),
         ),
     ]

@@ -32,6 +32,13 @@ from opsroom.support.selectors import ticket_counts_by_person
 from opsroom.telemetry.selectors import error_counts_by_person
 
 CORE_FEATURES_DETECTED = 10
+# Events that are not product features: sessions, account, billing and error events.
+NOT_FEATURES = {
+    "app_open", "app_opened", "session_start", "session_started", "page_view", "screen_view",
+    "signed_up", "sign_up", "logout", "error_shown", "paywall_viewed", "checkout_started",
+    "settings_changed", "onboarding_completed",
+}  # fmt: skip
+NOT_FEATURE_PREFIXES = ("subscription_", "payment_", "trial_", "plan_", "checkout_", "billing_")
 _WRITE_CHUNK = 1000
 
 
@@ -97,16 +104,17 @@ def health_config_update(*, audit: AuditContext, **changes: Any) -> HealthConfig
 
 
 def core_features_detect(*, on: date) -> list[str]:
-    """The event names used by the most people in the 90 days before a day (logins aside)."""
+    """The product features used by the most people in the 90 days before a day."""
     login = health_config_get().login_event
     rows = (
         ActivityDaily.objects.filter(day__gte=on - timedelta(days=90), day__lt=on)
-        .exclude(name=login)
+        .exclude(name__in=[login, *NOT_FEATURES])
         .values("name")
         .annotate(people=Count("person_id", distinct=True))
-        .order_by("-people", "name")[:CORE_FEATURES_DETECTED]
+        .order_by("-people", "name")
     )
-    return [row["name"] for row in rows]
+    names = [row["name"] for row in rows if not row["name"].startswith(NOT_FEATURE_PREFIXES)]
+    return names[:CORE_FEATURES_DETECTED]
 
 
 def _activity(

@@ -126,7 +126,12 @@ def test_history_keeps_one_score_a_day_and_drops_the_oldest():
 def test_the_daily_task_scores_everyone_from_derived_tables_and_keeps_history():
     with clock.clock_frozen_at(NOW):
         active = PersonFactory()
-        events(active, list(range(1, 40)), ["login", "meal_plan_created", "recipe_added"], NOW)
+        events(
+            active,
+            list(range(1, 40)),
+            ["login", "app_open", "meal_plan_created", "recipe_added", "subscription_renewed"],
+            NOW,
+        )
         SubscriptionFactory(person=active)
         PaymentAttemptFactory(person=active, attempted_at=NOW - timedelta(days=5))
         gone = PersonFactory()
