@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR_VERSION = "people-world-1"
+GENERATOR_VERSION = "people-world-2"
 TARGETS_MS = {"search": 50, "intelligence": 50, "timeline": 50, "page": 150}
 SAMPLES = 200
 
