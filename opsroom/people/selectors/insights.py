@@ -17,6 +17,7 @@ from opsroom.people.models import ActivityDaily, ErrorSpread, FeatureLift, Perso
 from opsroom.people.selectors.activity import PersonActivity
 from opsroom.people.selectors.profile import PersonContext
 from opsroom.people.selectors.timeline import duration_text, event_label
+from opsroom.people.services.lift import ADOPTION_DAYS, activity_band
 from opsroom.revenue.selectors import payment_attempts_for_person
 from opsroom.telemetry.selectors import error_groups_for_person
 
@@ -246,24 +247,42 @@ def _cancellation(context: PersonContext) -> Insight | None:
     )
 
 
+def _early_band(person: Person) -> str:
+    signed_up = person.signed_up_at
+    if signed_up is None:
+        return ""
+    start = signed_up.date()
+    days = ActivityDaily.objects.filter(
+        person_id=person.pk, day__gte=start, day__lt=start + timedelta(days=ADOPTION_DAYS)
+    )
+    return activity_band(days.values("day").distinct().count())
+
+
 def _similar_users(person: Person, context: PersonContext) -> Insight | None:
-    segment = context.subscription.tier or "all"
+    band = _early_band(person)
+    if not band:
+        return None
+    tier = context.subscription.tier or "free"
     used = set(
         ActivityDaily.objects.filter(person_id=person.pk).values_list("name", flat=True).distinct()
     )
     candidates = (
-        FeatureLift.objects.filter(segment__in=[segment, "all"], lift__gte=LIFT_MIN)
+        FeatureLift.objects.filter(
+            segment__in=[f"{tier}|{band}", f"all|{band}"], lift__gte=LIFT_MIN
+        )
         .filter(p_value__lte=LIFT_P_VALUE)
         .filter(adopters__gte=LIFT_MIN_GROUP, others__gte=LIFT_MIN_GROUP)
         .exclude(feature__in=used)
-        .order_by("-lift")
     )
-    best = next(iter(candidates), None)
+    # Their own plan tier first; everyone together only when the tier has no evidence.
+    ranked = sorted(candidates, key=lambda row: (row.segment.startswith("all|"), -row.lift))
+    best = ranked[0] if ranked else None
     if best is None:
         return None
     rate_in = best.adopters_retained / best.adopters
     rate_out = best.others_retained / best.others
-    who = f"{best.segment} users" if best.segment != "all" else "users"
+    segment_tier = best.segment.split("|")[0]
+    who = f"{segment_tier} users" if segment_tier != "all" else "users"
     feature = event_label(best.feature)
     return Insight(
         key="similar_users_feature",
@@ -271,8 +290,9 @@ def _similar_users(person: Person, context: PersonContext) -> Insight | None:
         title=f"Similar users engaged after '{feature}' "
         f"({best.lift:.1f}x as likely to stay active)",
         evidence=[
-            f"{rate_in:.0%} of {best.adopters} {who} who used it in their first 30 days were "
-            f"active 2 months later, vs {rate_out:.0%} of {best.others} who did not",
+            f"Among {best.adopters + best.others} {who} about as active in their first month "
+            f"({band} active days): {rate_in:.0%} of the {best.adopters} who used it then were "
+            f"active 2 months later, vs {rate_out:.0%} of the {best.others} who did not",
             f"Two-proportion test p = {best.p_value:.3f}; this person has not used it",
         ],
         action=f"Point them to '{feature}', e.g. in a tip email.",
@@ -283,6 +303,7 @@ def _similar_users(person: Person, context: PersonContext) -> Insight | None:
             "lift": round(best.lift, 2),
             "adopters": best.adopters,
             "others": best.others,
+            "segment": best.segment,
         },
     )
 

@@ -1,9 +1,11 @@
 """Feature lift: which features, adopted early, go with people staying active.
 
 For people who signed up 90 to 455 days ago: adoption = used the feature in their first 30
-days; retained = active at all in days 60-90 after signup; comparable = same plan tier (and
-everyone together, segment "all"). The lift is the ratio of the two retention rates, with a
-two-sided two-proportion z-test. It is an association, and the page says so.
+days; retained = active at all in days 60-90 after signup. Comparable = the same plan tier
+(or everyone: "all") **and about as active in their first 30 days** (1-3, 4-9 or 10+ active
+days), so a feature is not credited merely for being used by people who use everything. The
+segment key is "<tier>|<activity band>". The lift is the ratio of the two retention rates,
+with a two-sided two-proportion z-test. It is an association, and the page says so.
 """
 
 import math
@@ -15,11 +17,20 @@ from django.db import transaction
 
 from opsroom.core import clock
 from opsroom.people.models import ActivityDaily, FeatureLift, Person
-from opsroom.people.services.health import health_settings_get
+from opsroom.people.services.health import core_features_detect, health_settings_get
 from opsroom.revenue.selectors import subscriptions_current_for_people
 
 ADOPTION_DAYS, RETAINED_FROM, RETAINED_TO = 30, 60, 90
 COHORT_DAYS = 365
+# Active days in the first 30 days -> activity band.
+BANDS = ((10, "10+"), (4, "4-9"), (1, "1-3"))
+
+
+def activity_band(active_days: int) -> str:
+    """The early-activity band of a number of active days in someone's first 30 days."""
+    return next((label for least, label in BANDS if active_days >= least), "")
+
+
 _CHUNK = 2000
 
 
@@ -59,7 +70,7 @@ def _cohort(today: date) -> list[tuple[int, date]]:
 def feature_lift_compute(*, today: date | None = None) -> int:
     """Recompute the lift of each core feature per plan tier; return the rows written."""
     today = today or clock.now().date()
-    features = set(health_settings_get().core_features)
+    features = set(health_settings_get().core_features or core_features_detect(on=today))
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     cohort = _cohort(today)
     for start in range(0, len(cohort), _CHUNK):
@@ -67,6 +78,7 @@ def feature_lift_compute(*, today: date | None = None) -> int:
         signup = dict(chunk)
         tiers = subscriptions_current_for_people(person_ids=list(signup))
         used: dict[int, set[str]] = defaultdict(set)
+        early_days: dict[int, set[date]] = defaultdict(set)
         retained: set[int] = set()
         rows = ActivityDaily.objects.filter(
             person_id__in=list(signup),
@@ -75,15 +87,20 @@ def feature_lift_compute(*, today: date | None = None) -> int:
         ).values_list("person_id", "day", "name")
         for person_id, day, name in rows.iterator(chunk_size=10000):
             age = (day - signup[person_id]).days
-            if 0 <= age < ADOPTION_DAYS and name in features:
-                used[person_id].add(name)
+            if 0 <= age < ADOPTION_DAYS:
+                early_days[person_id].add(day)
+                if name in features:
+                    used[person_id].add(name)
             elif RETAINED_FROM <= age < RETAINED_TO:
                 retained.add(person_id)
         for person_id in signup:
+            band = activity_band(len(early_days[person_id]))
+            if not band:
+                continue  # never used the app in their first month: nothing to compare
             subscription = tiers.get(person_id)
             tier = (subscription.plan.tier if subscription and subscription.plan else "") or "free"
             is_retained = person_id in retained
-            for segment in (tier, "all"):
+            for segment in (f"{tier}|{band}", f"all|{band}"):
                 for feature in features:
                     tally = tallies[(segment, feature)]
                     if feature in used[person_id]:

@@ -155,10 +155,10 @@ def test_similar_users_engaged_after_a_feature_with_the_lift_and_its_base():
         # 40 adopters of whom 32 stayed active (80%); 60 others of whom 15 did (25%).
         _cohort(40, adopt=40, retained=32)
         _cohort(60, adopt=0, retained=15)
-        assert feature_lift_compute() == 2  # "free" tier and "all"
-        person = PersonFactory()
-        events(person, [1, 2, 3], ["login"], NOW)
-    lift = FeatureLift.objects.get(segment="all")
+        assert feature_lift_compute() == 2  # free users and everyone, both with 1-3 early days
+        person = PersonFactory(signed_up_at=NOW - timedelta(days=120))
+        events(person, [118, 1, 2, 3], ["login"], NOW)  # one active day in their first month
+    lift = FeatureLift.objects.get(segment="all|1-3")
     assert (lift.adopters, lift.adopters_retained, lift.others, lift.others_retained) == (
         40,
         32,
@@ -172,9 +172,23 @@ def test_similar_users_engaged_after_a_feature_with_the_lift_and_its_base():
         == "Similar users engaged after 'Meal plan template' (3.2x as likely to stay active)"
     )
     assert insight.evidence[0] == (
-        "80% of 40 users who used it in their first 30 days were active 2 months later, "
-        "vs 25% of 60 who did not"
+        "Among 100 free users about as active in their first month (1-3 active days): 80% of "
+        "the 40 who used it then were active 2 months later, vs 25% of the 60 who did not"
     )
+
+
+def test_people_who_never_used_the_app_early_get_no_comparison():
+    with clock.clock_frozen_at(NOW):
+        from opsroom.core.services.audit import AuditContext
+        from opsroom.people.services.health import health_config_update
+
+        health_config_update(audit=AuditContext.system(), core_features=["meal_plan_template"])
+        _cohort(40, adopt=40, retained=32)
+        _cohort(60, adopt=0, retained=15)
+        feature_lift_compute()
+        late = PersonFactory(signed_up_at=NOW - timedelta(days=120))
+        events(late, [1, 2, 3], ["login"], NOW)  # nothing in their first month
+    assert "similar_users_feature" not in _insights(late)
 
 
 def test_the_two_proportion_test():

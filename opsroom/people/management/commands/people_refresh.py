@@ -34,7 +34,6 @@ class Command(BaseCommand):
             raise CommandError(f"--history-days must be between 0 and {MAX_HISTORY_DAYS}.")
         now = clock.now()
         self.stdout.write(f"Error spread: {error_spread_refresh()} fingerprints")
-        self.stdout.write(f"Feature lift: {feature_lift_compute()} rows")
         for offset in range(days, 0, -1):
             day = (now - timedelta(days=offset)).date()
             # As the daily job would have run that day.
@@ -43,3 +42,5 @@ class Command(BaseCommand):
         run = health_scores_compute()
         bands = ", ".join(f"{band} {count}" for band, count in sorted(run.bands.items()))
         self.stdout.write(f"Health: {run.people} people scored in {run.seconds} s ({bands})")
+        # After the health run, which detects the core features the lift is computed for.
+        self.stdout.write(f"Feature lift: {feature_lift_compute()} rows")
