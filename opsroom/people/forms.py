@@ -131,7 +131,11 @@ class HealthConfigForm(forms.Form):
     target_days_per_week = forms.FloatField(
         min_value=0.5, max_value=7, label="Full usage (active days per week)"
     )
-    login_event = forms.CharField(max_length=100, label="Login event name")
+    login_event = forms.CharField(
+        max_length=200,
+        label="Login events",
+        help_text="Events that mean they came into the app, comma-separated, e.g. login, app_open.",
+    )
     usage_counters = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),

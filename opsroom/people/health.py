@@ -32,7 +32,7 @@ class HealthSettings:
     healthy_min: int = 70
     at_risk_min: int = 40
     target_days_per_week: float = 3.0
-    login_event: str = "login"
+    login_events: tuple[str, ...] = ("login",)
     usage_counters: list[dict[str, str]] = field(default_factory=list)
     core_features_detected: bool = False
 

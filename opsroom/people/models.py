@@ -209,7 +209,9 @@ class HealthConfig(models.Model):
     at_risk_min = models.PositiveSmallIntegerField(default=40)
     # Active days per week that count as full usage frequency.
     target_days_per_week = models.FloatField(default=3.0)
-    login_event = models.CharField(max_length=100, default="login")
+    # The events that mean "they came into the app", comma-separated: the "last login" and
+    # "logins" figures count any of them.
+    login_event = models.CharField(max_length=200, default="login,app_open")
     # 30-day counters on the person page: [{"event": "meal_plan_created", "label": "Meal plans"}].
     usage_counters = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=clock.now)

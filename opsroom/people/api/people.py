@@ -110,7 +110,7 @@ def search(
         )
     except FilterError as exc:
         return Status(400, {"detail": str(exc)})
-    result = people_find(query=query, login_event=health_settings_get().login_event)
+    result = people_find(query=query, login_events=health_settings_get().login_events)
     if result.is_ranked:
         order = list(result.hits)
         people = sorted(result.people, key=lambda person: order.index(person.pk))
@@ -257,7 +257,7 @@ def timeline(
             kinds=kind,
             cursor=cursor,
             page_size=limit,
-            login_event=health_settings_get().login_event,
+            login_events=health_settings_get().login_events,
         )
     except CursorError as exc:
         return Status(400, {"detail": str(exc)})

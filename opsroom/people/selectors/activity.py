@@ -15,7 +15,7 @@ WINDOW_DAYS = 180
 @dataclass(frozen=True)
 class PersonActivity:
     today: date
-    login_event: str
+    login_events: tuple[str, ...]
     rows: list[tuple[date, str, int]]  # (day, event name, count), newest first
     last_login: date | None
     last_active: date | None
@@ -28,9 +28,9 @@ class PersonActivity:
                 counts[name] = counts.get(name, 0) + count
         return counts
 
-    def days(self, *, name: str | None = None) -> list[date]:
-        """Distinct active days in the window (of one event, or any), oldest first."""
-        return sorted({day for day, event, _count in self.rows if name is None or event == name})
+    def days(self, *, names: tuple[str, ...] | None = None) -> list[date]:
+        """Distinct active days in the window (of some events, or any), oldest first."""
+        return sorted({day for day, event, _count in self.rows if names is None or event in names})
 
     def engagement(self, core_features: list[str]) -> HealthInputs:
         """The activity part of the health inputs (windows end the day before today)."""
@@ -49,7 +49,9 @@ class PersonActivity:
         )
 
 
-def activity_for_person(*, person_id: int, today: date, login_event: str) -> PersonActivity:
+def activity_for_person(
+    *, person_id: int, today: date, login_events: tuple[str, ...]
+) -> PersonActivity:
     """The person's activity rows of the last 180 days, with their last login and last day."""
     rows = list(
         ActivityDaily.objects.filter(
@@ -59,15 +61,15 @@ def activity_for_person(*, person_id: int, today: date, login_event: str) -> Per
         .values_list("day", "name", "count")
     )
     last_active = rows[0][0] if rows else None
-    last_login = next((day for day, name, _count in rows if name == login_event), None)
+    last_login = next((day for day, name, _count in rows if name in login_events), None)
     older = ActivityDaily.objects.filter(person_id=person_id)
     if last_active is None:
         last_active = older.aggregate(day=Max("day"))["day"]
     if last_login is None and last_active is not None:
-        last_login = older.filter(name=login_event).aggregate(day=Max("day"))["day"]
+        last_login = older.filter(name__in=login_events).aggregate(day=Max("day"))["day"]
     return PersonActivity(
         today=today,
-        login_event=login_event,
+        login_events=login_events,
         rows=rows,
         last_login=last_login,
         last_active=last_active,

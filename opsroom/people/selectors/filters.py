@@ -57,13 +57,15 @@ def _count_q(ids_for: IdsFor, op: str, value: int) -> Q:
     return ~Q(id__in=ids_for(*inverse))
 
 
-def _activity_ids(*, name: str | None, days: int, distinct_days: bool = False) -> IdsFor:
+def _activity_ids(
+    *, names: tuple[str, ...] | None, days: int, distinct_days: bool = False
+) -> IdsFor:
     since = clock.now().date() - timedelta(days=days)
 
     def ids_for(op: str, value: int) -> QuerySet[Any, int]:
         rows = ActivityDaily.objects.filter(day__gte=since)
-        if name is not None:
-            rows = rows.filter(name=name)
+        if names is not None:
+            rows = rows.filter(name__in=names)
         measure = Count("day", distinct=True) if distinct_days else Sum("count")
         return (
             rows.values("person_id")
@@ -117,7 +119,7 @@ def _negate_if(condition: Condition, q: Q) -> Q:
     return ~q if condition.op == "neq" else q
 
 
-def condition_q(condition: Condition, *, login_event: str) -> Q:
+def condition_q(condition: Condition, *, login_events: tuple[str, ...]) -> Q:
     """One condition as a filter on Person."""
     field, op, value, days = condition.field, condition.op, condition.value, condition.days or 30
     now = clock.now()
@@ -151,11 +153,11 @@ def condition_q(condition: Condition, *, login_event: str) -> Q:
             lambda o, v: person_ids_by_mrr(op=o, amount=v, currency=currency), op, minor
         )
     if field == "logins":
-        return _count_q(_activity_ids(name=login_event, days=days), op, value)
+        return _count_q(_activity_ids(names=login_events, days=days), op, value)
     if field == "event":
-        return _count_q(_activity_ids(name=condition.key, days=days), op, value)
+        return _count_q(_activity_ids(names=(condition.key,), days=days), op, value)
     if field == "active_days":
-        return _count_q(_activity_ids(name=None, days=days, distinct_days=True), op, value)
+        return _count_q(_activity_ids(names=None, days=days, distinct_days=True), op, value)
     if field == "tickets":
         since = now - timedelta(days=days)
         return _count_q(
@@ -220,19 +222,23 @@ class PeopleResult:
     is_ranked: bool  # ordered by search rank (a short list) rather than paged by order
 
 
-def people_filter(*, query: PeopleQuery, login_event: str = "login") -> QuerySet[Person]:
+def people_filter(
+    *, query: PeopleQuery, login_events: tuple[str, ...] = ("login",)
+) -> QuerySet[Person]:
     """Everyone the quick filter and the conditions keep (search text not applied)."""
     people = Person.objects.filter(is_placeholder=False)
     if query.quick:
         people = people.filter(quick_q(query.quick))
     for condition in query.conditions:
-        people = people.filter(condition_q(condition, login_event=login_event))
+        people = people.filter(condition_q(condition, login_events=login_events))
     return people
 
 
-def people_find(*, query: PeopleQuery, login_event: str = "login", limit: int = 50) -> PeopleResult:
+def people_find(
+    *, query: PeopleQuery, login_events: tuple[str, ...] = ("login",), limit: int = 50
+) -> PeopleResult:
     """The people a query shows: ranked search matches, or everyone matching, in order."""
-    people = people_filter(query=query, login_event=login_event)
+    people = people_filter(query=query, login_events=login_events)
     if not query.text:
         return PeopleResult(people=people.order_by(*_ORDER[query.sort]), hits={}, is_ranked=False)
     narrowed = bool(query.quick or query.conditions)
@@ -245,9 +251,11 @@ def people_find(*, query: PeopleQuery, login_event: str = "login", limit: int = 
     return PeopleResult(people=people, hits=by_id, is_ranked=True)
 
 
-def people_ids_matching(*, query: PeopleQuery, login_event: str = "login") -> QuerySet[Person, int]:
+def people_ids_matching(
+    *, query: PeopleQuery, login_events: tuple[str, ...] = ("login",)
+) -> QuerySet[Person, int]:
     """Ids of everyone a query covers (search text included), for counts and bulk actions."""
-    people = people_filter(query=query, login_event=login_event)
+    people = people_filter(query=query, login_events=login_events)
     if query.text:
         hits = person_search(query=query.text, limit=SEARCH_CANDIDATES)
         people = people.filter(id__in=[hit.person_id for hit in hits])

@@ -43,7 +43,7 @@ class Insight:
 
 
 def _inactivity(activity: PersonActivity) -> Insight | None:
-    logins = activity.days(name=activity.login_event)
+    logins = activity.days(names=activity.login_events)
     days, verb = (logins, "logged in") if len(logins) >= 5 else (activity.days(), "been active")
     if len(days) < 5:
         return None

@@ -106,6 +106,10 @@ class PersonContext:
 
     @property
     def flags_on(self) -> list[FlagView]:
+        """Flags served on to them; when nothing was ever served, what the rules give."""
+        served = [flag for flag in self.flags if flag.served]
+        if served:
+            return [flag for flag in served if flag.is_on]
         return [flag for flag in self.flags if flag.is_on]
 
 
@@ -211,12 +215,10 @@ def usage_for_person(
             (row["event"], row.get("label") or _label(row["event"]), counts.get(row["event"], 0))
             for row in settings_.usage_counters
         ]
-    top = sorted(
-        ((n, name) for name, n in counts.items() if name != settings_.login_event), reverse=True
-    )[:USAGE_COUNTERS_DEFAULT]
-    rows = [(name, _label(name), n) for n, name in top]
-    if settings_.login_event:
-        rows.insert(0, (settings_.login_event, "Logins", counts.get(settings_.login_event, 0)))
+    logins = settings_.login_events
+    top = sorted(((n, name) for name, n in counts.items() if name not in logins), reverse=True)
+    rows = [(name, _label(name), n) for n, name in top[:USAGE_COUNTERS_DEFAULT]]
+    rows.insert(0, (logins[0], "Logins", sum(counts.get(name, 0) for name in logins)))
     return rows
 
 
@@ -261,24 +263,38 @@ def flags_for_person(*, person: Person) -> list[FlagView]:
     return views
 
 
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_value_text(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{_label(k).lower()}: {_value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    """A profile entry such as a kid: 'Emma (5yo, picky, allergies: sesame)'."""
+    name = str(item.get("name") or item.get("title") or "")
+    details = []
+    for key, value in item.items():
+        if key in ("name", "title") or value in (None, False, "", []):
+            continue
+        if key == "age":
+            details.append(f"{value}yo")
+        elif value is True:
+            details.append(_label(key).lower())
+        else:
+            details.append(f"{_label(key).lower()}: {_value_text(value)}")
+    if name and details:
+        return f"{name} ({', '.join(details)})"
+    return name or ", ".join(details)
+
+
 def _attribute_lines(value: Any) -> list[str]:
     if isinstance(value, list):
-        lines = []
-        for item in value:
-            if isinstance(item, dict):
-                name = item.get("name") or item.get("title") or ""
-                rest = ", ".join(
-                    f"{k} {v}" if k != "age" else f"{v}yo"
-                    for k, v in item.items()
-                    if k not in ("name", "title")
-                )
-                lines.append(f"{name} ({rest})" if name and rest else name or rest)
-            else:
-                lines.append(str(item))
-        return lines
-    if isinstance(value, dict):
-        return [f"{k}: {v}" for k, v in value.items()]
-    return [str(value)]
+        return [_item_text(item) if isinstance(item, dict) else _value_text(item) for item in value]
+    return [_value_text(value)]
 
 
 def person_context(*, person: Person) -> PersonContext:
@@ -286,7 +302,7 @@ def person_context(*, person: Person) -> PersonContext:
     now = clock.now()
     settings_ = health_settings_get()
     activity = activity_for_person(
-        person_id=person.pk, today=now.date(), login_event=settings_.login_event
+        person_id=person.pk, today=now.date(), login_events=settings_.login_events
     )
     ltv = lifetime_value_for_person(person_id=person.pk)
     signed_up = person.signed_up_at or person.created_at

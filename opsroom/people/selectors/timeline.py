@@ -116,7 +116,9 @@ def _day_end(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _product(person: Person, before: datetime, limit: int, login_event: str) -> list[TimelineItem]:
+def _product(
+    person: Person, before: datetime, limit: int, login_events: tuple[str, ...]
+) -> list[TimelineItem]:
     activity = ActivityDaily.objects.filter(person_id=person.pk)
     days = list(
         activity.filter(day__lte=before.date())
@@ -127,19 +129,23 @@ def _product(person: Person, before: datetime, limit: int, login_event: str) -> 
     if not days:
         return []
     last_login = (
-        activity.filter(name=login_event).order_by("-day").values_list("day", flat=True).first()
+        activity.filter(name__in=login_events)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
     )
     counts: dict[date, list[tuple[int, str]]] = defaultdict(list)
     for day, name, count in activity.filter(day__in=days).values_list("day", "name", "count"):
         counts[day].append((count, name))
     items = []
     for day in days:
-        parts: list[str] = []
         names = sorted(counts[day], key=lambda pair: (-pair[0], pair[1]))
+        parts: list[str] = []
+        if any(name in login_events for _count, name in names):
+            parts.append("Last login" if day == last_login else "Logged in")
         for count, name in names:
-            if name == login_event:
-                parts.insert(0, "Last login" if day == last_login else "Logged in")
-                continue
+            if name == login_events[0]:
+                continue  # said by "Logged in"; other session events (app opens) are listed
             parts.append(event_label(name) + (f" x{count}" if count > 1 else ""))
         total = sum(count for count, _name in names)
         items.append(
@@ -328,7 +334,7 @@ def timeline_page(
     kinds: list[str] | None = None,
     cursor: str = "",
     page_size: int = PAGE_SIZE,
-    login_event: str = "login",
+    login_events: tuple[str, ...] = ("login",),
 ) -> TimelinePage:
     """One page of a person's timeline after a cursor (the first page without one)."""
     wanted = [kind for kind in (kinds or list(KINDS)) if kind in KINDS] or list(KINDS)
@@ -338,7 +344,7 @@ def timeline_page(
     limit = page_size + 5
     items: list[TimelineItem] = []
     if "product" in wanted:
-        items += _product(person, before, limit, login_event)
+        items += _product(person, before, limit, login_events)
     if "error" in wanted:
         items += _errors(person, before, limit)
     if "billing" in wanted:

@@ -50,6 +50,11 @@ def health_config_get() -> HealthConfig:
     return config
 
 
+def login_events_parse(text: str) -> tuple[str, ...]:
+    """The login event names of the comma-separated setting (at least "login")."""
+    return tuple(name.strip() for name in text.split(",") if name.strip()) or ("login",)
+
+
 def health_settings_get() -> HealthSettings:
     """The health settings in effect, with the core features detected when none are set."""
     config = health_config_get()
@@ -60,7 +65,7 @@ def health_settings_get() -> HealthSettings:
         healthy_min=config.healthy_min,
         at_risk_min=config.at_risk_min,
         target_days_per_week=config.target_days_per_week,
-        login_event=config.login_event,
+        login_events=login_events_parse(config.login_event),
         usage_counters=list(config.usage_counters or []),
         core_features_detected=not config.core_features,
     )
@@ -105,10 +110,10 @@ def health_config_update(*, audit: AuditContext, **changes: Any) -> HealthConfig
 
 def core_features_detect(*, on: date) -> list[str]:
     """The product features used by the most people in the 90 days before a day."""
-    login = health_config_get().login_event
+    logins = login_events_parse(health_config_get().login_event)
     rows = (
         ActivityDaily.objects.filter(day__gte=on - timedelta(days=90), day__lt=on)
-        .exclude(name__in=[login, *NOT_FEATURES])
+        .exclude(name__in=[*logins, *NOT_FEATURES])
         .values("name")
         .annotate(people=Count("person_id", distinct=True))
         .order_by("-people", "name")

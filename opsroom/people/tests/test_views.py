@@ -3,6 +3,7 @@ import re
 import pytest
 
 from conftest import signed_in
+from opsroom.core import clock
 from opsroom.core.models import AuditEntry
 from opsroom.people.models import HealthConfig, Segment
 from opsroom.people.tests.factories import PersonFactory
@@ -171,3 +172,23 @@ def test_an_insight_offers_the_fitting_email_template(staff_support):
         f"/people/{world.person.pk}/actions/email/?template=we-miss-you"
     ).content.decode()
     assert '<option value="we-miss-you" selected>' in form
+
+
+def test_app_opens_count_as_logins_and_profiles_read_as_text(staff_analyst):
+    from opsroom.people.services import person_upsert
+    from opsroom.people.tests.world import events
+
+    person = person_upsert(
+        external_id="mobile-1",
+        name="Lauren Johnson",
+        attributes={
+            "beta_tester": False,
+            "kids": [{"name": "Noah", "age": 10, "picky": True, "allergies": ["sesame"]}],
+        },
+    )
+    events(person, [2, 5], ["app_open", "recipe_viewed"], clock.now())
+    page = signed_in(staff_analyst).get(f"/people/{person.pk}/").content
+    assert _fact(page, "last-login")[:3] == ["2", "days", "ago"]
+    assert b"Last login \xc2\xb7 App open \xc2\xb7 Recipe viewed" in page
+    assert b"Noah (10yo, picky, allergies: sesame)" in page
+    assert b"<li>no</li>" in page  # beta tester: no

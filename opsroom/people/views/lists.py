@@ -118,7 +118,7 @@ def index(request: HttpRequest) -> HttpResponse:
         **_builder_context(),
     }
     if query is not None:
-        result = people_find(query=query, login_event=health_settings_get().login_event)
+        result = people_find(query=query, login_events=health_settings_get().login_events)
         if result.is_ranked:
             order = list(result.hits)
             people = sorted(result.people, key=lambda person: order.index(person.pk))
@@ -221,7 +221,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
     if not request.user.has_perms(BULK_PERMISSIONS[action]):
         raise PermissionDenied(f"You may not run the bulk action '{BULK_LABELS[action]}'.")
     settings_ = health_settings_get()
-    ids = list(people_ids_matching(query=query, login_event=settings_.login_event))
+    ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
     confirmed = request.POST.get("confirm_count", "")
     context = {
         "query": query,

@@ -170,7 +170,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     context = person_context(person=person)
     kinds = _kinds(request)
     page = timeline_page(
-        person=person, now=context.now, kinds=kinds, login_event=context.settings.login_event
+        person=person, now=context.now, kinds=kinds, login_events=context.settings.login_events
     )
     allowed = actions_allowed(request.user)  # type: ignore[arg-type]
     actions = [
@@ -212,7 +212,7 @@ def timeline(request: HttpRequest, person_id: int) -> HttpResponse:
             now=now,
             kinds=kinds,
             cursor=request.GET.get("cursor", ""),
-            login_event=health_settings_get().login_event,
+            login_events=health_settings_get().login_events,
         )
     except CursorError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
@@ -233,7 +233,7 @@ def ask(request: HttpRequest, person_id: int) -> HttpResponse:
         person=person,
         now=context.now,
         page_size=FACTS_TIMELINE_ITEMS,
-        login_event=context.settings.login_event,
+        login_events=context.settings.login_events,
     ).items
     facts = person_facts(context=context, insights=insights, timeline=items)
     question = request.POST.get("question", "")
