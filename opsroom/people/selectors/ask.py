@@ -118,7 +118,7 @@ def _profile_lines(context: PersonContext) -> list[str]:
             f"current rules would give {flag.simulated_variant or '?'} (simulated)"
             for flag in context.flags
         ],
-        *[f"Profile {label}: {', '.join(values)}" for label, values in context.attributes],
+        *[f"Profile {label}: {', '.join(values)}" for label, values, _many in context.attributes],
         f"Tags: {', '.join(context.tags) or 'none'}",
     ]
 

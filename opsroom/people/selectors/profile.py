@@ -99,7 +99,7 @@ class PersonContext:
     last_active: date | None
     errors_7d: int
     flags: list[FlagView]
-    attributes: list[tuple[str, list[str]]]
+    attributes: list[tuple[str, list[str], bool]]  # (label, lines, is a list like kids)
     tags: list[str]
     activity: PersonActivity = field(repr=False)
     settings: HealthSettings = field(repr=False)
@@ -321,7 +321,10 @@ def person_context(*, person: Person) -> PersonContext:
         last_active=activity.last_active,
         errors_7d=error_count_for_person(person_id=person.pk, since=now - timedelta(days=7)),
         flags=flags_for_person(person=person),
-        attributes=[(_label(k), _attribute_lines(v)) for k, v in sorted(person.attributes.items())],
+        attributes=[
+            (_label(key), _attribute_lines(value), isinstance(value, list))
+            for key, value in sorted(person.attributes.items())
+        ],
         tags=sorted(tag.name for tag in person.tags.all()),
         activity=activity,
         settings=settings_,

@@ -191,4 +191,4 @@ def test_app_opens_count_as_logins_and_profiles_read_as_text(staff_analyst):
     assert _fact(page, "last-login")[:3] == ["2", "days", "ago"]
     assert b"Last login \xc2\xb7 App open \xc2\xb7 Recipe viewed" in page
     assert b"Noah (10yo, picky, allergies: sesame)" in page
-    assert b"<li>no</li>" in page  # beta tester: no
+    assert b"<dt>Beta tester</dt><dd>no</dd>" in page
