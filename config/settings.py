@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "opsroom.experiments",
     "opsroom.messaging",
     "opsroom.demo",
+    "opsroom.ingest",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,23 @@ OPSROOM_LOGIN_WINDOW_SECONDS = envint("OPSROOM_LOGIN_WINDOW_SECONDS", 900)
 OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
+
+# Ingestion: the largest batch body accepted (Django must allow reading it), and the secrets
+# that webhooks are signed with. See docs/integrating.md.
+OPSROOM_INGEST_MAX_BYTES = envint("OPSROOM_INGEST_MAX_BYTES", 32 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OPSROOM_INGEST_MAX_BYTES
+STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
+STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")
+SENTRY_CLIENT_SECRET = envstr("SENTRY_CLIENT_SECRET", "")
+OPSROOM_EMAIL_ESP = envstr("OPSROOM_EMAIL_ESP", "").lower()
+ANYMAIL = {
+    "WEBHOOK_SECRET": envstr("ANYMAIL_WEBHOOK_SECRET", ""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": envstr("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    "POSTMARK_SERVER_TOKEN": envstr("POSTMARK_SERVER_TOKEN", ""),
+    "MAILGUN_API_KEY": envstr("MAILGUN_API_KEY", ""),
+    "SENDGRID_API_KEY": envstr("SENDGRID_API_KEY", ""),
+}
 
 LOGGING = {
     "version": 1,

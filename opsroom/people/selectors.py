@@ -1,5 +1,6 @@
 """Reads of people and their activity."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import Count
@@ -23,3 +24,14 @@ def signups_by_month(*, since: datetime) -> dict[str, int]:
         .order_by("month")
     )
     return {row["month"].strftime("%Y-%m"): row["n"] for row in rows}
+
+
+def person_ids_by_email(*, emails: Sequence[str]) -> dict[str, int]:
+    """Map email addresses (any case) to person ids; the most recently updated person wins."""
+    wanted = {email.strip().lower() for email in emails if email.strip()}
+    rows = (
+        Person.objects.filter(email__in=wanted)
+        .order_by("updated_at", "id")
+        .values_list("email", "id")
+    )
+    return dict(rows)
