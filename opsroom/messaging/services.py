@@ -114,8 +114,8 @@ def email_tracking_apply_many(*, events: Sequence[tuple[str, str, datetime]]) ->
     known: set[str] = set()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
-        rows = EmailMessage.objects.filter(provider_message_id__in=chunk)
-        known.update(m for m in rows.values_list("provider_message_id", flat=True) if m)
+        found = EmailMessage.objects.filter(provider_message_id__in=chunk)
+        known.update(m for m in found.values_list("provider_message_id", flat=True) if m)
     rank = EmailMessage.STATUS_RANK
     rows: dict[str, Row] = {}
     for message_id, event, at in events:
