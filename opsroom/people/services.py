@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import UpsertResult, rows_upsert
-from opsroom.people.models import ActivityDaily, Event, Note, Person, Tag
+from opsroom.people import event_sql
+from opsroom.people.models import Note, Person, Tag
 
 # Fields a person record may carry; attributes merge key by key (a None value removes a key).
 PERSON_FIELDS = (
@@ -26,7 +27,6 @@ PERSON_FIELDS = (
     "status",
     "attributes",
 )
-_EVENT_CHUNK = 1000
 
 
 def person_upsert_many(*, rows: Sequence[dict[str, Any]]) -> UpsertResult[Person]:
@@ -82,11 +82,7 @@ def person_ids_ensure(*, external_ids: Iterable[str]) -> dict[str, int]:
 
 
 def _person_ids(external_ids: Sequence[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start : start + 500]
-        ids.update(Person.objects.filter(external_id__in=chunk).values_list("external_id", "id"))
-    return ids
+    return event_sql.person_ids_by_external_id(external_ids)
 
 
 @dataclass(frozen=True)
@@ -118,7 +114,6 @@ def event_idempotency_key(
     return "h:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-@transaction.atomic
 def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
     """Store events once each (by idempotency key) and keep rollups and last-seen current.
 
@@ -127,9 +122,7 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
     """
     if not events:
         return EventBatchResult(inserted=0, duplicates=0)
-    person_ids = person_ids_ensure(external_ids=(event.person_external_id for event in events))
-    now = clock.now()
-    by_key: dict[str, tuple[int, EventData]] = {}
+    by_key: dict[str, EventData] = {}
     for event in events:
         key = event.idempotency_key or event_idempotency_key(
             person_external_id=event.person_external_id,
@@ -137,97 +130,53 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
             occurred_at=event.occurred_at,
             properties=event.properties,
         )
-        by_key.setdefault(key, (person_ids[event.person_external_id], event))
-
-    inserted_keys: list[str] = []
-    items = sorted(by_key.items())
-    for start in range(0, len(items), _EVENT_CHUNK):
-        inserted_keys.extend(_events_insert(items[start : start + _EVENT_CHUNK], now))
-
-    counts: dict[tuple[int, str, str], int] = defaultdict(int)
-    last_seen: dict[int, datetime] = {}
-    for key in inserted_keys:
-        person_id, event = by_key[key]
-        moment = event.occurred_at.astimezone(UTC)
-        counts[(person_id, moment.date().isoformat(), event.name)] += 1
-        if person_id not in last_seen or moment > last_seen[person_id]:
-            last_seen[person_id] = moment
-    activity_add(counts=counts)
-    _last_seen_advance(last_seen)
+        by_key.setdefault(key, event)
+    # JSON is encoded before the transaction: on SQLite it holds the write lock throughout.
+    prepared = [
+        (
+            e.person_external_id,
+            e.name,
+            e.occurred_at,
+            event_sql.json_text(e.properties),
+            e.source,
+            k,
+        )
+        for k, e in sorted(by_key.items())
+    ]
+    with transaction.atomic():
+        person_ids = person_ids_ensure(external_ids=(e.person_external_id for e in events))
+        inserted_keys = event_sql.events_insert(
+            [(person_ids[external_id], *rest) for external_id, *rest in prepared],
+            clock.now(),
+        )
+        counts: dict[tuple[int, str, str], int] = defaultdict(int)
+        last_seen: dict[int, datetime] = {}
+        for key in inserted_keys:
+            event = by_key[key]
+            person_id = person_ids[event.person_external_id]
+            moment = event.occurred_at.astimezone(UTC)
+            counts[(person_id, moment.date().isoformat(), event.name)] += 1
+            if person_id not in last_seen or moment > last_seen[person_id]:
+                last_seen[person_id] = moment
+        activity_add(counts=counts)
+        _last_seen_advance(last_seen)
     return EventBatchResult(
         inserted=len(inserted_keys), duplicates=len(events) - len(inserted_keys)
     )
-
-
-def _events_insert(items: Sequence[tuple[str, tuple[int, EventData]]], now: datetime) -> list[str]:
-    ops = connection.ops
-    table = connection.ops.quote_name(Event._meta.db_table)
-    params: list[Any] = []
-    for key, (person_id, event) in items:
-        params += [
-            person_id,
-            event.name,
-            ops.adapt_datetimefield_value(event.occurred_at),
-            ops.adapt_json_value(event.properties, None),
-            event.source,
-            key,
-            ops.adapt_datetimefield_value(now),
-        ]
-    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(items))
-    sql = (  # only quoted table names and placeholders are interpolated
-        f"INSERT INTO {table} (person_id, name, occurred_at, properties, source, "  # noqa: S608
-        f"idempotency_key, received_at) VALUES {placeholders} "
-        f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
 
 
 def activity_add(*, counts: dict[tuple[int, str, str], int]) -> None:
     """Add to daily activity counts, keyed by (person id, ISO day, event name)."""
     if not counts:
         return
-    table = connection.ops.quote_name(ActivityDaily._meta.db_table)
-    rows = sorted(counts.items())  # one lock order for every writer
-    for start in range(0, len(rows), _EVENT_CHUNK):
-        chunk = rows[start : start + _EVENT_CHUNK]
-        params: list[Any] = []
-        for (person_id, day, name), count in chunk:
-            params += [person_id, day, name, count]
-        placeholders = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
-        sql = (  # only quoted table names and placeholders are interpolated
-            f"INSERT INTO {table} (person_id, day, name, count) VALUES {placeholders} "  # noqa: S608
-            f"ON CONFLICT (person_id, day, name) "
-            f"DO UPDATE SET count = {table}.count + excluded.count"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    # One lock order for every writer.
+    event_sql.activity_upsert([(*key, count) for key, count in sorted(counts.items())])
 
 
 def _last_seen_advance(last_seen: dict[int, datetime]) -> None:
     if not last_seen:
         return
-    ops = connection.ops
-    table = ops.quote_name(Person._meta.db_table)
-    rows = sorted(last_seen.items())
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        params: list[Any] = []
-        for person_id, moment in chunk:
-            params += [person_id, ops.adapt_datetimefield_value(moment)]
-        if connection.vendor == "postgresql":
-            values = ",".join(["(%s::bigint,%s::timestamptz)"] * len(chunk))
-        else:
-            values = ",".join(["(%s,%s)"] * len(chunk))
-        sql = (  # only quoted table names and placeholders are interpolated
-            f"WITH seen(person_id, at) AS (VALUES {values}) "  # noqa: S608
-            f"UPDATE {table} SET last_seen_at = seen.at FROM seen "
-            f"WHERE {table}.id = seen.person_id "
-            f"AND ({table}.last_seen_at IS NULL OR {table}.last_seen_at < seen.at)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    event_sql.last_seen_advance(sorted(last_seen.items()))
 
 
 @transaction.atomic

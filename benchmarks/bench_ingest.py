@@ -1,0 +1,310 @@
+"""Ingestion figures: events/s through the HTTP batch API (a real gunicorn server), the import
+command against a raw bulk insert of the same rows, and the import's memory on a large file.
+
+Each database is a throwaway: a fresh SQLite file under var/bench/, and the PostgreSQL database
+named by OPSROOM_BENCH_DATABASE_URL with its schema dropped and migrated again.
+The work that needs Django runs in subprocesses (`python -m benchmarks.bench_ingest ...`), each
+pointed at one database by DATABASE_URL.
+"""
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from benchmarks.registry import suite, table
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+EVENT_NAMES = [
+    "login",
+    "recipe_viewed",
+    "recipe_saved",
+    "meal_plan_created",
+    "grocery_list_exported",
+    "search",
+    "kid_profile_updated",
+    "share_clicked",
+    "settings_changed",
+    "logout",
+]
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Database:
+    label: str
+    url: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.url,
+            DEBUG="0",
+            SECRET_KEY="bench-only-not-a-secret",  # noqa: S106
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECURE_SSL_REDIRECT="0",
+            OPSROOM_LOG_LEVEL="WARNING",
+            OPSROOM_DATA_DIR=str(BENCH_DIR),
+            PYTHONWARNINGS="ignore:No directory at",
+        )
+        return env
+
+    def reset(self) -> None:
+        """Start from an empty, migrated database."""
+        if self.is_sqlite:
+            path = Path(self.url.removeprefix("sqlite:///"))
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        else:
+            self.run("-c", _RESET_POSTGRES)
+        self.manage("migrate", "--noinput", "-v0")
+
+    def run(self, *args: str, quiet: bool = True) -> str:
+        result = subprocess.run(
+            [PYTHON, *args],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            capture_output=quiet,
+            text=True,
+        )
+        return result.stdout if quiet else ""
+
+    def manage(self, *args: str) -> str:
+        return self.run("manage.py", *args)
+
+    def worker(self, *args: str) -> str:
+        return self.run("-m", "benchmarks.bench_ingest", *args)
+
+
+_RESET_POSTGRES = """
+import os, psycopg
+with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+    conn.execute("DROP SCHEMA public CASCADE")
+    conn.execute("CREATE SCHEMA public")
+"""
+
+
+def databases() -> list[Database]:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    found = [Database("SQLite", f"sqlite:///{BENCH_DIR / 'ingest.sqlite3'}")]
+    url = os.environ.get("OPSROOM_BENCH_DATABASE_URL")
+    if url:
+        found.append(Database("PostgreSQL", url))
+    else:
+        print("OPSROOM_BENCH_DATABASE_URL is not set: PostgreSQL runs skipped.\n")
+    return found
+
+
+def events(count: int, *, users: int, seed: int, prefix: str) -> Iterator[dict[str, object]]:
+    """Deterministic product events of `users` people over 60 days."""
+    rng = random.Random(seed)
+    for i in range(count):
+        moment = START + timedelta(seconds=rng.randrange(60 * 86400))
+        yield {
+            "user_id": f"user-{rng.randrange(users)}",
+            "name": rng.choice(EVENT_NAMES),
+            "occurred_at": moment.isoformat(),
+            "properties": {"plan": rng.choice(["free", "family", "pro"]), "n": i % 97},
+            "idempotency_key": f"{prefix}-{i}",
+        }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(db: Database, workers: int) -> Iterator[int]:
+    """A gunicorn serving Opsroom on a free port, stopped afterwards."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=db.env(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/health/")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclass
+class PostResult:
+    accepted: int
+    seconds: float
+    latencies: list[float]
+    statuses: dict[int, int]
+
+
+def post_batches(port: int, key: str, bodies: list[tuple[bytes, int]], clients: int) -> PostResult:
+    """Post every body once, from `clients` threads each on its own keep-alive connection."""
+    queue = list(reversed(bodies))
+    lock = threading.Lock()
+    accepted = 0
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    def client() -> None:
+        nonlocal accepted
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                body, _ = queue.pop()
+            began = time.perf_counter()
+            connection.request(
+                "POST",
+                "/api/v1/ingest/events",
+                body=body,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+            response = connection.getresponse()
+            answer = response.read()
+            elapsed = time.perf_counter() - began
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                latencies.append(elapsed)
+                if response.status == 200:
+                    accepted += json.loads(answer)["counts"]["accepted"]
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return PostResult(accepted, time.perf_counter() - began, latencies, statuses)
+
+
+def http_throughput(db: Database, *, quick: bool) -> list[object]:
+    workers, clients, batch = 3, 4, 5000
+    total = 100_000 if quick else 600_000
+    db.reset()
+    key = db.worker("api-key").strip()
+    stream = events(total + 4 * batch, users=20_000, seed=1, prefix="http")
+    warmup = [(json.dumps([next(stream) for _ in range(batch // 10)]).encode(), 0)]
+    bodies = []
+    for _ in range(total // batch):
+        chunk = [next(stream) for _ in range(batch)]
+        bodies.append((json.dumps(chunk).encode(), len(chunk)))
+    with server(db, workers) as port:
+        post_batches(port, key, warmup * workers, clients=workers)
+        result = post_batches(port, key, bodies, clients=clients)
+    stored = int(db.worker("count-events"))
+    latencies = sorted(result.latencies)
+    return [
+        db.label,
+        f"{workers} gunicorn sync workers, {clients} clients, {batch:,}-event batches",
+        result.accepted,
+        round(result.seconds, 1),
+        round(result.accepted / result.seconds),
+        round(statistics.median(latencies) * 1000),
+        round(latencies[int(len(latencies) * 0.95) - 1] * 1000),
+        "yes" if stored == total + batch // 10 and set(result.statuses) == {200} else "NO",
+    ]
+
+
+@suite("ingest")
+def ingest_suite(*, quick: bool = False) -> None:
+    dbs = databases()
+    print("### Events through the HTTP batch API\n")
+    print("Indicative: the 2 cores are shared by the server, the clients and the database.\n")
+    rows = [http_throughput(db, quick=quick) for db in dbs]
+    print(
+        table(
+            [
+                "database",
+                "settings",
+                "events",
+                "seconds",
+                "events/s",
+                "p50 ms",
+                "p95 ms",
+                "all stored",
+            ],
+            rows,
+        )
+    )
+
+
+# Subprocess commands: each runs with DATABASE_URL naming one database.
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def _cmd_api_key() -> None:
+    _django()
+    from opsroom.core.models import User
+    from opsroom.core.services.apikeys import api_key_create
+    from opsroom.core.services.audit import AuditContext
+
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True})
+    issued = api_key_create(
+        name="bench", scopes=["ingest"], audit=AuditContext(actor=user, label="bench")
+    )
+    print(issued.raw_key)
+
+
+def _cmd_count_events() -> None:
+    _django()
+    from opsroom.people.models import Event
+
+    print(Event.objects.count())
+
+
+_COMMANDS = {"api-key": _cmd_api_key, "count-events": _cmd_count_events}
+
+if __name__ == "__main__":
+    _COMMANDS[sys.argv[1]](*sys.argv[2:])

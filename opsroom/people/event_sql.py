@@ -1,0 +1,165 @@
+"""The multi-row statements of the event write path, in the form each database runs fastest.
+
+PostgreSQL takes a whole batch as one JSON parameter (`json_to_recordset`): neither Django
+nor psycopg then parses a query holding thousands of placeholders or quotes thousands of
+values in Python. SQLite takes multi-row VALUES lists. Rows are written in one sorted order
+by every writer, so concurrent batches wait for each other instead of deadlocking.
+"""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from opsroom.people.models import ActivityDaily, Event, Person
+
+# Rows per statement on SQLite, within its limit of 32,766 parameters.
+_SQLITE_ROWS = 2000
+# person id, name, time, properties (JSON text), source, idempotency key
+EventRow = tuple[int, str, datetime, str, str, str]
+
+
+def json_text(value: Any) -> str:
+    """JSON text of a value (orjson, or the standard library for what orjson refuses)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def _sqlite_time(value: datetime) -> str:
+    # What Django's SQLite backend stores for an aware datetime: naive UTC, space-separated.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _recordset(columns: str, rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as one JSON array of objects keyed by one-letter column names."""
+    return orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+
+
+def _quoted(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _chunks(rows: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+
+def person_ids_by_external_id(external_ids: Sequence[str]) -> dict[str, int]:
+    """Map external ids to person ids for the people that exist."""
+    if not external_ids:
+        return {}
+    table = _quoted(Person)
+    ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT external_id, id FROM {table} WHERE external_id = ANY(%s)",  # noqa: S608
+                [list(external_ids)],
+            )
+            ids.update(cursor.fetchall())
+            return ids
+        for chunk in _chunks(external_ids, 900):
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT external_id, id FROM {table} WHERE external_id IN ({marks})",  # noqa: S608
+                list(chunk),
+            )
+            ids.update(cursor.fetchall())
+    return ids
+
+
+def events_insert(rows: Sequence[EventRow], received_at: datetime) -> list[str]:
+    """Insert event rows sorted by key; return the keys inserted (the others were stored)."""
+    table = _quoted(Event)
+    columns = "person_id, name, occurred_at, properties, source, idempotency_key, received_at"
+    conflict = "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            batch = orjson.dumps(
+                [
+                    {"p": p, "n": n, "o": o, "j": orjson.Fragment(j), "s": s, "k": k}
+                    for p, n, o, j, s, k in rows
+                ]
+            ).decode()
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                "SELECT p, n, o, j, s, k, %s FROM json_to_recordset(%s::json) "
+                "AS t(p bigint, n text, o timestamptz, j jsonb, s text, k text) " + conflict,
+                [received_at, batch],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        inserted: list[str] = []
+        stamp = _sqlite_time(received_at)
+        for chunk in _chunks(rows, _SQLITE_ROWS):
+            params: list[Any] = []
+            for person_id, name, occurred_at, properties, source, key in chunk:
+                params += [person_id, name, _sqlite_time(occurred_at), properties, source, key]
+                params.append(stamp)
+            marks = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {marks} " + conflict,  # noqa: S608
+                params,
+            )
+            inserted.extend(row[0] for row in cursor.fetchall())
+    return inserted
+
+
+def activity_upsert(rows: Sequence[tuple[int, str, str, int]]) -> None:
+    """Add (person id, ISO day, name, count) rows to the daily counts; rows sorted by key."""
+    table = _quoted(ActivityDaily)
+    conflict = (
+        f"ON CONFLICT (person_id, day, name) DO UPDATE SET count = {table}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, day, name, count) "  # noqa: S608
+                "SELECT p, d, n, c FROM json_to_recordset(%s::json) "
+                "AS t(p bigint, d date, n text, c integer) " + conflict,
+                [_recordset("pdnc", rows)],
+            )
+            return
+        for chunk in _chunks(rows, _SQLITE_ROWS):
+            params = [value for row in chunk for value in row]
+            marks = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, day, name, count) VALUES {marks} "  # noqa: S608
+                + conflict,
+                params,
+            )
+
+
+def last_seen_advance(rows: Sequence[tuple[int, datetime]]) -> None:
+    """Move last_seen_at forward to the given (person id, time) rows, never backwards."""
+    table = _quoted(Person)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The rows to move are locked in id order first, as every writer does.
+            sql = (
+                "WITH seen(person_id, at) AS ("  # noqa: S608 - only the table name is interpolated
+                "SELECT p, a FROM json_to_recordset(%s::json) AS t(p bigint, a timestamptz)), "
+                f"moving AS (SELECT p.id, seen.at FROM {table} p JOIN seen "
+                "ON p.id = seen.person_id WHERE p.last_seen_at IS NULL OR p.last_seen_at < seen.at "
+                "ORDER BY p.id FOR UPDATE OF p) "
+                f"UPDATE {table} SET last_seen_at = moving.at FROM moving "
+                f"WHERE {table}.id = moving.id"
+            )
+            cursor.execute(
+                sql,
+                [_recordset("pa", rows)],
+            )
+            return
+        for chunk in _chunks(rows, 900):
+            params = [value for person_id, at in chunk for value in (person_id, _sqlite_time(at))]
+            values = ",".join(["(%s,%s)"] * len(chunk))
+            cursor.execute(
+                f"WITH seen(person_id, at) AS (VALUES {values}) "  # noqa: S608
+                f"UPDATE {table} SET last_seen_at = seen.at FROM seen "
+                f"WHERE {table}.id = seen.person_id "
+                f"AND ({table}.last_seen_at IS NULL OR {table}.last_seen_at < seen.at)",
+                params,
+            )
