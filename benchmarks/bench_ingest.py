@@ -182,7 +182,13 @@ class PostResult:
     statuses: dict[int, int]
 
 
-def post_batches(port: int, key: str, bodies: list[tuple[bytes, int]], clients: int) -> PostResult:
+def post_batches(
+    port: int,
+    key: str,
+    bodies: list[tuple[bytes, int]],
+    clients: int,
+    path: str = "/api/v1/ingest/events",
+) -> PostResult:
     """Post every body once, from `clients` threads each on its own keep-alive connection."""
     queue = list(reversed(bodies))
     lock = threading.Lock()
@@ -201,7 +207,7 @@ def post_batches(port: int, key: str, bodies: list[tuple[bytes, int]], clients: 
             began = time.perf_counter()
             connection.request(
                 "POST",
-                "/api/v1/ingest/events",
+                path,
                 body=body,
                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
             )
@@ -224,7 +230,9 @@ def post_batches(port: int, key: str, bodies: list[tuple[bytes, int]], clients: 
 
 
 def http_throughput(db: Database, *, quick: bool) -> list[object]:
-    workers, clients, batch = 3, 4, 5000
+    workers = int(os.environ.get("OPSROOM_BENCH_WORKERS", 3))
+    clients = int(os.environ.get("OPSROOM_BENCH_CLIENTS", 4))
+    batch = int(os.environ.get("OPSROOM_BENCH_BATCH", 5000))
     total = 100_000 if quick else 600_000
     db.reset()
     key = db.worker("api-key").strip()
@@ -234,7 +242,13 @@ def http_throughput(db: Database, *, quick: bool) -> list[object]:
     for _ in range(total // batch):
         chunk = [next(stream) for _ in range(batch)]
         bodies.append((json.dumps(chunk).encode(), len(chunk)))
+    people = [
+        (json.dumps([{"user_id": f"user-{i}"} for i in range(start, start + 10_000)]).encode(), 0)
+        for start in range(0, 20_000, 10_000)
+    ]
     with server(db, workers) as port:
+        # The host app's people are sent first, as it would; each worker serves a request.
+        post_batches(port, key, people, clients=1, path="/api/v1/ingest/people")
         post_batches(port, key, warmup * workers, clients=workers)
         result = post_batches(port, key, bodies, clients=clients)
     stored = int(db.worker("count-events"))

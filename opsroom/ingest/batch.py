@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from django.db import OperationalError, connection
 from pydantic import TypeAdapter, ValidationError
 
 from opsroom.ingest.schemas.fields import ItemIn, validation_context
 
 # Every kind accepts at most this many items per request (and per import chunk).
 MAX_ITEMS = 10_000
+# A batch that loses a deadlock (PostgreSQL) or a serialization conflict is tried again.
+_ATTEMPTS = 3
+_TRANSIENT_SQLSTATES = {"40P01", "40001"}
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def batch_ingest(
 ) -> BatchOutcome:
     """Validate and store one batch of items of a kind; each item stands or falls alone."""
     valid, rejected = items_validate(kind.schema, items, may_hold_nul=may_hold_nul)
-    report = kind.store(valid, source) if valid else StoreReport()
+    report = _store(kind, valid, source) if valid else StoreReport()
     refused = {r.index for r in report.rejected}
     if report.rejected:
         rejected = sorted(rejected + report.rejected, key=lambda r: r.index)
@@ -164,3 +168,14 @@ def batch_ingest(
         created=report.created,
         updated=report.updated,
     )
+
+
+def _store(kind: Kind, valid: Sequence[tuple[int, Any]], source: str) -> StoreReport:
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return kind.store(valid, source)
+        except OperationalError as exc:
+            transient = getattr(exc.__cause__, "sqlstate", None) in _TRANSIENT_SQLSTATES
+            if not transient or attempt == _ATTEMPTS or connection.in_atomic_block:
+                raise
+    raise AssertionError("unreachable")

@@ -138,13 +138,14 @@ def last_seen_advance(rows: Sequence[tuple[int, datetime]]) -> None:
     table = _quoted(Person)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The rows to move are locked in id order first, as every writer does.
+            # The rows to move are locked in id order first, as every writer does; NO KEY
+            # UPDATE, as an UPDATE takes, leaves the key-share locks of foreign keys be.
             sql = (
                 "WITH seen(person_id, at) AS ("  # noqa: S608 - only the table name is interpolated
                 "SELECT p, a FROM json_to_recordset(%s::json) AS t(p bigint, a timestamptz)), "
                 f"moving AS (SELECT p.id, seen.at FROM {table} p JOIN seen "
                 "ON p.id = seen.person_id WHERE p.last_seen_at IS NULL OR p.last_seen_at < seen.at "
-                "ORDER BY p.id FOR UPDATE OF p) "
+                "ORDER BY p.id FOR NO KEY UPDATE OF p) "
                 f"UPDATE {table} SET last_seen_at = moving.at FROM moving "
                 f"WHERE {table}.id = moving.id"
             )

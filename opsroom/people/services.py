@@ -132,23 +132,15 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
         )
         by_key.setdefault(key, event)
     # JSON is encoded before the transaction: on SQLite it holds the write lock throughout.
-    prepared = [
-        (
-            e.person_external_id,
-            e.name,
-            e.occurred_at,
-            event_sql.json_text(e.properties),
-            e.source,
-            k,
-        )
-        for k, e in sorted(by_key.items())
-    ]
+    ordered = sorted(by_key.items())
+    properties = [event_sql.json_text(event.properties) for _, event in ordered]
     with transaction.atomic():
         person_ids = person_ids_ensure(external_ids=(e.person_external_id for e in events))
-        inserted_keys = event_sql.events_insert(
-            [(person_ids[external_id], *rest) for external_id, *rest in prepared],
-            clock.now(),
-        )
+        rows = [
+            (person_ids[e.person_external_id], e.name, e.occurred_at, json, e.source, key)
+            for (key, e), json in zip(ordered, properties, strict=True)
+        ]
+        inserted_keys = event_sql.events_insert(rows, clock.now())
         counts: dict[tuple[int, str, str], int] = defaultdict(int)
         last_seen: dict[int, datetime] = {}
         for key in inserted_keys:
