@@ -99,3 +99,12 @@ def billing_customer_person_ids(*, provider_customer_ids: Sequence[str]) -> dict
             provider_customer_id__in=set(provider_customer_ids)
         ).values_list("provider_customer_id", "person_id")
     )
+
+
+def billing_customer_of_person(*, person_id: int) -> str | None:
+    """The provider customer id a person is billed under, if any."""
+    return (
+        BillingCustomer.objects.filter(person_id=person_id)
+        .values_list("provider_customer_id", flat=True)
+        .first()
+    )

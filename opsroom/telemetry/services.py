@@ -58,6 +58,7 @@ def delivery_record(
     error: str = "",
     person: Person | None = None,
     processing_ms: float | None = None,
+    person_id: int | None = None,
 ) -> IntegrationDelivery:
     """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
     stored = payload_redact(payload) if payload is not None else {}
@@ -72,6 +73,6 @@ def delivery_record(
         external_id=external_id[:128],
         payload=stored,
         error=error,
-        person=person,
+        person_id=person.pk if person is not None else person_id,
         processing_ms=processing_ms,
     )

@@ -61,7 +61,7 @@ def subscriptions_store(items: Sequence[tuple[int, Any]], source: str) -> StoreR
             for name in _PLAN_TERMS:
                 row.setdefault(name, getattr(plan, name))
         rows.append(row)
-    result = subscription_upsert_many(rows=rows)
+    result = subscription_upsert_many(rows=rows, ties_by_status=True)
     return StoreReport(created=len(result.created), updated=len(result.updated), rejected=rejected)
 
 
@@ -84,7 +84,7 @@ def invoices_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport
         if item.subscription_id:
             row["subscription_id"] = subscriptions[item.subscription_id]
         rows.append(row)
-    result = invoice_upsert_many(rows=rows)
+    result = invoice_upsert_many(rows=rows, ties_by_status=True)
     return StoreReport(created=len(result.created), updated=len(result.updated), rejected=rejected)
 
 

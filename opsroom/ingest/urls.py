@@ -1,0 +1,7 @@
+from django.urls import path
+
+from opsroom.ingest.webhooks.stripe.views import stripe_webhook
+
+urlpatterns = [
+    path("webhooks/stripe/", stripe_webhook, name="stripe_webhook"),
+]
