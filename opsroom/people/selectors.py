@@ -35,3 +35,10 @@ def person_ids_by_email(*, emails: Sequence[str]) -> dict[str, int]:
         .values_list("email", "id")
     )
     return dict(rows)
+
+
+def person_ids_by_external_id(*, external_ids: Sequence[str]) -> dict[str, int]:
+    """Map external ids to person ids for people already known (no placeholders are made)."""
+    return dict(
+        Person.objects.filter(external_id__in=set(external_ids)).values_list("external_id", "id")
+    )
