@@ -42,3 +42,11 @@ def person_ids_by_external_id(*, external_ids: Sequence[str]) -> dict[str, int]:
     return dict(
         Person.objects.filter(external_id__in=set(external_ids)).values_list("external_id", "id")
     )
+
+
+def person_for_email(*, email: str) -> Person | None:
+    """The person with this email address (any case); the most recently updated one wins."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    return Person.objects.filter(email=wanted).order_by("-updated_at", "-id").first()
