@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -265,27 +265,126 @@ def http_throughput(db: Database, *, quick: bool) -> list[object]:
     ]
 
 
+def events_file(count: int, *, users: int, seed: int) -> Path:
+    """A JSONL file of `count` events (written once, reused by later runs)."""
+    path = BENCH_DIR / f"events-{count}-{users}-{seed}.jsonl"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        with partial.open("w") as out:
+            for item in events(count, users=users, seed=seed, prefix=f"file{seed}"):
+                out.write(json.dumps(item, separators=(",", ":")) + "\n")
+        partial.rename(path)
+    return path
+
+
+def people_file(users: int) -> Path:
+    path = BENCH_DIR / f"people-{users}.jsonl"
+    if not path.exists():
+        path.write_text("".join(f'{{"user_id":"user-{i}"}}\n' for i in range(users)))
+    return path
+
+
+def _import_seconds(output: str) -> float:
+    # "events: 100,000 rows in 3.2 s (31,000/s): ..."
+    return float(output.split(" rows in ")[1].split(" s ")[0])
+
+
+def import_vs_raw(db: Database, *, quick: bool) -> list[object]:
+    count, users = (100_000 if quick else 500_000), 20_000
+    path = events_file(count, users=users, seed=2)
+    people = str(people_file(users))
+    db.reset()
+    db.manage("opsroom_import", "people", people, "--no-progress")
+    imported = _import_seconds(db.manage("opsroom_import", "events", str(path), "--no-progress"))
+    stored = int(db.worker("count-events"))
+    db.reset()
+    db.manage("opsroom_import", "people", people, "--no-progress")
+    raw = float(db.worker("raw-insert", str(path)))
+    return [
+        db.label,
+        count,
+        round(count / imported),
+        round(count / raw),
+        round(raw / imported, 2),
+        "yes" if stored == count else "NO",
+    ]
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def import_memory(db: Database, count: int) -> tuple[list[object], list[tuple[float, int]]]:
+    """Import a file of `count` events, sampling the importer's resident memory each second."""
+    path = events_file(count, users=50_000, seed=3)
+    db.reset()
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [PYTHON, "manage.py", "opsroom_import", "events", str(path), "--no-progress"],
+        cwd=ROOT,
+        env=db.env(),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    samples: list[tuple[float, int]] = []
+    while process.poll() is None:
+        try:
+            samples.append((time.perf_counter() - began, _rss_kb(process.pid)))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(1)
+    output = process.communicate()[0]
+    if process.returncode != 0:
+        raise RuntimeError(f"import failed: {output}")
+    seconds = _import_seconds(output)
+    settled = [rss for at, rss in samples if at > 5] or [rss for _, rss in samples] or [0]
+    row = [
+        db.label,
+        count,
+        round(path.stat().st_size / 2**20),
+        round(count / seconds),
+        round(max(settled) / 1024),
+        round(min(settled) / 1024),
+    ]
+    return row, samples
+
+
 @suite("ingest")
 def ingest_suite(*, quick: bool = False) -> None:
     dbs = databases()
     print("### Events through the HTTP batch API\n")
     print("Indicative: the 2 cores are shared by the server, the clients and the database.\n")
     rows = [http_throughput(db, quick=quick) for db in dbs]
+    headers = ["database", "settings", "events", "seconds", "events/s", "p50 ms", "p95 ms"]
+    print(table([*headers, "all stored"], rows))
+
+    print("\n### The import command against a raw bulk insert of the same rows\n")
     print(
-        table(
-            [
-                "database",
-                "settings",
-                "events",
-                "seconds",
-                "events/s",
-                "p50 ms",
-                "p95 ms",
-                "all stored",
-            ],
-            rows,
-        )
+        "Both read the same JSONL file into a database holding its 20,000 people. The raw "
+        "insert is one executemany of the event rows (no validation, rollups or last-seen); "
+        "the import validates each row and keeps rollups and last-seen current.\n"
     )
+    rows = [import_vs_raw(db, quick=quick) for db in dbs]
+    print(table(["database", "events", "import/s", "raw insert/s", "ratio", "all stored"], rows))
+
+    print("\n### Memory while importing: resident memory against file size\n")
+    sizes = [20_000, 200_000] if quick else [50_000, 500_000, 5_000_000]
+    rows, series = [], []
+    for db in dbs:
+        for size in sizes:
+            row, samples = import_memory(db, size)
+            rows.append(row)
+            series.append((db.label, size, samples))
+    headers = ["database", "events", "file MiB", "events/s", "peak RSS MiB", "lowest RSS MiB"]
+    print(table(headers, rows))
+    label, size, samples = max(series, key=lambda item: item[1])
+    step = max(1, len(samples) // 12)
+    print(f"\nResident memory of the largest import ({label}, {size:,} events) over time:\n")
+    points = [(round(at), round(rss / 1024)) for at, rss in samples[::step]]
+    print(table(["second", "RSS MiB"], points))
 
 
 # Subprocess commands: each runs with DATABASE_URL naming one database.
@@ -318,7 +417,48 @@ def _cmd_count_events() -> None:
     print(Event.objects.count())
 
 
-_COMMANDS = {"api-key": _cmd_api_key, "count-events": _cmd_count_events}
+def _cmd_raw_insert(path: str) -> None:
+    """Insert the file's events with one executemany, as a raw bulk load would; print seconds."""
+    _django()
+    import orjson
+    from django.db import connection, transaction
+
+    from opsroom.people.models import Person
+
+    began = time.perf_counter()
+    people = dict(Person.objects.values_list("external_id", "id"))
+    received = datetime.now(tz=UTC)
+    sqlite = connection.vendor == "sqlite"
+    rows = []
+    with open(path, "rb") as source:
+        for line in source:
+            item = orjson.loads(line)
+            occurred = datetime.fromisoformat(item["occurred_at"])
+            rows.append(
+                (
+                    people[item["user_id"]],
+                    item["name"],
+                    str(occurred.replace(tzinfo=None)) if sqlite else occurred,
+                    orjson.dumps(item["properties"]).decode(),
+                    "raw",
+                    item["idempotency_key"],
+                    str(received.replace(tzinfo=None)) if sqlite else received,
+                )
+            )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO people_event (person_id, name, occurred_at, properties, source, "
+            "idempotency_key, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+    print(time.perf_counter() - began)
+
+
+_COMMANDS: dict[str, Callable[..., None]] = {
+    "api-key": _cmd_api_key,
+    "count-events": _cmd_count_events,
+    "raw-insert": _cmd_raw_insert,
+}
 
 if __name__ == "__main__":
     _COMMANDS[sys.argv[1]](*sys.argv[2:])

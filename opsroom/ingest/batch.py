@@ -20,6 +20,7 @@ MAX_ITEMS = 10_000
 # A batch that loses a deadlock (PostgreSQL) or a serialization conflict is tried again.
 _ATTEMPTS = 3
 _TRANSIENT_SQLSTATES = {"40P01", "40001"}
+_SLICE = 500
 
 
 @dataclass(frozen=True)
@@ -132,10 +133,15 @@ def items_validate(
                 continue
         candidates.append(index)
     if not rejected:
-        # The fast path: the whole list in one call; items are checked one by one only when
-        # some of them fail.
+        # The fast path: a slice of items in one call; items are checked one by one only when
+        # some of them fail. Slices keep each call short: a long one holds the GIL, stalling
+        # the import's other thread.
+        models: list[Any] = []
         try:
-            models = _list_adapter(schema).validate_python(items, context=context)
+            for start in range(0, len(items), _SLICE):
+                models += _list_adapter(schema).validate_python(
+                    items[start : start + _SLICE], context=context
+                )
         except ValidationError:
             pass
         else:
@@ -152,22 +158,42 @@ def items_validate(
     return valid, rejected
 
 
-def batch_ingest(
-    kind: Kind, items: Sequence[Any], *, source: str, may_hold_nul: bool = True
-) -> BatchOutcome:
-    """Validate and store one batch of items of a kind; each item stands or falls alone."""
+@dataclass
+class Validated:
+    """A batch after validation, before storage."""
+
+    received: int
+    valid: list[tuple[int, Any]]
+    rejected: list[Rejection]
+
+
+def batch_validate(kind: Kind, items: Sequence[Any], *, may_hold_nul: bool = True) -> Validated:
+    """Validate a batch without touching the database (so it may run in another thread)."""
     valid, rejected = items_validate(kind.schema, items, may_hold_nul=may_hold_nul)
-    report = _store(kind, valid, source) if valid else StoreReport()
+    return Validated(len(items), valid, rejected)
+
+
+def batch_store(kind: Kind, batch: Validated, *, source: str) -> BatchOutcome:
+    """Store the valid items of a validated batch."""
+    report = _store(kind, batch.valid, source) if batch.valid else StoreReport()
     refused = {r.index for r in report.rejected}
+    rejected = batch.rejected
     if report.rejected:
         rejected = sorted(rejected + report.rejected, key=lambda r: r.index)
     return BatchOutcome(
-        received=len(items),
-        accepted=[index for index, _ in valid if index not in refused],
+        received=batch.received,
+        accepted=[index for index, _ in batch.valid if index not in refused],
         rejected=rejected,
         created=report.created,
         updated=report.updated,
     )
+
+
+def batch_ingest(
+    kind: Kind, items: Sequence[Any], *, source: str, may_hold_nul: bool = True
+) -> BatchOutcome:
+    """Validate and store one batch of items of a kind; each item stands or falls alone."""
+    return batch_store(kind, batch_validate(kind, items, may_hold_nul=may_hold_nul), source=source)
 
 
 def _store(kind: Kind, valid: Sequence[tuple[int, Any]], source: str) -> StoreReport:

@@ -31,8 +31,11 @@ def json_text(value: Any) -> str:
 
 
 def _sqlite_time(value: datetime) -> str:
-    # What Django's SQLite backend stores for an aware datetime: naive UTC, space-separated.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    # What Django's SQLite backend stores for an aware datetime: naive UTC, space-separated
+    # ("2026-03-10 09:00:00[.123456]"): str() of a UTC datetime, less its "+00:00".
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return str(value)[:-6]
 
 
 def _recordset(columns: str, rows: Sequence[Sequence[Any]]) -> str:

@@ -132,14 +132,16 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
         )
         by_key.setdefault(key, event)
     # JSON is encoded before the transaction: on SQLite it holds the write lock throughout.
-    ordered = sorted(by_key.items())
-    properties = [event_sql.json_text(event.properties) for _, event in ordered]
+    keys = sorted(by_key)
+    properties = [event_sql.json_text(by_key[key].properties) for key in keys]
     with transaction.atomic():
-        person_ids = person_ids_ensure(external_ids=(e.person_external_id for e in events))
-        rows = [
-            (person_ids[e.person_external_id], e.name, e.occurred_at, json, e.source, key)
-            for (key, e), json in zip(ordered, properties, strict=True)
-        ]
+        person_ids = person_ids_ensure(external_ids={e.person_external_id for e in events})
+        rows = []
+        for key, json in zip(keys, properties, strict=True):
+            e = by_key[key]
+            rows.append(
+                (person_ids[e.person_external_id], e.name, e.occurred_at, json, e.source, key)
+            )
         inserted_keys = event_sql.events_insert(rows, clock.now())
         counts: dict[tuple[int, str, str], int] = defaultdict(int)
         last_seen: dict[int, datetime] = {}

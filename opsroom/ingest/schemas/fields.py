@@ -86,4 +86,5 @@ PositiveMoney = Annotated[int, Field(ge=0, le=MONEY_LIMIT)]
 SmallCount = Annotated[int, Field(ge=0, le=32767)]
 Count = Annotated[int, Field(ge=0, le=2_147_483_647)]
 Milliseconds = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
-JsonObject = dict[str, Any]
+# A JSON object; its keys are strings already (validating each one costs a third of a batch).
+JsonObject = dict
