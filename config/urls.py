@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("opsroom.ingest.urls")),
+    path("", include("opsroom.telemetry.urls")),
 ]
