@@ -352,6 +352,29 @@ def import_memory(db: Database, count: int) -> tuple[list[object], list[tuple[fl
     return row, samples
 
 
+def concurrency_drill(db: Database, *, quick: bool) -> list[object]:
+    """Four processes post overlapping batches for a minute; the database must be exact."""
+    from benchmarks import ingest_load as load
+
+    seconds = 10 if quick else 60
+    db.reset()
+    env = db.env()
+    key = load.api_key(env)
+    pool = load.batch_pool(60, 2000, users=5000, seed=11)
+    with load.gunicorn(env, workers=3) as port:
+        result = load.run_clients(port, key, pool, processes=4, seconds=seconds)
+    found = load.problems(load.expected_state(pool, result.posted), load.stored_state(db.url))
+    statuses = ", ".join(f"{status}: {n}" for status, n in sorted(result.statuses.items()))
+    return [
+        db.label,
+        round(result.seconds),
+        result.requests,
+        statuses,
+        load.expected_state(pool, result.posted)["events"],
+        "; ".join(found) or "exact",
+    ]
+
+
 @suite("ingest")
 def ingest_suite(*, quick: bool = False) -> None:
     dbs = databases()
@@ -360,6 +383,15 @@ def ingest_suite(*, quick: bool = False) -> None:
     rows = [http_throughput(db, quick=quick) for db in dbs]
     headers = ["database", "settings", "events", "seconds", "events/s", "p50 ms", "p95 ms"]
     print(table([*headers, "all stored"], rows))
+
+    print("\n### Four processes posting overlapping batches at once\n")
+    print(
+        "Each posts the same 60 batches of 2,000 events (each sharing half its events with "
+        "the next) in its own order, again and again; afterwards events, daily rollups and "
+        "last-seen must match what was sent, each event counted once.\n"
+    )
+    rows = [concurrency_drill(db, quick=quick) for db in dbs]
+    print(table(["database", "seconds", "requests", "statuses", "distinct events", "check"], rows))
 
     print("\n### The import command against a raw bulk insert of the same rows\n")
     print(
