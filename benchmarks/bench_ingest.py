@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,18 +52,9 @@ class Database:
         return self.url.startswith("sqlite")
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            DATABASE_URL=self.url,
-            DEBUG="0",
-            SECRET_KEY="bench-only-not-a-secret",  # noqa: S106
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            SECURE_SSL_REDIRECT="0",
-            OPSROOM_LOG_LEVEL="WARNING",
-            OPSROOM_DATA_DIR=str(BENCH_DIR),
-            PYTHONWARNINGS="ignore:No directory at",
-        )
-        return env
+        from benchmarks.ingest_load import server_env
+
+        return server_env(self.url, BENCH_DIR)
 
     def reset(self) -> None:
         """Start from an empty, migrated database."""
@@ -127,51 +117,13 @@ def events(count: int, *, users: int, seed: int, prefix: str) -> Iterator[dict[s
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def server(db: Database, workers: int) -> Iterator[int]:
-    """A gunicorn serving Opsroom on a free port, stopped afterwards."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=db.env(),
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/health/")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
+    """A gunicorn serving Opsroom from this database on a free port."""
+    from benchmarks.ingest_load import gunicorn
+
+    with gunicorn(db.env(), workers) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @dataclass

@@ -32,7 +32,7 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url,
         DEBUG="0",
-        SECRET_KEY="load-test-only-not-a-secret",
+        SECRET_KEY="load-test-only-not-a-secret",  # noqa: S106
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
         OPSROOM_LOG_LEVEL="WARNING",
@@ -53,8 +53,10 @@ def gunicorn(env: dict[str, str], workers: int) -> Iterator[int]:
     """Opsroom under gunicorn on a free port; stopped afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers)]
-        + ["-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(workers)),
+            *("-b", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"),
+        ],
         cwd=ROOT,
         env=env,
     )
