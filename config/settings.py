@@ -254,16 +254,21 @@ OPSROOM_INGEST_MAX_BYTES = envint("OPSROOM_INGEST_MAX_BYTES", 32 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = OPSROOM_INGEST_MAX_BYTES
 STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
-STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")
 STRIPE_USER_ID_METADATA_KEY = envstr("STRIPE_USER_ID_METADATA_KEY", "user_id")
 SENTRY_CLIENT_SECRET = envstr("SENTRY_CLIENT_SECRET", "")
 OPSROOM_EMAIL_ESP = envstr("OPSROOM_EMAIL_ESP", "").lower()
+# django-anymail: webhook basic-auth credentials ("user:password"), ESP signing keys, and the
+# ESP's sending credentials when EMAIL_BACKEND is an anymail backend. Unset ones stay unset.
 ANYMAIL = {
-    "WEBHOOK_SECRET": envstr("ANYMAIL_WEBHOOK_SECRET", ""),
-    "MAILGUN_WEBHOOK_SIGNING_KEY": envstr("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
-    "POSTMARK_SERVER_TOKEN": envstr("POSTMARK_SERVER_TOKEN", ""),
-    "MAILGUN_API_KEY": envstr("MAILGUN_API_KEY", ""),
-    "SENDGRID_API_KEY": envstr("SENDGRID_API_KEY", ""),
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": envstr("ANYMAIL_WEBHOOK_SECRET", ""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": envstr("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+        "MAILGUN_API_KEY": envstr("MAILGUN_API_KEY", ""),
+        "POSTMARK_SERVER_TOKEN": envstr("POSTMARK_SERVER_TOKEN", ""),
+        "SENDGRID_API_KEY": envstr("SENDGRID_API_KEY", ""),
+    }.items()
+    if value
 }
 
 LOGGING = {
