@@ -1,7 +1,7 @@
 """From a validated item to the row an owning app's `*_upsert_many` service takes.
 
-Rows hold only the fields an item set. A null timestamp clears it; any other null is the
-same as leaving the field out (send "" to empty a text).
+Rows hold only the fields an item set. A null timestamp clears it (kinds whose timestamps
+can never be empty drop those); any other null is the same as leaving the field out.
 """
 
 from collections.abc import Iterable, Sequence

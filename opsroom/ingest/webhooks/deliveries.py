@@ -19,6 +19,17 @@ def raw_payload(request: HttpRequest) -> Any:
         return {"body": request.body[:RAW_BODY_KEPT].decode("utf-8", errors="replace")}
 
 
+def without_nul(value: Any) -> Any:
+    """A parsed JSON value with NUL characters removed (PostgreSQL cannot store them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
 def answer(status: int, detail: str) -> HttpResponse:
     return HttpResponse(
         orjson.dumps({"detail": detail}), status=status, content_type="application/json"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.html import strip_tags
 
 from opsroom.core.services.audit import AuditContext
+from opsroom.ingest.webhooks.deliveries import without_nul
 from opsroom.people.selectors import person_for_email
 from opsroom.people.services import person_upsert
 from opsroom.support.selectors import ticket_for_message_ids, ticket_get_by_number
@@ -38,7 +39,7 @@ class InboundApplied:
 
 def _body(message: Any) -> str:
     text = message.text or strip_tags(message.html or "")
-    return text.strip() or "(no text)"
+    return without_nul(text).strip() or "(no text)"
 
 
 def _requester(address: str, name: str) -> "Person":
@@ -54,9 +55,9 @@ def inbound_email_apply(message: Any, *, fallback_id: str = "") -> InboundApplie
     `fallback_id` (the ESP's id of the email) identifies an email without a Message-ID.
     """
     sender = message.from_email
-    address = (sender.addr_spec if sender else "").strip().lower()
-    subject = (message.subject or "").strip() or "(no subject)"
-    message_id = (message.get("Message-ID") or "").strip() or fallback_id
+    address = without_nul(sender.addr_spec if sender else "").strip().lower()[:254]
+    subject = without_nul(message.subject or "").strip() or "(no subject)"
+    message_id = without_nul(str(message.get("Message-ID") or "")).strip()[:255] or fallback_id
     base: dict[str, Any] = {"message_id": message_id, "sender": address, "subject": subject}
     if not address:
         return InboundApplied("rejected", **base, note="the email has no sender address")
@@ -67,7 +68,7 @@ def inbound_email_apply(message: Any, *, fallback_id: str = "") -> InboundApplie
         return InboundApplied("duplicate", **base)
 
     references = _MESSAGE_ID.findall(
-        f"{message.get('In-Reply-To') or ''} {message.get('References') or ''}"
+        without_nul(f"{message.get('In-Reply-To') or ''} {message.get('References') or ''}")
     )
     ticket = ticket_for_message_ids(message_ids=references)
     if ticket is None:

@@ -10,7 +10,7 @@ from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent, inbound, 
 from django.db import transaction
 
 from opsroom.core import clock
-from opsroom.ingest.webhooks.deliveries import Timer
+from opsroom.ingest.webhooks.deliveries import Timer, without_nul
 from opsroom.ingest.webhooks.email.inbound import inbound_email_apply
 from opsroom.messaging.services import TRACKING_FIELDS, email_tracking_apply_many
 from opsroom.telemetry.services import delivery_record
@@ -38,9 +38,8 @@ def tracking_received(sender: Any, event: AnymailTrackingEvent, esp_name: str, *
             outcome, error = "ignored", "the event names no message"
         else:
             at = event.timestamp or clock.now()
-            unknown = email_tracking_apply_many(
-                events=[(str(event.message_id), event.event_type, at)]
-            )
+            message_id = without_nul(str(event.message_id))[:255]
+            unknown = email_tracking_apply_many(events=[(message_id, event.event_type, at)])
             if unknown:
                 outcome, error = "ignored", "no email with this message id was sent by Opsroom"
         delivery_record(

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opsroom.core.middleware import public
-from opsroom.ingest.webhooks.deliveries import Timer, answer, rejected
+from opsroom.ingest.webhooks.deliveries import Timer, answer, rejected, without_nul
 from opsroom.people.selectors import person_ids_by_email, person_ids_by_external_id
 from opsroom.telemetry.services import delivery_record, error_event_record_many
 
@@ -105,7 +105,7 @@ def sentry_webhook(request: HttpRequest) -> HttpResponse:
         return rejected(request, source=SOURCE, reason=reason, status=401, timer=timer)
     resource = request.headers.get("Sentry-Hook-Resource", "")
     try:
-        payload = orjson.loads(request.body)
+        payload = without_nul(orjson.loads(request.body))
         action = payload.get("action", "")
         data = payload.get("data") or {}
         if resource in ("error", "event_alert") and ("error" in data or "event" in data):

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from opsroom.core.middleware import public
-from opsroom.ingest.webhooks.deliveries import Timer, answer, rejected
+from opsroom.ingest.webhooks.deliveries import Timer, answer, rejected, without_nul
 from opsroom.ingest.webhooks.stripe.handlers import HANDLERS
 from opsroom.ingest.webhooks.stripe.objects import stamp
 from opsroom.telemetry.selectors import delivery_seen
@@ -40,7 +40,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             secret,
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
         )
-        event = orjson.loads(request.body)
+        event = without_nul(orjson.loads(request.body))
         event_id, event_type, at = event["id"], event["type"], stamp(event["created"])
         obj = event["data"]["object"]
     except stripe.SignatureVerificationError as exc:
