@@ -42,13 +42,20 @@ Store = Callable[[Sequence[tuple[int, Any]], str], StoreReport]
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of record the API and the importers accept."""
+    """One kind of record the API and the importers accept.
+
+    A kind may split storing in two: `prepare` (no database: it may run before the write
+    transaction, or in another process) and `store_prepared`. Such a kind refuses no item
+    after validation.
+    """
 
     name: str  # URL segment and import KIND, e.g. "ticket-messages"
     schema: type[ItemIn]
     store: Store  # (index, validated item) pairs and the source label -> report
     key: str  # the natural key, for the docs
     summary: str
+    prepare: Callable[[Sequence[tuple[int, Any]], str], Any] | None = None
+    store_prepared: Callable[[Any], StoreReport] | None = None
 
 
 @dataclass
@@ -160,22 +167,34 @@ def items_validate(
 
 @dataclass
 class Validated:
-    """A batch after validation, before storage."""
+    """A batch after validation (and the kind's `prepare`), before storage."""
 
     received: int
     valid: list[tuple[int, Any]]
     rejected: list[Rejection]
+    prepared: Any = None
+
+    def slim(self) -> "Validated":
+        """The same batch without the validated items, once prepared (cheap to send)."""
+        if self.prepared is None:
+            return self
+        return Validated(
+            self.received, [(i, None) for i, _ in self.valid], self.rejected, self.prepared
+        )
 
 
-def batch_validate(kind: Kind, items: Sequence[Any], *, may_hold_nul: bool = True) -> Validated:
-    """Validate a batch without touching the database (so it may run in another thread)."""
+def batch_validate(
+    kind: Kind, items: Sequence[Any], *, source: str, may_hold_nul: bool = True
+) -> Validated:
+    """Validate (and prepare) a batch without touching the database."""
     valid, rejected = items_validate(kind.schema, items, may_hold_nul=may_hold_nul)
-    return Validated(len(items), valid, rejected)
+    prepared = kind.prepare(valid, source) if kind.prepare is not None and valid else None
+    return Validated(len(items), valid, rejected, prepared)
 
 
 def batch_store(kind: Kind, batch: Validated, *, source: str) -> BatchOutcome:
     """Store the valid items of a validated batch."""
-    report = _store(kind, batch.valid, source) if batch.valid else StoreReport()
+    report = _store(kind, batch, source) if batch.valid else StoreReport()
     refused = {r.index for r in report.rejected}
     rejected = batch.rejected
     if report.rejected:
@@ -193,13 +212,16 @@ def batch_ingest(
     kind: Kind, items: Sequence[Any], *, source: str, may_hold_nul: bool = True
 ) -> BatchOutcome:
     """Validate and store one batch of items of a kind; each item stands or falls alone."""
-    return batch_store(kind, batch_validate(kind, items, may_hold_nul=may_hold_nul), source=source)
+    batch = batch_validate(kind, items, source=source, may_hold_nul=may_hold_nul)
+    return batch_store(kind, batch, source=source)
 
 
-def _store(kind: Kind, valid: Sequence[tuple[int, Any]], source: str) -> StoreReport:
+def _store(kind: Kind, batch: Validated, source: str) -> StoreReport:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            return kind.store(valid, source)
+            if batch.prepared is not None and kind.store_prepared is not None:
+                return kind.store_prepared(batch.prepared)
+            return kind.store(batch.valid, source)
         except OperationalError as exc:
             transient = getattr(exc.__cause__, "sqlstate", None) in _TRANSIENT_SQLSTATES
             if not transient or attempt == _ATTEMPTS or connection.in_atomic_block:

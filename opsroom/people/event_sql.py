@@ -30,7 +30,7 @@ def json_text(value: Any) -> str:
         return json.dumps(value)
 
 
-def _sqlite_time(value: datetime) -> str:
+def sqlite_time(value: datetime) -> str:
     # What Django's SQLite backend stores for an aware datetime: naive UTC, space-separated
     # ("2026-03-10 09:00:00[.123456]"): str() of a UTC datetime, less its "+00:00".
     if value.tzinfo is not UTC:
@@ -96,11 +96,11 @@ def events_insert(rows: Sequence[EventRow], received_at: datetime) -> list[str]:
             )
             return [row[0] for row in cursor.fetchall()]
         inserted: list[str] = []
-        stamp = _sqlite_time(received_at)
+        stamp = sqlite_time(received_at)
         for chunk in _chunks(rows, _SQLITE_ROWS):
             params: list[Any] = []
             for person_id, name, occurred_at, properties, source, key in chunk:
-                params += [person_id, name, _sqlite_time(occurred_at), properties, source, key]
+                params += [person_id, name, sqlite_time(occurred_at), properties, source, key]
                 params.append(stamp)
             marks = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
             cursor.execute(
@@ -109,6 +109,50 @@ def events_insert(rows: Sequence[EventRow], received_at: datetime) -> list[str]:
             )
             inserted.extend(row[0] for row in cursor.fetchall())
     return inserted
+
+
+def events_record_sqlite(
+    rows: Sequence[tuple[int, str, str, str, str, str]], received_at: datetime
+) -> int:
+    """SQLite: insert event rows (times as `sqlite_time` text), then derive the daily counts and
+    last-seen of the rows just inserted in SQL; return how many were inserted.
+
+    The transaction holds SQLite's write lock from its start (IMMEDIATE), so the rows inserted
+    here are exactly those with an id above the largest one before.
+    """
+    events = _quoted(Event)
+    activity = _quoted(ActivityDaily)
+    people = _quoted(Person)
+    stamp = sqlite_time(received_at)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {events}")  # noqa: S608
+        (before,) = cursor.fetchone()
+        cursor.executemany(
+            f"INSERT INTO {events} (person_id, name, occurred_at, properties, source, "  # noqa: S608
+            "idempotency_key, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (idempotency_key) DO NOTHING",
+            [(*row, stamp) for row in rows],
+        )
+        cursor.execute(f"SELECT count(*) FROM {events} WHERE id > %s", [before])  # noqa: S608
+        (inserted,) = cursor.fetchone()
+        if not inserted:
+            return 0
+        cursor.execute(
+            f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
+            "SELECT person_id, substr(occurred_at, 1, 10), name, count(*) "
+            f"FROM {events} WHERE id > %s GROUP BY person_id, substr(occurred_at, 1, 10), name "
+            f"ON CONFLICT (person_id, day, name) "
+            f"DO UPDATE SET count = {activity}.count + excluded.count",
+            [before],
+        )
+        cursor.execute(
+            f"UPDATE {people} SET last_seen_at = seen.at FROM ("  # noqa: S608
+            f"SELECT person_id, max(occurred_at) AS at FROM {events} WHERE id > %s "
+            f"GROUP BY person_id) AS seen WHERE {people}.id = seen.person_id "
+            f"AND ({people}.last_seen_at IS NULL OR {people}.last_seen_at < seen.at)",
+            [before],
+        )
+    return int(inserted)
 
 
 def activity_upsert(rows: Sequence[tuple[int, str, str, int]]) -> None:
@@ -158,7 +202,7 @@ def last_seen_advance(rows: Sequence[tuple[int, datetime]]) -> None:
             )
             return
         for chunk in _chunks(rows, 900):
-            params = [value for person_id, at in chunk for value in (person_id, _sqlite_time(at))]
+            params = [value for person_id, at in chunk for value in (person_id, sqlite_time(at))]
             values = ",".join(["(%s,%s)"] * len(chunk))
             cursor.execute(
                 f"WITH seen(person_id, at) AS (VALUES {values}) "  # noqa: S608

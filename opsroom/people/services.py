@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext, audit_record
@@ -114,14 +114,23 @@ def event_idempotency_key(
     return "h:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
-    """Store events once each (by idempotency key) and keep rollups and last-seen current.
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Events ready to store: one per idempotency key, sorted by key, values converted.
 
-    Only events actually inserted count towards the daily rollups and last-seen, so a re-sent
-    batch changes nothing, even when two writers send it at the same time.
+    Preparing touches no database, so it can run before the write transaction (on SQLite that
+    transaction holds the write lock throughout), or in another thread or process.
     """
-    if not events:
-        return EventBatchResult(inserted=0, duplicates=0)
+
+    given: int
+    people: frozenset[str]  # every person named, duplicates included
+    # (person external id, name, time, properties JSON, source, key); the time is SQLite text
+    # on SQLite and an aware datetime elsewhere.
+    rows: list[tuple[str, str, Any, str, str, str]]
+
+
+def events_prepare(*, events: Sequence[EventData]) -> PreparedEvents:
+    """Deduplicate events by idempotency key and convert their values for the database."""
     by_key: dict[str, EventData] = {}
     for event in events:
         key = event.idempotency_key or event_idempotency_key(
@@ -131,32 +140,57 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
             properties=event.properties,
         )
         by_key.setdefault(key, event)
-    # JSON is encoded before the transaction: on SQLite it holds the write lock throughout.
-    keys = sorted(by_key)
-    properties = [event_sql.json_text(by_key[key].properties) for key in keys]
-    with transaction.atomic():
-        person_ids = person_ids_ensure(external_ids={e.person_external_id for e in events})
-        rows = []
-        for key, json in zip(keys, properties, strict=True):
-            e = by_key[key]
-            rows.append(
-                (person_ids[e.person_external_id], e.name, e.occurred_at, json, e.source, key)
-            )
-        inserted_keys = event_sql.events_insert(rows, clock.now())
-        counts: dict[tuple[int, str, str], int] = defaultdict(int)
-        last_seen: dict[int, datetime] = {}
-        for key in inserted_keys:
-            event = by_key[key]
-            person_id = person_ids[event.person_external_id]
-            moment = event.occurred_at.astimezone(UTC)
-            counts[(person_id, moment.date().isoformat(), event.name)] += 1
-            if person_id not in last_seen or moment > last_seen[person_id]:
-                last_seen[person_id] = moment
-        activity_add(counts=counts)
-        _last_seen_advance(last_seen)
-    return EventBatchResult(
-        inserted=len(inserted_keys), duplicates=len(events) - len(inserted_keys)
+    as_text = connection.vendor == "sqlite"
+    rows = []
+    for key in sorted(by_key):
+        e = by_key[key]
+        at = event_sql.sqlite_time(e.occurred_at) if as_text else e.occurred_at
+        rows.append(
+            (e.person_external_id, e.name, at, event_sql.json_text(e.properties), e.source, key)
+        )
+    return PreparedEvents(
+        given=len(events), people=frozenset(e.person_external_id for e in events), rows=rows
     )
+
+
+def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
+    """Store events once each (by idempotency key) and keep rollups and last-seen current.
+
+    Only events actually inserted count towards the daily rollups and last-seen, so a re-sent
+    batch changes nothing, even when two writers send it at the same time.
+    """
+    return event_record_prepared(prepared=events_prepare(events=events))
+
+
+def event_record_prepared(*, prepared: PreparedEvents) -> EventBatchResult:
+    """Store prepared events (see `events_prepare`), as `event_record_many` does."""
+    if not prepared.rows:
+        return EventBatchResult(inserted=0, duplicates=prepared.given)
+    with transaction.atomic():
+        person_ids = person_ids_ensure(external_ids=prepared.people)
+        rows = [(person_ids[row[0]], *row[1:]) for row in prepared.rows]
+        if connection.vendor == "sqlite":
+            # SQLite derives the rollups and last-seen of the inserted rows itself.
+            inserted = event_sql.events_record_sqlite(rows, clock.now())
+        else:
+            inserted = _events_record(rows)
+    return EventBatchResult(inserted=inserted, duplicates=prepared.given - inserted)
+
+
+def _events_record(rows: list[event_sql.EventRow]) -> int:
+    inserted_keys = event_sql.events_insert(rows, clock.now())
+    by_key = {row[5]: row for row in rows}
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    last_seen: dict[int, datetime] = {}
+    for key in inserted_keys:
+        person_id, name, occurred_at, *_ = by_key[key]
+        moment = occurred_at.astimezone(UTC)
+        counts[(person_id, moment.date().isoformat(), name)] += 1
+        if person_id not in last_seen or moment > last_seen[person_id]:
+            last_seen[person_id] = moment
+    activity_add(counts=counts)
+    _last_seen_advance(last_seen)
+    return len(inserted_keys)
 
 
 def activity_add(*, counts: dict[tuple[int, str, str], int]) -> None:

@@ -3,7 +3,12 @@
 from opsroom.ingest.batch import Kind
 from opsroom.ingest.kinds.experiments import exposures_store
 from opsroom.ingest.kinds.messaging import email_events_store, emails_store
-from opsroom.ingest.kinds.people import events_store, people_store
+from opsroom.ingest.kinds.people import (
+    events_prepare_items,
+    events_store,
+    events_store_prepared,
+    people_store,
+)
 from opsroom.ingest.kinds.revenue import (
     invoices_store,
     payments_store,
@@ -23,7 +28,15 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         Kind("people", PersonIn, people_store, "user_id", "Create or update people"),
-        Kind("events", EventIn, events_store, "idempotency_key", "Record product events"),
+        Kind(
+            "events",
+            EventIn,
+            events_store,
+            "idempotency_key",
+            "Record product events",
+            prepare=events_prepare_items,
+            store_prepared=events_store_prepared,
+        ),
         Kind("plans", PlanIn, plans_store, "price_id", "Create or update plans"),
         Kind(
             "subscriptions",

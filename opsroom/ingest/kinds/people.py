@@ -5,7 +5,14 @@ from typing import Any
 
 from opsroom.ingest.batch import StoreReport
 from opsroom.ingest.kinds.rows import item_row
-from opsroom.people.services import EventData, event_record_many, person_upsert_many
+from opsroom.people.services import (
+    EventData,
+    PreparedEvents,
+    event_record_many,
+    event_record_prepared,
+    events_prepare,
+    person_upsert_many,
+)
 
 
 def people_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
@@ -14,8 +21,8 @@ def people_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
     return StoreReport(created=len(result.created), updated=len(result.updated))
 
 
-def events_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
-    events = [
+def _events(items: Sequence[tuple[int, Any]], source: str) -> list[EventData]:
+    return [
         EventData(
             person_external_id=item.user_id,
             name=item.name,
@@ -26,5 +33,15 @@ def events_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
         )
         for _, item in items
     ]
-    result = event_record_many(events=events)
-    return StoreReport(created=result.inserted)
+
+
+def events_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
+    return StoreReport(created=event_record_many(events=_events(items, source)).inserted)
+
+
+def events_prepare_items(items: Sequence[tuple[int, Any]], source: str) -> PreparedEvents:
+    return events_prepare(events=_events(items, source))
+
+
+def events_store_prepared(prepared: PreparedEvents) -> StoreReport:
+    return StoreReport(created=event_record_prepared(prepared=prepared).inserted)
