@@ -66,7 +66,7 @@ def test_re_running_an_import_changes_nothing(tmp_path):
             for i in range(5)
         )
     )
-    run("events", str(source), "--chunk", "2")
+    run("events", str(source), "--chunk", "2", "--commit-every", "3")
     output = run("events", str(source), "--chunk", "2")
     assert "5 accepted (0 created, 0 updated, 5 unchanged)" in output
     assert Event.objects.count() == 5
@@ -114,9 +114,10 @@ def test_subscriptions_import_like_the_api(tmp_path):
         (["events", "/nonexistent/file.jsonl"], "No file"),
         (["events", "{tmp}/events.txt"], "Cannot tell the format"),
         (["events", "{tmp}/events.jsonl", "--chunk", "0"], "--chunk"),
+        (["events", "{tmp}/events.jsonl", "--commit-every", "0"], "--commit-every"),
         (["people", "{tmp}/latin1.csv"], "not UTF-8"),
     ],
-    ids=["kind", "missing", "format", "chunk", "encoding"],
+    ids=["kind", "missing", "format", "chunk", "commit", "encoding"],
 )
 def test_bad_arguments_are_a_command_error(tmp_path, args, message):
     (tmp_path / "events.txt").write_text("")

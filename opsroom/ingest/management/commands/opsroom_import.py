@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from opsroom.ingest.batch import MAX_ITEMS
 from opsroom.ingest.importers.readers import FORMATS
-from opsroom.ingest.importers.run import file_import
+from opsroom.ingest.importers.run import COMMIT_ROWS, file_import
 from opsroom.ingest.kinds import KINDS
 from opsroom.telemetry.services import delivery_record
 
@@ -33,6 +33,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk", type=int, default=MAX_ITEMS, help=f"rows per batch (default {MAX_ITEMS})"
         )
+        parser.add_argument(
+            "--commit-every",
+            type=int,
+            default=COMMIT_ROWS,
+            help=f"rows per transaction (default {COMMIT_ROWS:,})",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,6 +57,8 @@ class Command(BaseCommand):
             )
         if not 1 <= options["chunk"] <= MAX_ITEMS:
             raise CommandError(f"--chunk must be between 1 and {MAX_ITEMS}.")
+        if options["commit_every"] < 1:
+            raise CommandError("--commit-every must be at least 1.")
         rejects = Path(options["rejects"] or f"{path}.rejects.jsonl")
         try:
             rejects.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +86,7 @@ class Command(BaseCommand):
                 file_format=file_format,
                 rejects_path=rejects,
                 chunk_size=options["chunk"],
+                commit_rows=options["commit_every"],
                 progress=progress,
             )
         except UnicodeDecodeError as exc:
