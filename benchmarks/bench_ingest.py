@@ -184,7 +184,7 @@ def post_batches(
 def http_throughput(db: Database, *, quick: bool) -> list[object]:
     workers = int(os.environ.get("OPSROOM_BENCH_WORKERS", 3))
     clients = int(os.environ.get("OPSROOM_BENCH_CLIENTS", 4))
-    batch = int(os.environ.get("OPSROOM_BENCH_BATCH", 5000))
+    batch = int(os.environ.get("OPSROOM_BENCH_BATCH", 10_000))
     total = 100_000 if quick else 600_000
     db.reset()
     key = db.worker("api-key").strip()
