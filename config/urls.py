@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("opsroom.core.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("opsroom.ingest.urls")),
+    path("", include("opsroom.telemetry.urls")),
 ]

@@ -105,6 +105,33 @@ def email_tracking_apply(
 
 
 @transaction.atomic
+def email_tracking_apply_many(*, events: Sequence[tuple[str, str, datetime]]) -> set[str]:
+    """Apply tracking events (message id, event, time) to known messages; return unknown ids."""
+    for _, event, _ in events:
+        if event not in TRACKING_FIELDS:
+            raise ValueError(f"unknown email event {event!r}")
+    wanted = sorted({message_id for message_id, _, _ in events})
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = EmailMessage.objects.filter(provider_message_id__in=chunk)
+        known.update(m for m in found.values_list("provider_message_id", flat=True) if m)
+    rank = EmailMessage.STATUS_RANK
+    rows: dict[str, Row] = {}
+    for message_id, event, at in events:
+        if message_id not in known:
+            continue
+        row = rows.setdefault(message_id, {"provider_message_id": message_id})
+        if "status" not in row or rank[event] > rank[row["status"]]:
+            row["status"] = event
+        name = TRACKING_FIELDS[event]
+        row[name] = min(row[name], at) if name in row else at
+    if rows:
+        email_message_upsert_many(rows=list(rows.values()))
+    return set(wanted) - known
+
+
+@transaction.atomic
 def email_send(
     *,
     person: Person,
