@@ -31,7 +31,6 @@ def api_requests_store(items: Sequence[tuple[int, Any]], source: str) -> StoreRe
     rows = []
     for _, item in items:
         row = item_row(item, exclude={"user_id"})
-        row["method"] = item.method.upper()
         row["person_id"] = people.get(item.user_id) if item.user_id else None
         rows.append(row)
     return StoreReport(created=api_request_record_many(rows=rows))

@@ -48,6 +48,14 @@ def _happened(value: datetime, info: ValidationInfo) -> datetime:
     return value
 
 
+def _email(value: str) -> str:
+    # Lower-casing can lengthen text ("İ" becomes two characters): check the stored form.
+    value = value.lower()
+    if len(value) > 254:
+        raise ValueError("must be at most 254 characters")
+    return value
+
+
 def _moment(value: datetime) -> datetime:
     return _in_range(value)
 
@@ -70,7 +78,10 @@ Text255 = Annotated[str, S(max_length=255)]
 Text300 = Annotated[str, S(max_length=300)]
 Text500 = Annotated[str, S(max_length=500)]
 TextLong = Annotated[str, S(max_length=1_000_000)]
-Required8 = Annotated[str, S(min_length=1, max_length=8)]
+# An email address as stored: lower-case, at most 254 characters.
+Email = Annotated[str, S(max_length=254), AfterValidator(_email)]
+# An HTTP method (RFC 9110 token, letters only here), stored upper-case: GET, POST, PROPFIND.
+HttpMethod = Annotated[str, S(min_length=1, max_length=8, pattern=r"^[A-Za-z]+$", to_upper=True)]
 Required64 = Annotated[str, S(min_length=1, max_length=64)]
 Required100 = Annotated[str, S(min_length=1, max_length=100)]
 Required200 = Annotated[str, S(min_length=1, max_length=200)]

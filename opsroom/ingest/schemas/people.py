@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from opsroom.ingest.schemas.fields import (
+    Email,
     Happened,
     ItemIn,
     JsonObject,
@@ -12,7 +13,6 @@ from opsroom.ingest.schemas.fields import (
     Required100,
     Text64,
     Text200,
-    Text254,
 )
 
 
@@ -20,7 +20,7 @@ class PersonIn(ItemIn):
     """A person (a user of the host app), by the host's user id. Omitted fields stay as held."""
 
     user_id: Key = Field(description="The host app's id for the user: the natural key.")
-    email: Text254 | None = None
+    email: Email | None = None
     name: Text200 | None = None
     signed_up_at: Happened | None = None
     last_seen_at: Happened | None = None

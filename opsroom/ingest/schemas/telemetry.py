@@ -7,10 +7,10 @@ from pydantic import Field
 from opsroom.ingest.schemas.fields import (
     Count,
     Happened,
+    HttpMethod,
     ItemIn,
     Key,
     Milliseconds,
-    Required8,
     Required200,
     Required500,
     Text64,
@@ -46,7 +46,7 @@ class ApiRequestIn(ItemIn):
     """One API call the host app served, by its request id. Bodies are stored redacted."""
 
     request_id: Key
-    method: Required8
+    method: HttpMethod
     route: Required200
     status: Annotated[int, Field(ge=100, le=599)]
     duration_ms: Milliseconds

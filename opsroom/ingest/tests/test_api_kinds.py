@@ -33,8 +33,10 @@ def fields(answer):
 def test_people_are_upserted_and_fill_in_placeholders(ingest):
     ingest.ok("events", [{"user_id": "u1", "name": "login", "occurred_at": at(1)}])
     person = {"user_id": "u1", "email": "Ann@Example.com", "name": "Ann", "is_vip": True}
-    answer = ingest.ok("people", [person, {"user_id": "u2", "status": "gone"}])
-    assert fields(answer) == [(1, "status")]
+    # "İ" lower-cases to two characters, so 200 of them no longer fit an email column.
+    long_email = {"user_id": "u3", "email": "İ" * 200 + "@example.com"}
+    answer = ingest.ok("people", [person, {"user_id": "u2", "status": "gone"}, long_email])
+    assert fields(answer) == [(1, "status"), (2, "email")]
     assert answer["counts"]["updated"] == 1
     stored = Person.objects.get(external_id="u1")
     assert (stored.email, stored.is_placeholder, stored.is_vip) == ("ann@example.com", False, True)
@@ -180,8 +182,17 @@ def test_api_requests_are_stored_redacted(ingest):
         "occurred_at": at(1),
         "request_body": {"email": "a@b.c", "password": "hunter2"},
     }
-    answer = ingest.ok("api-requests", [request, {**request, "request_id": "r2", "status": 42}])
-    assert fields(answer) == [(1, "status")]
+    answer = ingest.ok(
+        "api-requests",
+        [
+            request,
+            {**request, "request_id": "r2", "status": 42},
+            # "ß" upper-cases to "SS": a method must be letters A-Z, or it could outgrow its column.
+            {**request, "request_id": "r3", "method": "ßßßßßßßß"},
+            {**request, "request_id": "r4", "method": "GET /"},
+        ],
+    )
+    assert fields(answer) == [(1, "status"), (2, "method"), (3, "method")]
     stored = ApiRequest.objects.get()
     assert stored.method == "POST"
     assert "hunter2" not in stored.request_body

@@ -56,13 +56,19 @@ def _named_person(customer: Row) -> int | None:
     return None
 
 
+def _stored_email(value: Any) -> str:
+    """The customer's email as a person's: lower-case; left empty when too long to be one."""
+    email = str(value or "").strip().lower()
+    return email if len(email) <= 254 else ""
+
+
 def _placeholder(customer_id: str, customer: Row | None) -> int:
     external_id = f"stripe:{customer_id}"
     if customer is None:
         return person_ids_ensure(external_ids=[external_id])[external_id]
     person = person_upsert(
         external_id=external_id,
-        email=(customer.get("email") or "")[:254],
+        email=_stored_email(customer.get("email")),
         name=(customer.get("name") or "")[:200],
     )
     return person.pk
