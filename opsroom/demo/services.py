@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.test.utils import override_settings
 from tqdm import tqdm
 
 from opsroom.core import clock
@@ -93,27 +94,10 @@ def demo_world_build(
     )
     writer = Writer(note_authors={"support": support[0] if support else None,
                                   "billing": billing[0] if billing else None})  # fmt: skip
-    writer.static(world)
-    with tqdm(
-        total=days_between(start, horizon),
-        unit="day",
-        desc="demo world",
-        file=sys.stderr,
-        disable=not progress,
-        dynamic_ncols=True,
-    ) as bar:
-        days = world_days(world)
-        finished = False
-        while not finished:
-            # A week per transaction: commits are the slow part of writing on SQLite.
-            with transaction.atomic():
-                for _ in range(7):
-                    day = next(days, None)
-                    if day is None:
-                        finished = True
-                        break
-                    writer.flush(*day)
-                    bar.update(1)
+    # Debug mode keeps every SQL statement with its parameters; for a world of hundreds of
+    # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
+    with override_settings(DEBUG=False):
+        _write(world, writer, days=days_between(start, horizon), progress=progress)
     releases = world.releases
     summary = WorldSummary(people=people, months=months, seed=seed, start=start, horizon=horizon)
     summary.seconds = time.monotonic() - started
@@ -131,3 +115,29 @@ def demo_world_build(
         "banned": world.story.banned,
     }
     return summary
+
+
+def _write(world: World, writer: Writer, *, days: int, progress: bool) -> None:
+    writer.static(world)
+    bar = tqdm(
+        total=days,
+        unit="day",
+        desc="demo world",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
+    with bar:
+        simulated = world_days(world)
+        finished = False
+        while not finished:
+            # A week per transaction: commits are the slow part of writing on SQLite.
+            with transaction.atomic():
+                for _ in range(7):
+                    day = next(simulated, None)
+                    if day is None:
+                        finished = True
+                        break
+                    writer.flush(*day)
+                    bar.update(1)
+                writer.flush_pending()

@@ -124,6 +124,7 @@ class World:
                 "environment": "production",
                 "_person": person.external_id if person is not None else None,
                 "occurred_at": at,
+                "received_at": at + timedelta(seconds=self.rng.randint(1, 20)),
                 "tags": tags,
             }
         )

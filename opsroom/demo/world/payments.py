@@ -83,6 +83,7 @@ def customer_write(world: "World", person: PersonSim) -> None:
         "card_exp_month": card.exp_month,
         "card_exp_year": card.exp_year,
         "livemode": True,
+        "created_at": person.customer_since,
     }
 
 
@@ -91,6 +92,7 @@ def customer_ensure(world: "World", person: PersonSim, at: datetime) -> None:
     if person.customer_id:
         return
     person.customer_id = world.ids.stripe("cus_", 14)
+    person.customer_since = at
     person.customer_prefix = world.ids.hex(32).upper()
     person.card = card_new(world.rng, at)
     customer_write(world, person)
@@ -158,6 +160,7 @@ def invoice_write(
         "next_payment_attempt_at": invoice.next_attempt_at,
         "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_1LbDemoLittleBites/{invoice.invoice_id}",
         "source_updated_at": at,
+        "created_at": invoice.issued_at,
     }
 
 
@@ -188,6 +191,7 @@ def charge(
         "next_retry_at": next_retry_at,
         "card_brand": card.brand,
         "card_last4": card.last4,
+        "created_at": at,
     }
     if decline is None:
         invoice.status, invoice.paid_at, invoice.next_attempt_at = "paid", at, None

@@ -60,6 +60,22 @@ class Batch:
     tags: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str, str, datetime]] = field(default_factory=list)
 
+    def absorb(self, other: "Batch") -> None:
+        """Take over another batch's rows of every kind but people and events, in order."""
+        self.customers.update(other.customers)
+        self.subscriptions += other.subscriptions
+        self.invoices.update(other.invoices)
+        self.attempts += other.attempts
+        self.errors += other.errors
+        self.api_requests += other.api_requests
+        self.exposures += other.exposures
+        self.tickets += other.tickets
+        self.ticket_messages += other.ticket_messages
+        self.emails += other.emails
+        self.enrollments += other.enrollments
+        self.tags += other.tags
+        self.notes += other.notes
+
     def person(self, external_id: str, **fields: Any) -> None:
         """Set fields on a person; several calls in one batch merge (attributes key by key)."""
         row = self.people.setdefault(external_id, {"external_id": external_id})

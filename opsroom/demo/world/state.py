@@ -114,6 +114,7 @@ class PersonSim:
     gone: bool = False
     customer_id: str = ""
     customer_prefix: str = ""
+    customer_since: datetime | None = None
     invoice_seq: int = 0
     card: Card | None = None
     card_risk: float = 0.03

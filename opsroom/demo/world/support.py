@@ -140,7 +140,7 @@ def after_charge(world: "World", person: PersonSim, sub: SubState, at: datetime)
     elif roll < 0.003:
         facts = facts_for(world, person, at)
         topic, effect = "double_charge", None
-    elif roll < 0.003 + (0.03 if person.country.vat_percent or sub.plan.is_annual else 0.004):
+    elif roll < 0.003 + (0.06 if person.country.vat_percent or sub.plan.is_annual else 0.02):
         facts = facts_for(world, person, at)
         topic, effect = "invoice_request", None
     if facts is not None:
@@ -167,7 +167,7 @@ def weekly(world: "World", person: PersonSim, at: datetime) -> None:
         ),
         ("email_preferences", 0.0012 if person.marketing_opt_in else 0.0),
         ("other", 0.0009),
-        ("invoice_request", 0.002 if person.sub is not None and person.sub.is_paying else 0.0),
+        ("invoice_request", 0.008 if person.sub is not None and person.sub.is_paying else 0.0),
     ):
         if roll < chance:
             when = at + timedelta(hours=rng.uniform(0, 160))

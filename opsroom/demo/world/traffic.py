@@ -6,7 +6,7 @@ Errors are simulated for the whole history; request logs are written only for th
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from opsroom.demo.world.releases import ErrorDef
@@ -138,6 +138,7 @@ def api_call(
             "user_agent": user_agent(person, app_version),
             "release": world.releases.api_release_at(at),
             "occurred_at": at,
+            "received_at": at + timedelta(seconds=rng.randint(5, 90)),
         }
     )
     return status, error

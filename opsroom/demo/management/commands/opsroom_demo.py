@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opsroom.demo.quality import world_quality
 from opsroom.demo.selectors import host_data_present
 from opsroom.demo.services import MAX_MONTHS, demo_world_build
 
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--summary-json", default=None, help="also write the figures of the run to this file"
         )
+        parser.add_argument(
+            "--measure",
+            action="store_true",
+            help="afterwards, measure the planted stories (churn AUC, experiment lift...) "
+            "into the summary",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         people, months = options["people"], options["months"]
@@ -58,6 +65,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         figures = summary.as_dict()
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        if options["measure"]:
+            figures["quality"] = world_quality(story=summary.story, horizon=summary.horizon)
         if options["summary_json"]:
             Path(options["summary_json"]).write_text(json.dumps(figures, indent=2) + "\n")
         if verbosity > 0:
@@ -66,6 +75,8 @@ class Command(BaseCommand):
                 f"Built the demo world in {summary.seconds:.1f}s "
                 f"({summary.start:%Y-%m-%d} to {summary.horizon:%Y-%m-%d %H:%M} UTC): {rows}."
             )
+        if verbosity > 1:
+            self.stdout.write(json.dumps(figures, indent=2))
 
 
 def _end_date(value: str | None) -> date | None:
