@@ -113,9 +113,16 @@ class Writer:
         """
         with clock_frozen_at(at):
             self._people(batch)
-            if batch.events:
-                result = event_record_many(events=batch.events)
-                self.counts["events"] += result.inserted
+            for events in _chunks(batch.events):
+                self.counts["events"] += event_record_many(events=events).inserted
+            # The bulkiest rows go now, in chunks, so a big world's memory stays flat.
+            for rows in _chunks(batch.errors):
+                resolved = [self._resolve(row, person="person_id") for row in rows]
+                self.counts["errors"] += error_event_record_many(rows=resolved)
+            for rows in _chunks(batch.api_requests):
+                resolved = [self._resolve(row, person="person_id") for row in rows]
+                self.counts["api_requests"] += api_request_record_many(rows=resolved)
+        batch.events, batch.errors, batch.api_requests = [], [], []
         self._pending.absorb(batch)
         self._pending_at = at
 
@@ -127,12 +134,6 @@ class Writer:
             return
         with clock_frozen_at(at):
             self._revenue(batch)
-            if batch.errors:
-                rows = [self._resolve(row, person="person_id") for row in batch.errors]
-                self.counts["errors"] += error_event_record_many(rows=rows)
-            if batch.api_requests:
-                rows = [self._resolve(row, person="person_id") for row in batch.api_requests]
-                self.counts["api_requests"] += api_request_record_many(rows=rows)
             if batch.exposures:
                 exposure_record_many(
                     rows=[
@@ -245,3 +246,7 @@ def _rounds(rows: list[Row], key: str) -> list[list[Row]]:
         by_key.setdefault(row[key], []).append(row)
     depth = max((len(states) for states in by_key.values()), default=0)
     return [[states[i] for states in by_key.values() if len(states) > i] for i in range(depth)]
+
+
+def _chunks(items: list[Any], size: int = 5000) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from opsroom.demo.world import billing, catalog, decisions, dunning, mail, names, payments
 from opsroom.demo.world.activity import day_activity, session
 from opsroom.demo.world.events import emit
-from opsroom.demo.world.state import PersonSim, sigmoid
+from opsroom.demo.world.state import PersonSim
 from opsroom.demo.world.traffic import api_call
 
 if TYPE_CHECKING:
@@ -193,18 +193,15 @@ def _ticket_effect(
         payments.refund(world, person, sub, at)
         billing.cancel(world, person, at, immediate=True, reason="refund after renewal")
     elif kind == "cancel" and sub is not None and sub.sub_id == payload[0]:
-        if rng.random() < 0.35 and rng.random() < 0.3 + 0.4 * sigmoid(person.engagement(at)):
+        _, reason, mode = payload
+        if mode == "saved":
             billing.coupon_apply(sub, catalog.COUPON_SAVE, at)
             billing.sub_write(world, person, sub, at)
-            return
-        recent = sub.last_charge is not None and at - sub.last_charge["attempted_at"] < timedelta(
-            days=14
-        )
-        if recent and rng.random() < 0.4:
+        elif mode == "refund":
             payments.refund(world, person, sub, at)
-            billing.cancel(world, person, at, immediate=True, reason=payload[1])
+            billing.cancel(world, person, at, immediate=True, reason=reason)
         else:
-            billing.cancel(world, person, at, immediate=False, reason=payload[1])
+            billing.cancel(world, person, at, immediate=False, reason=reason)
     elif kind == "unsubscribe":
         person.marketing_opt_in = False
         world.batch.person(person.external_id, attributes={"marketing_opt_in": False})

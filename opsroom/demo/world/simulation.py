@@ -94,14 +94,15 @@ def world_days(world: World) -> Iterator[tuple[Batch, datetime]]:
 
 
 def _background_errors(world: World, day_start: datetime) -> None:
-    """Scheduled jobs fail now and then, with no user attached."""
+    """Scheduled jobs fail now and then, with no user attached; busier apps fail more often."""
     rng = world.rng
-    if day_start.weekday() == 0 and rng.random() < 0.3:
+    load = min(1.0, world.config.people / 2000)
+    if day_start.weekday() == 0 and rng.random() < 0.3 * load:
         at = day_start + timedelta(hours=6, minutes=rng.randint(0, 50))
         world.error_record(
             None, _BACKGROUND[0], at, endpoint="task send_weekly_digest", request_id=""
         )
-    if rng.random() < 0.15:
+    if rng.random() < 0.15 * load:
         at = day_start + timedelta(seconds=rng.randint(0, 86399))
         if at < world.horizon:
             world.error_record(

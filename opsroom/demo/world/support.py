@@ -8,7 +8,7 @@ import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from opsroom.demo.world import ticket_text
+from opsroom.demo.world import ticket_phrasings, ticket_text
 from opsroom.demo.world.releases import ErrorDef
 from opsroom.demo.world.state import PersonSim, SubState, sigmoid
 
@@ -115,7 +115,7 @@ def after_error(world: "World", person: PersonSim, error: ErrorDef, at: datetime
 def after_payment_failure(
     world: "World", person: PersonSim, sub: SubState, decline: str, at: datetime
 ) -> None:
-    chance = 0.45 if person.is_vip else 0.2
+    chance = 0.5 if person.is_vip else 0.3
     if _quiet(person, at) or world.rng.random() >= chance:
         return
     facts = facts_for(world, person, at)
@@ -178,22 +178,52 @@ def weekly(world: "World", person: PersonSim, at: datetime) -> None:
 
 
 def cancellation_ticket(world: "World", person: PersonSim, at: datetime, reason: str) -> None:
+    """Someone asks support to cancel: a save offer, a refund, or a cancellation at period end."""
+    rng, sub = world.rng, person.sub
+    assert sub is not None
     facts = facts_for(world, person, at)
     facts["reason_human"] = ticket_text.REASONS.get(reason, "")
-    assert person.sub is not None
-    ticket_open(
-        world, person, "cancellation", at, facts, effect=("cancel", (person.sub.sub_id, reason))
-    )
+    replies = ticket_phrasings.CANCELLATION_REPLIES
+    paid_recently = sub.last_charge is not None and at - sub.last_charge[
+        "attempted_at"
+    ] < timedelta(days=14)
+    after: list[tuple[str, Any]] = []
+    effect_at = 0
+    if rng.random() < 0.35:
+        first = replies["offer"]
+        if rng.random() < 0.3 + 0.4 * sigmoid(person.engagement(at)):
+            mode = "saved"
+            after = [
+                ("customer", rng.choice(_STAYING)),
+                ("agent", rng.choice(ticket_text.AGENT_CLOSING)),
+            ]
+        else:
+            mode, effect_at = "period_end", 2
+            after = [("customer", rng.choice(_LEAVING)), ("agent_reply", replies["period_end"])]
+    elif paid_recently and rng.random() < 0.4:
+        mode, first = "refund", replies["refund"]
+    else:
+        mode, first = "period_end", replies["period_end"]
+    effect = ("cancel", (sub.sub_id, reason, mode))
+    ticket_open(world, person, "cancellation", at, facts, effect=effect, first_reply=first,
+                after=after, effect_at=effect_at)  # fmt: skip
+
+
+_STAYING = ("Oh, that's kind. We'll stay then!", "ok, let's try a few more months", "Deal :)")
+_LEAVING = ("No thanks, please just cancel.", "Thanks but no, cancel please.", "please cancel")
 
 
 def _hours(world: "World", median: float, sigma: float = 0.9) -> timedelta:
     return timedelta(hours=median * math.exp(world.rng.gauss(0, sigma)))
 
 
-def _office_hours(at: datetime) -> datetime:
-    """The team answers from 07:00 to 23:00 UTC (Europe, then the Americas), fewer at weekends."""
+def _office_hours(world: "World", at: datetime) -> datetime:
+    """The team answers from 07:00 to 23:00 UTC (Europe, then the Americas).
+
+    Whatever arrives at night waits for the morning queue, worked through in a few hours.
+    """
     if at.hour < 7:
-        at = at.replace(hour=7, minute=0) + timedelta(minutes=(at.minute * 7) % 50)
+        at = at.replace(hour=7, minute=0) + timedelta(minutes=world.rng.uniform(5, 180))
     return at
 
 
@@ -206,8 +236,16 @@ def ticket_open(
     *,
     priority: str | None = None,
     effect: tuple[str, Any] | None = None,
+    first_reply: tuple[str, ...] | None = None,
+    after: list[tuple[str, Any]] | None = None,
+    effect_at: int = 0,
 ) -> None:
-    """Write a ticket and its conversation as it stands at the end of the simulation."""
+    """Write a ticket and its conversation as it stands at the end of the simulation.
+
+    The first agent reply answers the customer's intent (or `first_reply`); `after` scripts
+    the rest (default: a few rounds ending in thanks); `effect` happens when message
+    number `effect_at` (0: the first reply) is sent.
+    """
     if at >= world.horizon or person.status != "active":
         return
     rng = world.rng
@@ -219,47 +257,61 @@ def ticket_open(
     channel = rng.choices(("email", "web", "chat", "in_app"), weights=(50, 25, 17, 8))[0]
     agents = world.billing_agents if category == "billing" else world.support_agents
     agent: Agent = rng.choice(agents)
-    subject, body = ticket_text.ticket_text(rng, topic, facts)
-    ticket_id = f"zd-{world.next_ticket_number()}"
-    speed = 0.08 if channel == "chat" else 1.0
-    reply_at = _office_hours(at + _hours(world, _FIRST_REPLY_HOURS[priority] * speed))
-    messages: list[tuple[datetime, str, str, bool]] = []
-    messages.append(
-        (reply_at, "agent", ticket_text.agent_first(rng, topic, facts, agent.name), False)
+    subject, body, intent = ticket_text.ticket_text(rng, topic, facts)
+    rest: list[tuple[str, Any]] = (
+        ticket_text.conversation(rng, rng.choices((0, 1, 2, 3), weights=(55, 30, 12, 3))[0])
+        if after is None
+        else after
     )
+    speed = 0.08 if channel == "chat" else 1.0
+    last = _office_hours(world, at + _hours(world, _FIRST_REPLY_HOURS[priority] * speed))
+    first = ticket_text.agent_reply(rng, first_reply or intent.replies, facts, agent.name)
+    script = [(last, "agent", first, False)]
     if rng.random() < 0.15 and topic in ("failed_payment", "bug", "double_charge"):
         note = f"Checked Stripe: last charge on card ending {facts.get('last4', '?')}."
         if topic == "bug":
             note = f"Same as Sentry issue {facts.get('issue', '?')}; engineering knows."
-        messages.append((reply_at + timedelta(minutes=2), "agent", note, True))
-    rounds = rng.choices((0, 1, 2, 3), weights=(55, 30, 12, 3))[0]
-    last = reply_at
-    for _ in range(rounds):
-        last = last + _hours(world, 5.0)
-        messages.append((last, "customer", rng.choice(ticket_text.CUSTOMER_FOLLOWUPS), False))
-        last = _office_hours(last + _hours(world, 3.0))
-        messages.append((last, "agent", rng.choice(ticket_text.AGENT_CLOSING), False))
-    solved_at = last
+        script.append((last + timedelta(minutes=2), "agent", note, True))
+    for author, content in rest:
+        if author == "customer":
+            last = last + _hours(world, 5.0)
+        else:
+            last = _office_hours(world, last + _hours(world, 3.0))
+        text = str(content)
+        if author == "agent_reply":  # a full answer, picked from the given phrasings
+            author, text = "agent", ticket_text.agent_reply(rng, content, facts, agent.name)
+        script.append((last, author, text, False))
     if effect is not None:
-        person.schedule(reply_at, "ticket_effect", effect)
-    visible = [m for m in messages if m[0] < world.horizon]
-    status, resolved_at = _status_at_end(world, visible, solved_at, len(messages))
+        public = [moment for moment, _, _, internal in script if not internal]
+        person.schedule(public[min(effect_at, len(public) - 1)], "ticket_effect", effect)
+    _ticket_write(world, person, topic, at, script, subject=subject, body=body, channel=channel,
+                  priority=priority, category=category, agent=agent)  # fmt: skip
+
+
+def _ticket_write(
+    world: "World",
+    person: PersonSim,
+    topic: str,
+    at: datetime,
+    script: list[tuple[datetime, str, str, bool]],
+    **fields: Any,
+) -> None:
+    rng, agent = world.rng, fields.pop("agent")
+    ticket_id = f"zd-{world.next_ticket_number()}"
+    visible = [m for m in script if m[0] < world.horizon]
+    status, resolved_at = _status_at_end(world, visible, script[-1][0], len(script))
     row: dict[str, Any] = {
         "external_id": ticket_id,
         "_requester": person.external_id,
-        "channel": channel,
-        "subject": subject,
-        "body": body,
+        **fields,
         "status": status,
-        "priority": priority,
-        "category": category,
         "assignee_id": agent.user_id if visible else None,
         "created_at": at,
         "updated_at": visible[-1][0] if visible else at,
         "resolved_at": resolved_at,
     }
     if resolved_at is not None and rng.random() < 0.4:
-        rating = _rating(world, reply_at - at, topic)
+        rating = _rating(world, script[0][0] - at, topic)
         rated_at = resolved_at + _hours(world, 10.0)
         if rated_at < world.horizon:
             comment = rng.choice(ticket_text.CSAT_COMMENTS[rating])
