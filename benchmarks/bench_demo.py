@@ -95,7 +95,7 @@ def _row(database: str, figures: dict[str, Any]) -> list[Any]:
 
 def _quality_rows(database: str, quality: dict[str, Any]) -> list[list[Any]]:
     churn, experiment, bug = quality["churn"], quality["experiment"], quality["bug"]
-    templates = quality["templates"]["by_prior_activity"]
+    templates = quality["templates"]
     lines = [
         ["events per person", quality["events_per_person"]],
         ["median monthly signup growth", quality["median_monthly_signup_growth"]],
@@ -109,15 +109,9 @@ def _quality_rows(database: str, quality: dict[str, Any]) -> list[list[Any]]:
         ["recipe adds per view, control", experiment["rates"].get("control")],
         ["recipe adds per view, test", experiment["rates"].get("test")],
         ["experiment relative lift", experiment["relative_lift"]],
+        ["monthly churn, template users", templates["monthly_churn_template_users"]],
+        ["monthly churn, equally active others", templates["monthly_churn_comparable_others"]],
     ]
-    for band, cell in templates.items():
-        lines.append(
-            [
-                f"120-day retention, {band} prior activity: template users / others",
-                f"{cell['adopter_retention']} (n={cell['adopters']}) / "
-                f"{cell['other_retention']} (n={cell['others']})",
-            ]
-        )
     return [[database, name, value] for name, value in lines]
 
 

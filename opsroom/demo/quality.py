@@ -4,12 +4,13 @@ Read-only; used by `make bench` and the docs. Each figure is computed from store
 """
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min
 
 from opsroom.experiments.models import Exposure
 from opsroom.people.models import ActivityDaily, Event, Person
@@ -46,12 +47,19 @@ def _active_days() -> dict[int, set[date]]:
     return days
 
 
-def churn_predictability(*, horizon: datetime) -> dict[str, Any]:
-    """Monthly snapshots of paying subscriptions: does recent activity predict cancelling?
+@dataclass(frozen=True)
+class Snapshot:
+    """A paying subscription seen at one moment, and whether it is cancelled within 30 days."""
 
-    The predictor is deliberately simple: active days in the last 30 days and their change
-    against the 30 before. Payment-failure cancellations are left out (not a decision).
-    """
+    moment: datetime
+    recent_days: int  # active days in the 30 days before
+    earlier_days: int  # active days in the 30 days before those
+    uses_templates: bool
+    leaves: bool  # cancelled by the customer (not for failed payments) within 30 days
+
+
+def snapshots(*, horizon: datetime, months: int = 12) -> list[Snapshot]:
+    """Every paying subscription at monthly moments over the last months before the horizon."""
     paid_since = dict(
         SubscriptionChange.objects.filter(mrr_after__gt=0)
         .values_list("subscription_id")
@@ -62,34 +70,86 @@ def churn_predictability(*, horizon: datetime) -> dict[str, Any]:
             "id", "person_id", "canceled_at", "ended_at", "cancellation_reason"
         )
     )
+    template_users = dict(
+        Event.objects.filter(name="meal_plan_template_used")
+        .values_list("person_id")
+        .annotate(first=Min("occurred_at"))
+    )
     days = _active_days()
-    scores: list[float] = []
-    labels: list[bool] = []
-    moment = horizon - timedelta(days=30)
-    while moment > horizon - timedelta(days=390):
+    found = []
+    for step in range(1, months + 1):
+        moment = horizon - timedelta(days=30 * step)
         today = moment.date()
+        month_ago, two_months_ago = today - timedelta(days=30), today - timedelta(days=60)
         for sub in subscriptions:
-            if paid_since[sub["id"]] >= moment:
-                continue
-            if (sub["canceled_at"] and sub["canceled_at"] <= moment) or (
-                sub["ended_at"] and sub["ended_at"] <= moment
-            ):
+            gone = sub["canceled_at"] or sub["ended_at"]
+            if paid_since[sub["id"]] >= moment or (gone and gone <= moment):
                 continue
             reason = sub["cancellation_reason"]
             voluntary = "payment" not in reason and reason not in ("unpaid", "fraud", "abuse")
-            leaves = bool(sub["canceled_at"] and sub["canceled_at"] <= moment + timedelta(days=30))
+            cancelled = sub["canceled_at"] and sub["canceled_at"] <= moment + timedelta(days=30)
             person_days = days.get(sub["person_id"], set())
-            month_ago, two_months_ago = today - timedelta(days=30), today - timedelta(days=60)
-            recent = sum(1 for d in person_days if month_ago <= d < today)
-            before = sum(1 for d in person_days if two_months_ago <= d < month_ago)
-            scores.append(-(2 * recent + 0.5 * (recent - before)))
-            labels.append(leaves and voluntary)
-        moment -= timedelta(days=30)
+            first_use = template_users.get(sub["person_id"])
+            found.append(
+                Snapshot(
+                    moment=moment,
+                    recent_days=sum(1 for d in person_days if month_ago <= d < today),
+                    earlier_days=sum(1 for d in person_days if two_months_ago <= d < month_ago),
+                    uses_templates=first_use is not None and first_use < moment,
+                    leaves=bool(cancelled and voluntary),
+                )
+            )
+    return found
+
+
+def churn_predictability(found: list[Snapshot]) -> dict[str, Any]:
+    """Does recent activity predict cancelling? AUC of a deliberately simple predictor.
+
+    The predictor: active days in the last 30 days and their change against the 30 before.
+    """
+    labels = [s.leaves for s in found]
+    scores = [-(2 * s.recent_days + 0.5 * (s.recent_days - s.earlier_days)) for s in found]
     churners = sum(labels)
     return {
         "snapshots": len(labels),
         "monthly_voluntary_churn": round(churners / len(labels), 3) if labels else None,
         "auc_recency_frequency": round(auc(scores, labels), 3) if churners else None,
+    }
+
+
+def template_retention(found: list[Snapshot], *, launch: datetime) -> dict[str, Any]:
+    """Monthly churn of template users against other subscribers equally active before.
+
+    Bands of active days in the prior 30 days; the overall figure weighs each band's churn by
+    how many template users it holds, so busier families are compared with busy peers.
+    """
+    cells: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
+    for snap in found:
+        if snap.moment < launch + timedelta(days=30):
+            continue
+        band = "0-2" if snap.recent_days <= 2 else "3-7" if snap.recent_days <= 7 else "8+"
+        cell = cells[(band, snap.uses_templates)]
+        cell[0] += snap.leaves
+        cell[1] += 1
+    bands: dict[str, Any] = {}
+    adjusted_users = adjusted_others = weight = 0.0
+    for band in ("0-2", "3-7", "8+"):
+        left, users = cells[(band, True)]
+        others_left, others = cells[(band, False)]
+        bands[band] = {
+            "template_users": users,
+            "template_user_churn": round(left / users, 3) if users else None,
+            "others": others,
+            "other_churn": round(others_left / others, 3) if others else None,
+        }
+        if users and others:
+            adjusted_users += left
+            adjusted_others += others_left / others * users
+            weight += users
+    return {
+        "by_prior_active_days": bands,
+        "monthly_churn_template_users": round(adjusted_users / weight, 3) if weight else None,
+        "monthly_churn_comparable_others": round(adjusted_others / weight, 3) if weight else None,
     }
 
 
@@ -112,49 +172,6 @@ def experiment_effect(*, flag_key: str, since: datetime) -> dict[str, Any]:
     return {"rates": rates, "views": dict(views), "relative_lift": lift and round(lift, 3)}
 
 
-def template_retention(*, launch: datetime) -> dict[str, Any]:
-    """Paying families 45 days after the templates launch: still paying 120 days later?
-
-    Compared within bands of prior activity, so busier families are weighed against their peers.
-    """
-    moment = launch + timedelta(days=45)
-    adopters = dict(
-        Event.objects.filter(name="meal_plan_template_used", occurred_at__lt=moment)
-        .values_list("person_id")
-        .annotate(first=Min("occurred_at"))
-    )
-    window = ActivityDaily.objects.filter(
-        day__gte=(moment - timedelta(days=45)).date(), day__lt=moment.date()
-    )
-    before = dict(window.values_list("person_id").annotate(n=Sum("count")))
-    outcome: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
-    live = Subscription.objects.filter(started_at__lt=moment, is_complimentary=False).exclude(
-        status="incomplete_expired"
-    )
-    for sub in live.values("person_id", "canceled_at", "ended_at"):
-        if (sub["canceled_at"] and sub["canceled_at"] < moment) or (
-            sub["ended_at"] and sub["ended_at"] < moment
-        ):
-            continue
-        activity = before.get(sub["person_id"], 0)
-        band = "low" if activity < 15 else "mid" if activity < 40 else "high"
-        left = bool(sub["canceled_at"] and sub["canceled_at"] < moment + timedelta(days=120))
-        cell = outcome[(band, sub["person_id"] in adopters)]
-        cell[0] += not left
-        cell[1] += 1
-    bands = {}
-    for band in ("low", "mid", "high"):
-        kept, total = outcome[(band, True)]
-        peers_kept, peers = outcome[(band, False)]
-        bands[band] = {
-            "adopters": total,
-            "adopter_retention": round(kept / total, 3) if total else None,
-            "others": peers,
-            "other_retention": round(peers_kept / peers, 3) if peers else None,
-        }
-    return {"measured_at": moment.isoformat(), "by_prior_activity": bands}
-
-
 def world_quality(*, story: dict[str, Any], horizon: datetime) -> dict[str, Any]:
     """Every figure above, plus growth, volumes, errors and payments."""
     people = Person.objects.count()
@@ -167,6 +184,7 @@ def world_quality(*, story: dict[str, Any], horizon: datetime) -> dict[str, Any]
     bug = ErrorEvent.objects.filter(title=BUG_TITLE)
     first_attempts = PaymentAttempt.objects.filter(attempt_number=1, amount__gt=0)
     trials = SubscriptionChange.objects.filter(kind="trial_started").count()
+    found = snapshots(horizon=horizon)
     return {
         "events_per_person": round(Event.objects.count() / people, 1) if people else 0,
         "median_monthly_signup_growth": round(median(growth) - 1, 3) if growth else None,
@@ -189,11 +207,11 @@ def world_quality(*, story: dict[str, Any], horizon: datetime) -> dict[str, Any]
                 occurred_at__gte=datetime.fromisoformat(story["fix_deployed_at"])
             ).exists(),
         },
-        "churn": churn_predictability(horizon=horizon),
+        "churn": churn_predictability(found),
         "experiment": experiment_effect(
             flag_key="new_recipe_ui", since=datetime.fromisoformat(story["experiment_started_at"])
         ),
         "templates": template_retention(
-            launch=datetime.fromisoformat(story["templates_launched_at"])
+            found, launch=datetime.fromisoformat(story["templates_launched_at"])
         ),
     }
