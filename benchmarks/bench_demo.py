@@ -46,12 +46,19 @@ def _manage(database_url: str, *args: str) -> None:
     )
 
 
+def _sqlite_path(people: int) -> Path:
+    return BENCH_DIR / f"demo-{people}.sqlite3"
+
+
+def _sqlite_remove(people: int) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{_sqlite_path(people)}{suffix}").unlink(missing_ok=True)
+
+
 def _fresh_sqlite(people: int) -> str:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    path = BENCH_DIR / f"demo-{people}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    _sqlite_remove(people)
+    return f"sqlite:///{_sqlite_path(people)}"
 
 
 def _fresh_postgres(url: str) -> str:
@@ -127,8 +134,14 @@ def demo(quick: bool = False) -> None:
     for database, fresh in targets:
         for people in sizes:
             print(f"building {people:,} people x {MONTHS} months on {database}...", flush=True)
-            figures = _build(fresh(people), people, measure=people == 2000)
+            url = fresh(people)
+            figures = _build(url, people, measure=people == 2000)
             results.append(_row(database, figures))
+            # The worlds are throwaway: a 100,000-person one takes gigabytes.
+            if database == "SQLite":
+                _sqlite_remove(people)
+            else:
+                _fresh_postgres(url)
             if "quality" in figures:
                 quality += _quality_rows(database, figures["quality"])
     headers = ["database", "people", "months", "seconds", *(label for _, label in KINDS)]

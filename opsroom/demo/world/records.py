@@ -25,12 +25,17 @@ class Ids:
         self._rng = random.Random(f"opsroom-demo-ids:{seed}")
         self.seed = seed
         self._events = 0
+        self._people: set[str] = set()
 
     def stripe(self, prefix: str, length: int = 24) -> str:
         return prefix + "".join(self._rng.choices(_ALPHANUM, k=length))
 
     def person(self) -> str:
-        return "u_" + "".join(self._rng.choices(_LOWER, k=10))
+        external_id = "u_" + "".join(self._rng.choices(_LOWER, k=10))
+        while external_id in self._people:
+            external_id = "u_" + "".join(self._rng.choices(_LOWER, k=10))
+        self._people.add(external_id)
+        return external_id
 
     def hex(self, bits: int = 128) -> str:
         return f"{self._rng.getrandbits(bits):0{bits // 4}x}"
