@@ -95,7 +95,12 @@ def releases_plan(rng: random.Random, *, start: datetime, horizon: datetime) -> 
         app_minor += 1
         at += timedelta(days=rng.randint(16, 26))
 
-    pdf_from = start + span * 0.45
+    # The export bug ships with the first minor release past 45% of the history; the next
+    # minor release fixes it (its hotfix, if any, still has it).
+    minors = [at for at, name in api if name.endswith(".0") and at < bug_from]
+    later = [at for at in minors if at >= start + span * 0.45] or minors[-2:]
+    pdf_from = later[0]
+    pdf_until = later[1] if len(later) > 1 else pdf_from + timedelta(days=12)
     incident_day = max(start + timedelta(days=2), horizon - timedelta(days=38))
     incident_from = incident_day.replace(hour=19, minute=10, second=0, microsecond=0)
     releases = Releases(
@@ -110,7 +115,7 @@ def releases_plan(rng: random.Random, *, start: datetime, horizon: datetime) -> 
         bug_from=bug_from,
         bug_until=bug_until,
         pdf_from=pdf_from,
-        pdf_until=pdf_from + timedelta(days=12, hours=5),
+        pdf_until=pdf_until,
         incident_from=incident_from,
         incident_until=incident_from + timedelta(minutes=50),
     )
