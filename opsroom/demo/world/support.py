@@ -189,7 +189,7 @@ def cancellation_ticket(world: "World", person: PersonSim, at: datetime, reason:
     ] < timedelta(days=14)
     after: list[tuple[str, Any]] = []
     effect_at = 0
-    if rng.random() < 0.35:
+    if not sub.plan.is_annual and rng.random() < 0.35:  # the offer is 30% off three months
         first = replies["offer"]
         if rng.random() < 0.3 + 0.4 * sigmoid(person.engagement(at)):
             mode = "saved"
