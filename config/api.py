@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from opsroom.core.api import router as core_router
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
+from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
 
 api = NinjaAPI(
@@ -41,3 +42,4 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", people_router)
+api.add_router("/ingest/", ingest_router)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "opsroom.experiments",
     "opsroom.messaging",
     "opsroom.demo",
+    "opsroom.ingest",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,29 @@ OPSROOM_LOGIN_WINDOW_SECONDS = envint("OPSROOM_LOGIN_WINDOW_SECONDS", 900)
 OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
+
+# Ingestion: the largest batch body accepted (Django must allow reading it), and the secrets
+# that webhooks are signed with. See docs/integrating.md.
+OPSROOM_INGEST_MAX_BYTES = envint("OPSROOM_INGEST_MAX_BYTES", 32 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = OPSROOM_INGEST_MAX_BYTES
+STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
+STRIPE_USER_ID_METADATA_KEY = envstr("STRIPE_USER_ID_METADATA_KEY", "user_id")
+SENTRY_CLIENT_SECRET = envstr("SENTRY_CLIENT_SECRET", "")
+OPSROOM_EMAIL_ESP = envstr("OPSROOM_EMAIL_ESP", "").lower()
+# django-anymail: webhook basic-auth credentials ("user:password"), ESP signing keys, and the
+# ESP's sending credentials when EMAIL_BACKEND is an anymail backend. Unset ones stay unset.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": envstr("ANYMAIL_WEBHOOK_SECRET", ""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": envstr("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+        "MAILGUN_API_KEY": envstr("MAILGUN_API_KEY", ""),
+        "POSTMARK_SERVER_TOKEN": envstr("POSTMARK_SERVER_TOKEN", ""),
+        "SENDGRID_API_KEY": envstr("SENDGRID_API_KEY", ""),
+    }.items()
+    if value
+}
 
 LOGGING = {
     "version": 1,

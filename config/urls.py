@@ -12,4 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("people/", include("opsroom.people.urls")),
     path("api/v1/", api.urls),
+    path("", include("opsroom.ingest.urls")),
+    path("", include("opsroom.telemetry.urls")),
 ]

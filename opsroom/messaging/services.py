@@ -13,7 +13,12 @@ from django.template import Context, Template, TemplateSyntaxError
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
-from opsroom.messaging.models import EmailMessage, EmailSequence, EmailTemplate
+from opsroom.messaging.models import (
+    EmailMessage,
+    EmailSequence,
+    EmailTemplate,
+    SequenceEnrollment,
+)
 from opsroom.people.models import Person
 
 # Tracking event -> the timestamp field it sets.
@@ -39,6 +44,33 @@ def template_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[EmailTemplate]:
 def sequence_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[EmailSequence]:
     """Create or update sequences by key."""
     return rows_upsert(EmailSequence, key_field="key", rows=rows)
+
+
+_ENROLLMENT_FIELDS = {
+    "person_id",
+    "sequence_id",
+    "status",
+    "steps_sent",
+    "enrolled_at",
+    "next_step_at",
+    "finished_at",
+    "exit_reason",
+}
+
+
+@transaction.atomic
+def enrollment_record_many(*, rows: Sequence[Row]) -> list[SequenceEnrollment]:
+    """Store sequence enrolments as they stand (e.g. history a host app or the demo sends)."""
+    statuses = set(SequenceEnrollment.Status.values)
+    for row in rows:
+        unknown = set(row) - _ENROLLMENT_FIELDS
+        if unknown:
+            raise ValueError(f"unknown enrolment fields: {sorted(unknown)}")
+        if row.get("status", "active") not in statuses:
+            raise ValueError(f"unknown enrolment status {row['status']!r}")
+    return SequenceEnrollment.objects.bulk_create(
+        [SequenceEnrollment(**row) for row in rows], batch_size=500
+    )
 
 
 def template_check(source: str) -> None:
@@ -102,6 +134,33 @@ def email_tracking_apply(
         ]
     )
     return result.by_key[provider_message_id]
+
+
+@transaction.atomic
+def email_tracking_apply_many(*, events: Sequence[tuple[str, str, datetime]]) -> set[str]:
+    """Apply tracking events (message id, event, time) to known messages; return unknown ids."""
+    for _, event, _ in events:
+        if event not in TRACKING_FIELDS:
+            raise ValueError(f"unknown email event {event!r}")
+    wanted = sorted({message_id for message_id, _, _ in events})
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found = EmailMessage.objects.filter(provider_message_id__in=chunk)
+        known.update(m for m in found.values_list("provider_message_id", flat=True) if m)
+    rank = EmailMessage.STATUS_RANK
+    rows: dict[str, Row] = {}
+    for message_id, event, at in events:
+        if message_id not in known:
+            continue
+        row = rows.setdefault(message_id, {"provider_message_id": message_id})
+        if "status" not in row or rank[event] > rank[row["status"]]:
+            row["status"] = event
+        name = TRACKING_FIELDS[event]
+        row[name] = min(row[name], at) if name in row else at
+    if rows:
+        email_message_upsert_many(rows=list(rows.values()))
+    return set(wanted) - known
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext, audit_record
-from opsroom.core.upsert import Row, UpsertResult, rows_upsert
+from opsroom.core.upsert import Guard, Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
 from opsroom.revenue.models import (
     BillingCustomer,
@@ -37,6 +37,25 @@ def _newer_or_same(existing: Any, row: Row) -> bool:
     incoming = row.get("source_updated_at")
     held = existing.source_updated_at
     return incoming is None or held is None or incoming >= held
+
+
+# For states stamped with the same time (a provider sends several events within one second),
+# the order a status can only move in: a subscription never leaves an ended status, an invoice
+# never goes back to draft or open once paid or voided.
+_SUBSCRIPTION_STAGE = {"incomplete": 0, "trialing": 0, "canceled": 2, "incomplete_expired": 2}
+_INVOICE_STAGE = {"draft": 0, "open": 1, "paid": 2, "void": 2, "uncollectible": 2}
+
+
+def _newer_or_later_stage(stages: dict[str, int], default: int) -> Guard:
+    def guard(existing: Any, row: Row) -> bool:
+        incoming = row.get("source_updated_at")
+        held = existing.source_updated_at
+        if incoming is None or held is None or incoming != held:
+            return _newer_or_same(existing, row)
+        status = row.get("status", existing.status)
+        return stages.get(status, default) >= stages.get(existing.status, default)
+
+    return guard
 
 
 def plan_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Plan]:
@@ -81,13 +100,19 @@ def _subscription_prepare(current: Subscription | None, row: Row) -> Row:
 
 
 @transaction.atomic
-def subscription_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Subscription]:
-    """Create or update subscriptions by provider id, keeping MRR and the change log current."""
+def subscription_upsert_many(
+    *, rows: Sequence[Row], ties_by_status: bool = False
+) -> UpsertResult[Subscription]:
+    """Create or update subscriptions by provider id, keeping MRR and the change log current.
+
+    With `ties_by_status`, of two states stamped with the same time the one further along
+    wins (an ended subscription is not revived by a state from the same second).
+    """
     result = rows_upsert(
         Subscription,
         key_field="provider_subscription_id",
         rows=rows,
-        guard=_newer_or_same,
+        guard=_newer_or_later_stage(_SUBSCRIPTION_STAGE, 1) if ties_by_status else _newer_or_same,
         prepare=_subscription_prepare,
     )
     changes: list[SubscriptionChange] = []
@@ -167,9 +192,15 @@ def subscription_ids_by_provider_id(*, provider_ids: Sequence[str]) -> dict[str,
     )
 
 
-def invoice_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Invoice]:
-    """Create or update invoices by provider id; older states never overwrite newer ones."""
-    return rows_upsert(Invoice, key_field="provider_invoice_id", rows=rows, guard=_newer_or_same)
+def invoice_upsert_many(
+    *, rows: Sequence[Row], ties_by_status: bool = False
+) -> UpsertResult[Invoice]:
+    """Create or update invoices by provider id; older states never overwrite newer ones.
+
+    With `ties_by_status`, of two states stamped with the same time the one further along wins.
+    """
+    guard = _newer_or_later_stage(_INVOICE_STAGE, 1) if ties_by_status else _newer_or_same
+    return rows_upsert(Invoice, key_field="provider_invoice_id", rows=rows, guard=guard)
 
 
 def invoice_ids_by_provider_id(*, provider_ids: Sequence[str]) -> dict[str, int]:
@@ -292,3 +323,21 @@ def _comp_apply_in_stripe(
         message = exc.user_message or str(exc) or type(exc).__name__
         raise ValueError(f"Stripe refused the complimentary subscription: {message}") from exc
     return {"coupon": str(coupon.id), "subscription": str(remote.id)}
+
+
+@transaction.atomic
+def billing_customer_person_move(*, provider_customer_id: str, person_id: int) -> int:
+    """Give a billing customer, and the revenue records of the person it belonged to, to another
+    person (a provider customer first seen without its user, then named); return rows moved."""
+    customer = BillingCustomer.objects.select_for_update().get(
+        provider_customer_id=provider_customer_id
+    )
+    old_person_id = customer.person_id
+    if old_person_id == person_id:
+        return 0
+    if BillingCustomer.objects.filter(person_id=person_id).exists():
+        raise ValueError("That person already has a billing customer.")
+    moved = 0
+    for model in (Subscription, SubscriptionChange, Invoice, PaymentAttempt, BillingCustomer):
+        moved += model.objects.filter(person_id=old_person_id).update(person_id=person_id)
+    return moved

@@ -100,6 +100,7 @@ def ticket_reply(
     is_internal: bool = False,
     status: str | None = None,
     at: datetime | None = None,
+    channel_message_id: str = "",
 ) -> TicketMessage:
     """Add a message to a ticket; a customer reply reopens a resolved ticket."""
     body = body.strip()
@@ -113,6 +114,7 @@ def ticket_reply(
         body=body,
         is_internal=is_internal,
         created_at=at,
+        channel_message_id=channel_message_id[:255],
     )
     fields: dict[str, Any] = {}
     is_public_agent_reply = author_kind == TicketMessage.Author.AGENT and not is_internal

@@ -48,6 +48,17 @@ def api_request_record_many(*, rows: Sequence[Row]) -> int:
     return _insert_new(ApiRequest, "request_id", prepared)
 
 
+def _without_nul(value: Any) -> Any:
+    # PostgreSQL stores no NUL character, in text or in JSON; a delivery is recorded anyway.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(str(key)): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def delivery_record(
     *,
     source: str,
@@ -58,9 +69,10 @@ def delivery_record(
     error: str = "",
     person: Person | None = None,
     processing_ms: float | None = None,
+    person_id: int | None = None,
 ) -> IntegrationDelivery:
     """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
-    stored = payload_redact(payload) if payload is not None else {}
+    stored = _without_nul(payload_redact(payload)) if payload is not None else {}
     if len(str(stored)) > DELIVERY_PAYLOAD_LIMIT:
         stored = {"truncated": body_redact(payload, limit=DELIVERY_PAYLOAD_LIMIT)}
     if not isinstance(stored, dict):
@@ -68,10 +80,10 @@ def delivery_record(
     return IntegrationDelivery.objects.create(
         source=source,
         outcome=outcome,
-        event_type=event_type[:100],
-        external_id=external_id[:128],
+        event_type=_without_nul(event_type)[:100],
+        external_id=_without_nul(external_id)[:128],
         payload=stored,
-        error=error,
-        person=person,
+        error=_without_nul(error),
+        person_id=person.pk if person is not None else person_id,
         processing_ms=processing_ms,
     )

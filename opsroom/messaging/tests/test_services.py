@@ -5,11 +5,13 @@ from django.core import mail
 
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext
-from opsroom.messaging.models import EmailMessage
+from opsroom.messaging.models import EmailMessage, SequenceEnrollment
 from opsroom.messaging.services import (
     email_message_upsert_many,
     email_send,
     email_tracking_apply,
+    enrollment_record_many,
+    sequence_upsert_many,
     template_render,
     template_upsert_many,
 )
@@ -85,3 +87,44 @@ def test_templates_render_for_a_person_and_bad_syntax_is_refused():
                 }
             ]
         )
+
+
+@pytest.mark.django_db
+def test_enrolments_are_recorded_as_they_stand():
+    person = PersonFactory()
+    sequence = sequence_upsert_many(rows=[{"key": "dunning", "name": "Dunning", "steps": []}])
+    sequence_id = sequence.by_key["dunning"].pk
+    enrollment_record_many(
+        rows=[
+            {
+                "person_id": person.pk,
+                "sequence_id": sequence_id,
+                "status": "exited",
+                "steps_sent": 2,
+                "enrolled_at": T,
+                "finished_at": T + timedelta(days=4),
+                "exit_reason": "payment recovered",
+            },
+            {"person_id": person.pk, "sequence_id": sequence_id, "enrolled_at": T},
+        ]
+    )
+    assert sorted(SequenceEnrollment.objects.values_list("status", "steps_sent")) == [
+        ("active", 0),
+        ("exited", 2),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"status": "paused"}, "unknown enrolment status"),
+        ({"colour": "red"}, "unknown enrolment fields"),
+    ],
+    ids=["bad status", "unknown field"],
+)
+def test_a_bad_enrolment_row_is_refused(row, message):
+    person = PersonFactory()
+    with pytest.raises(ValueError, match=message):
+        enrollment_record_many(rows=[{"person_id": person.pk, "enrolled_at": T, **row}])
+    assert not SequenceEnrollment.objects.exists()

@@ -1,6 +1,7 @@
 """Reads of people and their activity. Search, filters, the User 360 context, the timeline
 and insights live in the modules beside this one."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db.models import Count
@@ -24,3 +25,29 @@ def signups_by_month(*, since: datetime) -> dict[str, int]:
         .order_by("month")
     )
     return {row["month"].strftime("%Y-%m"): row["n"] for row in rows}
+
+
+def person_ids_by_email(*, emails: Sequence[str]) -> dict[str, int]:
+    """Map email addresses (any case) to person ids; the most recently updated person wins."""
+    wanted = {email.strip().lower() for email in emails if email.strip()}
+    rows = (
+        Person.objects.filter(email__in=wanted)
+        .order_by("updated_at", "id")
+        .values_list("email", "id")
+    )
+    return dict(rows)
+
+
+def person_ids_by_external_id(*, external_ids: Sequence[str]) -> dict[str, int]:
+    """Map external ids to person ids for people already known (no placeholders are made)."""
+    return dict(
+        Person.objects.filter(external_id__in=set(external_ids)).values_list("external_id", "id")
+    )
+
+
+def person_for_email(*, email: str) -> Person | None:
+    """The person with this email address (any case); the most recently updated one wins."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    return Person.objects.filter(email=wanted).order_by("-updated_at", "-id").first()

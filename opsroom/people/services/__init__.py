@@ -3,9 +3,12 @@
 from opsroom.people.services.events import (
     EventBatchResult,
     EventData,
+    PreparedEvents,
     activity_add,
     event_idempotency_key,
     event_record_many,
+    event_record_prepared,
+    events_prepare,
 )
 from opsroom.people.services.persons import (
     PERSON_FIELDS,
@@ -20,9 +23,12 @@ __all__ = [
     "PERSON_FIELDS",
     "EventBatchResult",
     "EventData",
+    "PreparedEvents",
     "activity_add",
     "event_idempotency_key",
     "event_record_many",
+    "event_record_prepared",
+    "events_prepare",
     "note_create",
     "person_ids_ensure",
     "person_tags_add",

@@ -11,10 +11,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from opsroom.core import clock
-from opsroom.people.models import ActivityDaily, Event, Person
+from opsroom.people import event_sql
 from opsroom.people.services.persons import person_ids_ensure
-
-_EVENT_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -46,18 +44,24 @@ def event_idempotency_key(
     return "h:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-@transaction.atomic
-def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
-    """Store events once each (by idempotency key) and keep rollups and last-seen current.
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Events ready to store: one per idempotency key, sorted by key, values converted.
 
-    Only events actually inserted count towards the daily rollups and last-seen, so a re-sent
-    batch changes nothing, even when two writers send it at the same time.
+    Preparing touches no database, so it can run before the write transaction (on SQLite that
+    transaction holds the write lock throughout), or in another thread or process.
     """
-    if not events:
-        return EventBatchResult(inserted=0, duplicates=0)
-    person_ids = person_ids_ensure(external_ids=(event.person_external_id for event in events))
-    now = clock.now()
-    by_key: dict[str, tuple[int, EventData]] = {}
+
+    given: int
+    people: frozenset[str]  # every person named, duplicates included
+    # (person external id, name, time, properties JSON, source, key); the time is SQLite text
+    # on SQLite and an aware datetime elsewhere.
+    rows: list[tuple[str, str, Any, str, str, str]]
+
+
+def events_prepare(*, events: Sequence[EventData]) -> PreparedEvents:
+    """Deduplicate events by idempotency key and convert their values for the database."""
+    by_key: dict[str, EventData] = {}
     for event in events:
         key = event.idempotency_key or event_idempotency_key(
             person_external_id=event.person_external_id,
@@ -65,94 +69,69 @@ def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
             occurred_at=event.occurred_at,
             properties=event.properties,
         )
-        by_key.setdefault(key, (person_ids[event.person_external_id], event))
+        by_key.setdefault(key, event)
+    as_text = connection.vendor == "sqlite"
+    rows = []
+    for key in sorted(by_key):
+        e = by_key[key]
+        at = event_sql.sqlite_time(e.occurred_at) if as_text else e.occurred_at
+        rows.append(
+            (e.person_external_id, e.name, at, event_sql.json_text(e.properties), e.source, key)
+        )
+    return PreparedEvents(
+        given=len(events), people=frozenset(e.person_external_id for e in events), rows=rows
+    )
 
-    inserted_keys: list[str] = []
-    items = sorted(by_key.items())
-    for start in range(0, len(items), _EVENT_CHUNK):
-        inserted_keys.extend(_events_insert(items[start : start + _EVENT_CHUNK], now))
 
+def event_record_many(*, events: Sequence[EventData]) -> EventBatchResult:
+    """Store events once each (by idempotency key) and keep rollups and last-seen current.
+
+    Only events actually inserted count towards the daily rollups and last-seen, so a re-sent
+    batch changes nothing, even when two writers send it at the same time.
+    """
+    return event_record_prepared(prepared=events_prepare(events=events))
+
+
+def event_record_prepared(*, prepared: PreparedEvents) -> EventBatchResult:
+    """Store prepared events (see `events_prepare`), as `event_record_many` does."""
+    if not prepared.rows:
+        return EventBatchResult(inserted=0, duplicates=prepared.given)
+    with transaction.atomic():
+        person_ids = person_ids_ensure(external_ids=prepared.people)
+        rows = [(person_ids[row[0]], *row[1:]) for row in prepared.rows]
+        if connection.vendor == "sqlite":
+            # SQLite derives the rollups and last-seen of the inserted rows itself.
+            inserted = event_sql.events_record_sqlite(rows, clock.now())
+        else:
+            inserted = _events_record(rows)
+    return EventBatchResult(inserted=inserted, duplicates=prepared.given - inserted)
+
+
+def _events_record(rows: list[event_sql.EventRow]) -> int:
+    inserted_keys = event_sql.events_insert(rows, clock.now())
+    by_key = {row[5]: row for row in rows}
     counts: dict[tuple[int, str, str], int] = defaultdict(int)
     last_seen: dict[int, datetime] = {}
     for key in inserted_keys:
-        person_id, event = by_key[key]
-        moment = event.occurred_at.astimezone(UTC)
-        counts[(person_id, moment.date().isoformat(), event.name)] += 1
+        person_id, name, occurred_at, *_ = by_key[key]
+        moment = occurred_at.astimezone(UTC)
+        counts[(person_id, moment.date().isoformat(), name)] += 1
         if person_id not in last_seen or moment > last_seen[person_id]:
             last_seen[person_id] = moment
     activity_add(counts=counts)
     _last_seen_advance(last_seen)
-    return EventBatchResult(
-        inserted=len(inserted_keys), duplicates=len(events) - len(inserted_keys)
-    )
-
-
-def _events_insert(items: Sequence[tuple[str, tuple[int, EventData]]], now: datetime) -> list[str]:
-    ops = connection.ops
-    table = connection.ops.quote_name(Event._meta.db_table)
-    params: list[Any] = []
-    for key, (person_id, event) in items:
-        params += [
-            person_id,
-            event.name,
-            ops.adapt_datetimefield_value(event.occurred_at),
-            ops.adapt_json_value(event.properties, None),
-            event.source,
-            key,
-            ops.adapt_datetimefield_value(now),
-        ]
-    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(items))
-    sql = (  # only quoted table names and placeholders are interpolated
-        f"INSERT INTO {table} (person_id, name, occurred_at, properties, source, "  # noqa: S608
-        f"idempotency_key, received_at) VALUES {placeholders} "
-        f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return len(inserted_keys)
 
 
 def activity_add(*, counts: dict[tuple[int, str, str], int]) -> None:
     """Add to daily activity counts, keyed by (person id, ISO day, event name)."""
     if not counts:
         return
-    table = connection.ops.quote_name(ActivityDaily._meta.db_table)
-    rows = sorted(counts.items())  # one lock order for every writer
-    for start in range(0, len(rows), _EVENT_CHUNK):
-        chunk = rows[start : start + _EVENT_CHUNK]
-        params: list[Any] = []
-        for (person_id, day, name), count in chunk:
-            params += [person_id, day, name, count]
-        placeholders = ",".join(["(%s,%s,%s,%s)"] * len(chunk))
-        sql = (  # only quoted table names and placeholders are interpolated
-            f"INSERT INTO {table} (person_id, day, name, count) VALUES {placeholders} "  # noqa: S608
-            f"ON CONFLICT (person_id, day, name) "
-            f"DO UPDATE SET count = {table}.count + excluded.count"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    # One lock order for every writer.
+    event_sql.activity_upsert([(*key, count) for key, count in sorted(counts.items())])
 
 
 def _last_seen_advance(last_seen: dict[int, datetime]) -> None:
     if not last_seen:
         return
-    ops = connection.ops
-    table = ops.quote_name(Person._meta.db_table)
-    rows = sorted(last_seen.items())
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        params: list[Any] = []
-        for person_id, moment in chunk:
-            params += [person_id, ops.adapt_datetimefield_value(moment)]
-        if connection.vendor == "postgresql":
-            values = ",".join(["(%s::bigint,%s::timestamptz)"] * len(chunk))
-        else:
-            values = ",".join(["(%s,%s)"] * len(chunk))
-        sql = (  # only quoted table names and placeholders are interpolated
-            f"WITH seen(person_id, at) AS (VALUES {values}) "  # noqa: S608
-            f"UPDATE {table} SET last_seen_at = seen.at FROM seen "
-            f"WHERE {table}.id = seen.person_id "
-            f"AND ({table}.last_seen_at IS NULL OR {table}.last_seen_at < seen.at)"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    event_sql.last_seen_advance(sorted(last_seen.items()))

@@ -8,6 +8,7 @@ from django.db import transaction
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import UpsertResult, rows_upsert
+from opsroom.people import event_sql
 from opsroom.people.models import Note, Person, Tag, person_search_text
 
 # Fields a person record may carry; attributes merge key by key (a None value removes a key).
@@ -91,11 +92,7 @@ def person_ids_ensure(*, external_ids: Iterable[str]) -> dict[str, int]:
 
 
 def _person_ids(external_ids: Sequence[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start : start + 500]
-        ids.update(Person.objects.filter(external_id__in=chunk).values_list("external_id", "id"))
-    return ids
+    return event_sql.person_ids_by_external_id(external_ids)
 
 
 @transaction.atomic

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             for username, role in DEMO_STAFF:
                 staff_create(
                     username=username,
-                    email=f"{username}@opsroom.local",
+                    email=f"{username}@example.com",
                     role=role,
                     password=DEMO_PASSWORD,
                     audit=audit,

@@ -1,0 +1,42 @@
+"""Items about people and what they did."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from opsroom.ingest.schemas.fields import (
+    Email,
+    Happened,
+    ItemIn,
+    JsonObject,
+    Key,
+    Required100,
+    Text64,
+    Text200,
+)
+
+
+class PersonIn(ItemIn):
+    """A person (a user of the host app), by the host's user id. Omitted fields stay as held."""
+
+    user_id: Key = Field(description="The host app's id for the user: the natural key.")
+    email: Email | None = None
+    name: Text200 | None = None
+    signed_up_at: Happened | None = None
+    last_seen_at: Happened | None = None
+    acquisition_channel: Text64 | None = None
+    is_vip: bool | None = None
+    status: Literal["active", "banned", "deleted"] | None = None
+    attributes: JsonObject | None = Field(
+        default=None, description="Merged key by key into the profile; a null value removes a key."
+    )
+
+
+class EventIn(ItemIn):
+    """A product event. Stored once per idempotency key (derived from the content when absent)."""
+
+    user_id: Key = Field(description="Who did it; an unknown user becomes a placeholder person.")
+    name: Required100
+    occurred_at: Happened
+    properties: JsonObject = Field(default_factory=dict)
+    idempotency_key: Key | None = None

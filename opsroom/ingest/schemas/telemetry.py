@@ -1,0 +1,61 @@
+"""Items about errors and API calls the host app served."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from opsroom.ingest.schemas.fields import (
+    Count,
+    Happened,
+    HttpMethod,
+    ItemIn,
+    Key,
+    Milliseconds,
+    Required200,
+    Required500,
+    Text64,
+    Text100,
+    Text128,
+    Text200,
+    Text300,
+    Text500,
+    TextLong,
+)
+
+
+class ErrorIn(ItemIn):
+    """One occurrence of an error, by its event id."""
+
+    event_id: Key
+    title: Required500
+    occurred_at: Happened
+    fingerprint: Text200 | None = Field(
+        default=None, description="Groups occurrences of one bug; defaults to issue_id or title."
+    )
+    issue_id: Text128 | None = None
+    message: TextLong | None = None
+    level: Literal["debug", "info", "warning", "error", "fatal"] | None = None
+    endpoint: Text200 | None = None
+    release: Text100 | None = None
+    environment: Text64 | None = None
+    user_id: Key | None = None
+    tags: dict[str, Any] | None = None
+
+
+class ApiRequestIn(ItemIn):
+    """One API call the host app served, by its request id. Bodies are stored redacted."""
+
+    request_id: Key
+    method: HttpMethod
+    route: Required200
+    status: Annotated[int, Field(ge=100, le=599)]
+    duration_ms: Milliseconds
+    occurred_at: Happened
+    user_id: Key | None = None
+    path: Text500 | None = None
+    query_count: Count | None = None
+    db_time_ms: Milliseconds | None = None
+    request_body: str | dict[str, Any] | list[Any] | None = None
+    response_body: str | dict[str, Any] | list[Any] | None = None
+    user_agent: Text300 | None = None
+    release: Text100 | None = None
