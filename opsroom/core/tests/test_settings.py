@@ -1,6 +1,7 @@
 """Production settings pass Django's deployment checks; missing secrets fail loudly."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,13 @@ def test_the_sqlite_default_uses_wal_and_immediate_transactions(tmp_path):
         timeout=60,
     )
     assert result.stdout.split() == ["wal", "IMMEDIATE"], result.stderr
+
+
+def test_every_environment_variable_is_in_the_readme_configuration_table():
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', settings_source))
+    assert len(read) > 20
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    missing = sorted(name for name in read if f"`{name}`" not in table)
+    assert not missing, f"add to the README configuration table: {missing}"
