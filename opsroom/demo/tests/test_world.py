@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Q, Sum
 
 from opsroom.demo.services import demo_world_build
+from opsroom.demo.tests.test_horizon import late_records
 from opsroom.demo.world.activity import ADD_RATE
 from opsroom.demo.world.payments import DECLINES
 from opsroom.demo.world.releases import ErrorDef
@@ -190,3 +191,7 @@ def test_the_bug_catalogue_has_one_fingerprint_per_issue():
     again = ErrorDef("x", "T2", "M2", "culprit a", "error", (), 0.5)
     other = ErrorDef("y", "T", "M", "culprit a", "error", (), 0.1)
     assert first.fingerprint == again.fingerprint != other.fingerprint
+
+
+def test_nothing_happens_at_or_after_the_horizon(world):
+    assert late_records(world.horizon) == {}

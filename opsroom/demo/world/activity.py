@@ -99,6 +99,8 @@ def session(world: "World", person: PersonSim, at: datetime, *, first: bool = Fa
     cumulative = _CUMULATIVE[(premium, person.adopted_templates)]
     for _ in range(actions):
         at += timedelta(seconds=rng.randint(15, 150))
+        if at >= world.horizon:
+            break
         name = rng.choices(_ACTIONS, cum_weights=cumulative)[0]
         if name == "meal_plan_template_used" and at < world.templates_launch:
             name = "meal_plan_viewed"

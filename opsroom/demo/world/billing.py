@@ -100,6 +100,8 @@ def trial_start(world: "World", person: PersonSim, at: datetime) -> None:
     """Start the one free trial a person gets (card up front, 14 days)."""
     if person.sub is not None or person.had_trial or person.status != "active":
         return
+    if at >= world.horizon:  # decided this week, but the simulation ends first
+        return
     plan = plan_choice(world, person, at)
     emit(world, person, "checkout_started", at, {"plan": plan.code})
     api_call(
@@ -125,7 +127,7 @@ def trial_start(world: "World", person: PersonSim, at: datetime) -> None:
 
 def purchase(world: "World", person: PersonSim, at: datetime, *, coupon: Coupon | None) -> None:
     """Subscribe without a trial (a returning customer): Stripe-style, a new subscription."""
-    if person.sub is not None or person.status != "active":
+    if person.sub is not None or person.status != "active" or at >= world.horizon:
         return
     plan = plan_choice(world, person, at)
     emit(
@@ -269,7 +271,7 @@ def cancel(
 
 def cancel_revoke(world: "World", person: PersonSim, at: datetime) -> None:
     sub = person.sub
-    if sub is None or not sub.cancel_at_period_end:
+    if sub is None or not sub.cancel_at_period_end or at >= world.horizon:
         return
     sub.cancel_at_period_end, sub.canceled_at, sub.cancellation_reason = False, None, ""
     emit(world, person, "subscription_resumed", at, {"plan": sub.plan.code})

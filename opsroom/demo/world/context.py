@@ -96,6 +96,8 @@ class World:
         request_id: str,
     ) -> None:  # fmt: skip
         """One occurrence of an error, as the error tracker would report it."""
+        if at >= self.horizon:
+            return
         release = self.releases.api_release_at(at)
         tags: dict[str, Any] = {
             "transaction": endpoint,

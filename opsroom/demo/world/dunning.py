@@ -71,6 +71,8 @@ def card_replace(world: "World", person: PersonSim, at: datetime, *, keep_number
     """A new card on file: from the network's account updater, or typed in by the customer."""
     old = person.card
     assert old is not None
+    if at >= world.horizon:
+        return
     card = payments.card_new(world.rng, at)
     if keep_number:
         card.brand, card.last4 = old.brand, old.last4

@@ -10,12 +10,16 @@ if TYPE_CHECKING:
 
 
 def emit(world: "World", person: PersonSim, name: str, at: datetime, props: dict[str, Any]) -> None:
-    """Record a product event."""
+    """Record a product event (none at or after the horizon: a session may run past it)."""
+    if at >= world.horizon:
+        return
     world.batch.event(person, name, at, props, world.ids.event_key())
 
 
 def expose(world: "World", person: PersonSim, flag: str, variant: str, at: datetime) -> None:
     """The app served a flag variant; SDKs report an exposure at most about once a week."""
+    if at >= world.horizon:
+        return
     key = f"{flag}={variant}"
     last = person.exposed.get(key)
     if last is None or at - last > timedelta(days=7):

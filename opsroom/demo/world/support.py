@@ -181,6 +181,8 @@ def cancellation_ticket(world: "World", person: PersonSim, at: datetime, reason:
     """Someone asks support to cancel: a save offer, a refund, or a cancellation at period end."""
     rng, sub = world.rng, person.sub
     assert sub is not None
+    if at >= world.horizon:
+        return
     facts = facts_for(world, person, at)
     facts["reason_human"] = ticket_text.REASONS.get(reason, "")
     replies = ticket_phrasings.CANCELLATION_REPLIES

@@ -89,8 +89,10 @@ def api_call(
     """Serve one call: maybe raise an error, log it inside the log window; status and error."""
     rng = world.rng
     route = ROUTES[route_key]
-    error = world.error_for(person, route_key, at, context)
     status = 201 if route.method == "POST" else 200
+    if at >= world.horizon:  # a session running past the end of the simulation
+        return status, None
+    error = world.error_for(person, route_key, at, context)
     if error is not None:
         if error.web_only:
             world.error_record(person, error, at, endpoint="/meal-plans/[id]", request_id="")
