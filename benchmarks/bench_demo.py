@@ -5,6 +5,9 @@ database is chosen by DATABASE_URL before Django loads), which reports its figur
 SQLite: a throwaway file under var/bench/. PostgreSQL: OPSROOM_BENCH_DATABASE_URL, whose
 public schema is dropped and re-created first. The 2,000-person world is also measured
 (`--measure`): churn predictability, the experiment's lift, the planted bug.
+
+OPSROOM_BENCH_DEMO_SIZES (default 2000,20000,100000) chooses the sizes;
+OPSROOM_BENCH_DEMO_SQLITE=0 leaves SQLite out (PostgreSQL only).
 """
 
 import json
@@ -122,11 +125,37 @@ def _quality_rows(database: str, quality: dict[str, Any]) -> list[list[Any]]:
     return [[database, name, value] for name, value in lines]
 
 
+_HEADERS = [
+    "database",
+    "people",
+    "months",
+    "seconds",
+    *(label for _, label in KINDS),
+    "rows",
+    "rows/s",
+    "peak RSS MB",
+]
+
+
+def _sizes() -> list[int]:
+    given = os.environ.get("OPSROOM_BENCH_DEMO_SIZES", "2000,20000,100000")
+    try:
+        sizes = [int(size) for size in given.split(",") if size.strip()]
+    except ValueError:
+        message = f"OPSROOM_BENCH_DEMO_SIZES must be numbers separated by commas: {given!r}"
+        raise SystemExit(message) from None
+    if not sizes or min(sizes) < 1:
+        raise SystemExit("OPSROOM_BENCH_DEMO_SIZES must name at least one positive size.")
+    return sizes
+
+
 @suite("demo")
 def demo(quick: bool = False) -> None:
     """Build demo worlds of growing size and report the write rate and memory."""
-    sizes = [2000] if quick else [2000, 20000, 100000]
-    targets: list[tuple[str, Callable[[int], str]]] = [("SQLite", _fresh_sqlite)]
+    sizes = [2000] if quick else _sizes()
+    targets: list[tuple[str, Callable[[int], str]]] = []
+    if os.environ.get("OPSROOM_BENCH_DEMO_SQLITE", "1") != "0":
+        targets.append(("SQLite", _fresh_sqlite))
     postgres = os.environ.get("OPSROOM_BENCH_DATABASE_URL", "")
     if postgres:
         targets.append(("PostgreSQL", lambda _people: _fresh_postgres(postgres)))
@@ -137,6 +166,8 @@ def demo(quick: bool = False) -> None:
             url = fresh(people)
             figures = _build(url, people, measure=people == 2000)
             results.append(_row(database, figures))
+            # Each row as it comes, so a long run's figures survive an interruption.
+            print("  " + json.dumps(dict(zip(_HEADERS, results[-1], strict=True))), flush=True)
             # The worlds are throwaway: a 100,000-person one takes gigabytes.
             if database == "SQLite":
                 _sqlite_remove(people)
@@ -144,10 +175,8 @@ def demo(quick: bool = False) -> None:
                 _fresh_postgres(url)
             if "quality" in figures:
                 quality += _quality_rows(database, figures["quality"])
-    headers = ["database", "people", "months", "seconds", *(label for _, label in KINDS)]
-    headers += ["rows", "rows/s", "peak RSS MB"]
     print()
-    print(table(headers, results))
+    print(table(_HEADERS, results))
     print("\nThe 2,000-person world, measured:\n")
     print(table(["database", "figure", "value"], quality))
     if not postgres:
