@@ -112,11 +112,11 @@ def people(quick: bool = False) -> None:
         ):
             seconds = result["tasks"][key]
             if key == "health":
-                target = f"< {TASK_TARGET_SECONDS} s"
+                goal = f"< {TASK_TARGET_SECONDS} s"
                 met = "met" if seconds < TASK_TARGET_SECONDS else "MISSED"
             else:
-                target, met = "none", "—"
-            task_rows.append([label, target, result["label"], seconds, met])
+                goal, met = "none", "—"
+            task_rows.append([label, goal, result["label"], seconds, met])
     print(table(["task", "target", "database", "seconds", "target met?"], task_rows))
 
 
