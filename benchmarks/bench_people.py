@@ -25,8 +25,12 @@ from typing import Any
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR_VERSION = "people-world-2"
+GENERATOR_VERSION = "people-world-3"  # 3: 103 events per person asked, 10.1M on 100,000
 TARGETS_MS = {"search": 50, "intelligence": 50, "timeline": 50, "page": 150}
+# Measures held to another measure's target: search as you type is the search box, the next
+# timeline page is a timeline page.
+TARGET_OF = {"search_partial": "search", "timeline_next": "timeline"}
+TASK_TARGET_SECONDS = 120
 SAMPLES = 200
 
 
@@ -76,23 +80,28 @@ def people(quick: bool = False) -> None:
         ("list", "people list, no filter (4 orders)"),
         ("quick_filters", "quick-filter list page"),
     ):
-        target = TARGETS_MS.get(key.split("_")[0] if key != "search_partial" else "search")
+        target = TARGETS_MS.get(TARGET_OF.get(key, key))
         for result in results:
             stats = result["timings"][key]
-            ok = "yes" if target and stats["p95"] <= target else ("—" if not target else "NO")
+            met = ("met" if stats["p95"] < target else "MISSED") if target else "—"
             rows.append(
                 [
                     label,
+                    f"p95 < {target} ms" if target else "none",
                     result["label"],
                     stats["n"],
                     stats["p50"],
                     stats["p95"],
                     stats["max"],
-                    target or "",
-                    ok,
+                    met,
                 ]
             )
-    print(table(["measure", "database", "n", "p50 ms", "p95 ms", "max ms", "target", "met"], rows))
+    print(
+        table(
+            ["measure", "target", "database", "n", "p50 ms", "p95 ms", "max ms", "target met?"],
+            rows,
+        )
+    )
     print()
     task_rows = []
     for result in results:
@@ -102,10 +111,13 @@ def people(quick: bool = False) -> None:
             ("spread", "hourly error-spread task"),
         ):
             seconds = result["tasks"][key]
-            is_targeted = key == "health"
-            met = ("yes" if seconds < 120 else "NO") if is_targeted else "—"
-            task_rows.append([label, result["label"], seconds, 120 if is_targeted else "", met])
-    print(table(["task", "database", "seconds", "target s", "met"], task_rows))
+            if key == "health":
+                goal = f"< {TASK_TARGET_SECONDS} s"
+                met = "met" if seconds < TASK_TARGET_SECONDS else "MISSED"
+            else:
+                goal, met = "none", "—"
+            task_rows.append([label, goal, result["label"], seconds, met])
+    print(table(["task", "target", "database", "seconds", "target met?"], task_rows))
 
 
 def _stats(samples: list[float]) -> dict[str, Any]:

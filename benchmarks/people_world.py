@@ -1,4 +1,4 @@
-"""A fast, deterministic data set for the people benchmarks: N people, ~100 events each.
+"""A fast, deterministic data set for the people benchmarks: N people, ~101 events each.
 
 Only for benchmarking: it writes rows in bulk (events and daily rollups by executemany on
 SQLite and COPY on PostgreSQL) instead of through the services, so 10 million events take
@@ -109,7 +109,7 @@ def _activity_plan(rng: random.Random, person: _Person, now: datetime, per_perso
     person.active_days = days
 
 
-def generate(*, people: int, seed: int = 7, per_person: int = 100) -> dict[str, int]:
+def generate(*, people: int, seed: int = 7, per_person: int = 103) -> dict[str, int]:
     """Write the data set into the empty database; return row counts."""
     from django.contrib.auth import get_user_model
 

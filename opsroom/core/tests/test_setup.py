@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from opsroom.core.management.commands.opsroom_setup import DEMO_PASSWORD, DEMO_STAFF
 from opsroom.core.models import User
-from opsroom.people.models import Person
+from opsroom.people.models import Person, PersonHealth
 from opsroom.revenue.models import Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,6 +24,11 @@ def test_setup_on_an_empty_database_creates_the_logins_and_the_world():
         assert user.groups.filter(name=role).exists()
     assert Person.objects.count() >= 25
     assert Subscription.objects.exists()
+    # Scored at once (not only by the nightly job), with history for the sparkline.
+    assert PersonHealth.objects.count() == Person.objects.count()
+    histories = PersonHealth.objects.values_list("history", flat=True)
+    assert max(len([s for s in h["scores"] if s is not None]) for h in histories) > 1
+    assert "people scored" in out.getvalue()
 
     people = Person.objects.count()
     again = StringIO()

@@ -10,6 +10,8 @@ from itertools import pairwise
 from statistics import median
 from typing import Any
 
+from django.template.defaultfilters import pluralize
+
 from opsroom.core import clock
 from opsroom.core.money import money_format
 from opsroom.people.health import HealthInputs
@@ -138,6 +140,7 @@ def _bug_spread(person: Person, now: Any) -> list[Insight]:
                 f"{r['release'] or '?'} ({r['occurrences']})" for r in spread.releases[-3:]
             ),
         ]
+        users = f"{others} other user{pluralize(others)}"
         if spread.fixed_in_release:
             first = spread.fixed_release_first_seen_at
             evidence.append(
@@ -146,11 +149,11 @@ def _bug_spread(person: Person, now: Any) -> list[Insight]:
                 f"({spread.fixed_release_requests:,} API calls on it)"
             )
             severity, action = "info", "Tell them it is fixed in the latest release."
-            title = f"Bug affecting {others} other users: fixed in {spread.fixed_in_release}"
+            title = f"Bug affecting {users}: fixed in {spread.fixed_in_release}"
         else:
             evidence.append(f"Still occurring in release {spread.last_release or '?'}")
             severity, action = "warning", "Escalate to engineering with this fingerprint."
-            title = f"Bug affecting {others} other users, still occurring"
+            title = f"Bug affecting {users}, still occurring"
         insights.append(
             Insight(
                 key="bug_spread",

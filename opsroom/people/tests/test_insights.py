@@ -96,7 +96,7 @@ def test_a_bug_still_occurring_is_escalated():
         errors(PersonFactory(), 1, NOW)
         error_spread_refresh()
     insight = _insights(person)["bug_spread"]
-    assert insight.title.startswith("Bug affecting 1 other users, still occurring")
+    assert insight.title.startswith("Bug affecting 1 other user, still occurring")
     assert insight.action_kind == "ticket"
 
 

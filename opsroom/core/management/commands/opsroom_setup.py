@@ -10,6 +10,7 @@ from opsroom.core.services.staff import staff_create
 from opsroom.people.models import Person
 
 DEMO_PASSWORD = "opsroom-demo"  # noqa: S105 - the demo logins are public by design
+DEMO_HEALTH_HISTORY_DAYS = 30
 DEMO_STAFF = [
     ("admin", ADMIN),
     ("support", SUPPORT_AGENT),
@@ -49,5 +50,14 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
+            if "people_refresh" in get_commands():
+                # The daily jobs have not run yet: score everyone now (with a month of
+                # history for the sparkline) so the People pages show health and insights.
+                call_command(
+                    "people_refresh",
+                    history_days=DEMO_HEALTH_HISTORY_DAYS,
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                )
         else:
             self.stdout.write("The database already holds data; the demo world is left as it is.")
