@@ -85,7 +85,7 @@ def test_an_operator_reads_a_demo_users_page(live_server, page, staff_support, c
     assert fact("mrr") == money_format(subscription.mrr_amount, subscription.currency)
     end = subscription.current_period_end
     amount = money_format(subscription.amount * subscription.quantity, subscription.currency)
-    assert fact("next-charge") == f"{end:%b} {end.day} {amount}"
+    assert fact("next-charge") == f"{end:%b} {end.day}, {end.year} {amount}"
     flags = fact("flags-on")
     assert (flags.split() if flags != "none" else []) == _flags_on(person)
 
