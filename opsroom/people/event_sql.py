@@ -8,6 +8,7 @@ by every writer, so concurrent batches wait for each other instead of deadlockin
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,13 +66,13 @@ def person_ids_by_external_id(external_ids: Sequence[str]) -> dict[str, int]:
             )
             ids.update(cursor.fetchall())
             return ids
-        for chunk in _chunks(external_ids, 900):
-            marks = ",".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT external_id, id FROM {table} WHERE external_id IN ({marks})",  # noqa: S608
-                list(chunk),
-            )
-            ids.update(cursor.fetchall())
+        # One statement for any number of ids (an IN list is limited to ~32,000 parameters).
+        cursor.execute(
+            f"SELECT external_id, id FROM {table} WHERE external_id IN "  # noqa: S608
+            "(SELECT value FROM json_each(%s))",
+            [orjson.dumps(list(external_ids)).decode()],
+        )
+        ids.update(cursor.fetchall())
     return ids
 
 
@@ -111,14 +112,26 @@ def events_insert(rows: Sequence[EventRow], received_at: datetime) -> list[str]:
     return inserted
 
 
-def events_record_sqlite(
-    rows: Sequence[tuple[int, str, str, str, str, str]], received_at: datetime
-) -> int:
-    """SQLite: insert event rows (times as `sqlite_time` text), then derive the daily counts and
-    last-seen of the rows just inserted in SQL; return how many were inserted.
+@dataclass(frozen=True)
+class Rollups:
+    """The daily counts and latest times of a batch of event rows, counted before storing."""
 
-    The transaction holds SQLite's write lock from its start (IMMEDIATE), so the rows inserted
-    here are exactly those with an id above the largest one before.
+    activity: list[tuple[int, str, str, int]]  # (person id, ISO day, name, count)
+    last_seen: list[tuple[str, int, str]]  # (latest time as SQLite text, person id, same time)
+
+
+def events_record_sqlite(
+    rows: Sequence[tuple[int, str, str, str, str, str]],
+    received_at: datetime,
+    rollups: Rollups | None = None,
+) -> int:
+    """SQLite: insert event rows (times as `sqlite_time` text) and add them to the daily counts
+    and last-seen; return how many were inserted.
+
+    When every row was inserted, the counts are the `rollups` given (counted over all the rows);
+    otherwise they are derived in SQL from the rows just inserted: the transaction holds
+    SQLite's write lock from its start (IMMEDIATE), so those are exactly the rows with an id
+    above the largest one before.
     """
     events = _quoted(Event)
     activity = _quoted(ActivityDaily)
@@ -138,6 +151,20 @@ def events_record_sqlite(
         (inserted,) = cursor.fetchone()
         if not inserted:
             return 0
+        if rollups is not None and inserted == len(rows):
+            # One row per statement: no statement journal, no reading the new rows back.
+            cursor.executemany(
+                f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (person_id, day, name) "
+                f"DO UPDATE SET count = {activity}.count + excluded.count",
+                rollups.activity,
+            )
+            cursor.executemany(
+                f"UPDATE {people} SET last_seen_at = %s WHERE id = %s "  # noqa: S608
+                "AND (last_seen_at IS NULL OR last_seen_at < %s)",
+                rollups.last_seen,
+            )
+            return int(inserted)
         cursor.execute(
             f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
             "SELECT person_id, substr(occurred_at, 1, 10), name, count(*) "

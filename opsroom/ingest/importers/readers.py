@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -18,8 +18,7 @@ from opsroom.ingest.schemas.fields import ItemIn
 FORMATS = ("jsonl", "csv")
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):  # one per row of a file: a tuple is cheapest to make
     line: int
     item: Any
     has_nul: bool

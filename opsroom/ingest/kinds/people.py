@@ -7,10 +7,11 @@ from opsroom.ingest.batch import StoreReport
 from opsroom.ingest.kinds.rows import item_row
 from opsroom.people.services import (
     EventData,
+    EventFields,
     PreparedEvents,
     event_record_many,
     event_record_prepared,
-    events_prepare,
+    events_prepare_fields,
     person_upsert_many,
 )
 
@@ -40,7 +41,11 @@ def events_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
 
 
 def events_prepare_items(items: Sequence[tuple[int, Any]], source: str) -> PreparedEvents:
-    return events_prepare(events=_events(items, source))
+    fields: list[EventFields] = [
+        (item.user_id, item.name, item.occurred_at, item.properties, source, item.idempotency_key)
+        for _, item in items
+    ]
+    return events_prepare_fields(events=fields)
 
 
 def events_store_prepared(prepared: PreparedEvents) -> StoreReport:

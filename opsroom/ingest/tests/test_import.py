@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from opsroom.core import clock
 from opsroom.people.models import ActivityDaily, Event, Person
@@ -72,6 +73,53 @@ def test_re_running_an_import_changes_nothing(tmp_path):
     assert Event.objects.count() == 5
     assert sum(ActivityDaily.objects.values_list("count", flat=True)) == 5
     assert IntegrationDelivery.objects.filter(source="import").count() == 2
+
+
+def test_a_file_partly_imported_before_counts_each_event_once(tmp_path):
+    def event(i):
+        day = 1 + i % 4
+        return {
+            "user_id": f"u{i % 3}",
+            "name": "login",
+            "occurred_at": f"2026-03-0{day}T0{i % 9}:00:00Z",
+            "idempotency_key": f"e{i}",
+        }
+
+    (tmp_path / "head.jsonl").write_text("".join(json.dumps(event(i)) + "\n" for i in range(7)))
+    run("events", str(tmp_path / "head.jsonl"))
+    whole = tmp_path / "whole.jsonl"
+    whole.write_text("".join(json.dumps(event(i)) + "\n" for i in [*range(20), 3, 15]))
+    output = run("events", str(whole), "--chunk", "6", "--commit-every", "6")
+    assert "22 accepted (13 created" in output
+    expected: dict[tuple[str, str], int] = {}
+    latest: dict[str, str] = {}
+    for i in range(20):
+        item = event(i)
+        key = (item["user_id"], item["occurred_at"][:10])
+        expected[key] = expected.get(key, 0) + 1
+        latest[item["user_id"]] = max(latest.get(item["user_id"], ""), item["occurred_at"])
+    stored = ActivityDaily.objects.values_list("person__external_id", "day", "count")
+    assert {(p, day.isoformat()): n for p, day, n in stored} == expected
+    seen = Person.objects.values_list("external_id", "last_seen_at")
+    assert {p: at.isoformat().replace("+00:00", "Z") for p, at in seen} == latest
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's settings")
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a command runs
+def test_an_import_leaves_the_connection_settings_as_it_found_them(tmp_path):
+    source = tmp_path / "events.jsonl"
+    source.write_text(json.dumps({"user_id": "u1", "name": "a", "occurred_at": NOW.isoformat()}))
+
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store")
+            temp_store = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return temp_store, cursor.fetchone()[0]
+
+    before = settings()
+    run("events", str(source))
+    assert settings() == before == (2, 1000)  # in memory; every 1,000 pages
 
 
 def test_a_csv_file_parses_json_cells_and_leaves_empty_cells_out(tmp_path):

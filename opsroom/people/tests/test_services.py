@@ -8,6 +8,8 @@ from opsroom.people.models import ActivityDaily, Event, Person
 from opsroom.people.services import (
     EventData,
     event_record_many,
+    events_prepare,
+    events_prepare_fields,
     note_create,
     person_ids_ensure,
     person_tags_add,
@@ -70,6 +72,49 @@ def test_an_unknown_person_becomes_a_placeholder_that_later_data_fills_in():
         "new@example.com",
         T,
     )
+
+
+def _rollups():
+    return sorted(ActivityDaily.objects.values_list("person__external_id", "day", "name", "count"))
+
+
+@pytest.mark.django_db
+def test_a_batch_partly_stored_before_counts_only_its_new_events():
+    # All new: the batch's own counts are added; partly stored: the new rows are counted in SQL.
+    other = EventData(person_external_id="u2", name="login", occurred_at=T, idempotency_key="x")
+    event_record_many(events=[*_events(2), other])
+    late = EventData(
+        person_external_id="u2",
+        name="login",
+        occurred_at=T + timedelta(days=1),
+        idempotency_key="y",
+    )
+    result = event_record_many(events=[*_events(3), late, late])
+    assert (result.inserted, result.duplicates) == (2, 3)
+    assert _rollups() == [
+        ("u1", date(2026, 3, 10), "meal_plan_created", 3),
+        ("u2", date(2026, 3, 10), "login", 1),
+        ("u2", date(2026, 3, 11), "login", 1),
+    ]
+    seen = dict(Person.objects.values_list("external_id", "last_seen_at"))
+    assert seen == {"u1": T + timedelta(hours=2), "u2": T + timedelta(days=1)}
+
+
+@pytest.mark.django_db
+def test_events_given_as_fields_are_prepared_as_event_data_is():
+    events = [
+        *_events(3),
+        *_events(2, person="u2", key_prefix="k"),  # keys taken by u1's events: dropped
+        EventData(person_external_id="u3", name="login", occurred_at=T, properties={"b": [1]}),
+    ]
+    fields = [
+        (e.person_external_id, e.name, e.occurred_at, e.properties, e.source, e.idempotency_key)
+        for e in events
+    ]
+    assert events_prepare_fields(events=fields) == events_prepare(events=events)
+    prepared = events_prepare(events=events)
+    assert prepared.given == 6
+    assert len(prepared.rows) == 4
 
 
 @pytest.mark.django_db
