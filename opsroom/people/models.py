@@ -101,7 +101,10 @@ class Person(models.Model):
 class Event(models.Model):
     """A product event: something a person did in the host app."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: event_person_time (person, -occurred_at) serves person lookups.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     name = models.CharField(max_length=100)
     occurred_at = models.DateTimeField()
     properties = models.JSONField(default=dict, blank=True)
@@ -123,7 +126,10 @@ class Event(models.Model):
 class ActivityDaily(models.Model):
     """How many times a person did one thing on one day (UTC), kept by the event write path."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activity")
+    # No index of its own: the unique (person, day, name) index serves person lookups.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="activity", db_index=False
+    )
     day = models.DateField()
     name = models.CharField(max_length=100)
     count = models.PositiveIntegerField(default=0)
