@@ -7,7 +7,7 @@ by every writer, so concurrent batches wait for each other instead of deadlockin
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -124,6 +124,7 @@ def events_record_sqlite(
     rows: Sequence[tuple[int, str, str, str, str, str]],
     received_at: datetime,
     rollups: Rollups | None = None,
+    defer: Callable[[Rollups], None] | None = None,
 ) -> int:
     """SQLite: insert event rows (times as `sqlite_time` text) and add them to the daily counts
     and last-seen; return how many were inserted.
@@ -131,7 +132,8 @@ def events_record_sqlite(
     When every row was inserted, the counts are the `rollups` given (counted over all the rows);
     otherwise they are derived in SQL from the rows just inserted: the transaction holds
     SQLite's write lock from its start (IMMEDIATE), so those are exactly the rows with an id
-    above the largest one before.
+    above the largest one before. `defer` takes the given counts instead of writing them (the
+    caller writes them later in the same transaction, with `rollups_apply_sqlite`).
     """
     events = _quoted(Event)
     activity = _quoted(ActivityDaily)
@@ -152,18 +154,10 @@ def events_record_sqlite(
         if not inserted:
             return 0
         if rollups is not None and inserted == len(rows):
-            # One row per statement: no statement journal, no reading the new rows back.
-            cursor.executemany(
-                f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s) ON CONFLICT (person_id, day, name) "
-                f"DO UPDATE SET count = {activity}.count + excluded.count",
-                rollups.activity,
-            )
-            cursor.executemany(
-                f"UPDATE {people} SET last_seen_at = %s WHERE id = %s "  # noqa: S608
-                "AND (last_seen_at IS NULL OR last_seen_at < %s)",
-                rollups.last_seen,
-            )
+            if defer is not None:
+                defer(rollups)
+            else:
+                rollups_apply_sqlite(rollups)
             return int(inserted)
         cursor.execute(
             f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
@@ -181,6 +175,25 @@ def events_record_sqlite(
             [before],
         )
     return int(inserted)
+
+
+def rollups_apply_sqlite(rollups: Rollups) -> None:
+    """SQLite: add counted daily activity and advance last-seen (rows in index order)."""
+    activity = _quoted(ActivityDaily)
+    people = _quoted(Person)
+    with connection.cursor() as cursor:
+        # One row per statement: no statement journal, no reading the new rows back.
+        cursor.executemany(
+            f"INSERT INTO {activity} (person_id, day, name, count) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (person_id, day, name) "
+            f"DO UPDATE SET count = {activity}.count + excluded.count",
+            rollups.activity,
+        )
+        cursor.executemany(
+            f"UPDATE {people} SET last_seen_at = %s WHERE id = %s "  # noqa: S608
+            "AND (last_seen_at IS NULL OR last_seen_at < %s)",
+            rollups.last_seen,
+        )
 
 
 def activity_upsert(rows: Sequence[tuple[int, str, str, int]]) -> None:

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from opsroom.ingest.batch import MAX_ITEMS, Kind, Validated, batch_store, batch_validate
 from opsroom.ingest.importers.readers import CountingReader, Row, RowError, csv_rows, jsonl_rows
+from opsroom.people.services import event_rollups_deferred
 
 _AHEAD = 4  # chunks waiting to be stored
 # During an import SQLite checkpoints its write-ahead log every ~80 MB instead of every 4 MB
@@ -215,6 +216,8 @@ def file_import(
         for chunk in chunks:
             if uncommitted == 0:
                 stack.enter_context(transaction.atomic())
+                # Daily counts and last-seen once per commit, not once per chunk.
+                stack.enter_context(event_rollups_deferred())
             for error in chunk.errors:
                 _reject(rejects, error.line, error.field, error.reason, error.raw)
             outcome = batch_store(kind, chunk.batch, source=_SOURCE)

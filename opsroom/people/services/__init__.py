@@ -9,6 +9,7 @@ from opsroom.people.services.events import (
     event_idempotency_key,
     event_record_many,
     event_record_prepared,
+    event_rollups_deferred,
     events_prepare,
     events_prepare_fields,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "event_idempotency_key",
     "event_record_many",
     "event_record_prepared",
+    "event_rollups_deferred",
     "events_prepare",
     "events_prepare_fields",
     "note_create",

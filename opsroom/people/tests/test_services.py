@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext
@@ -8,6 +9,7 @@ from opsroom.people.models import ActivityDaily, Event, Person
 from opsroom.people.services import (
     EventData,
     event_record_many,
+    event_rollups_deferred,
     events_prepare,
     events_prepare_fields,
     note_create,
@@ -167,3 +169,41 @@ def test_tags_are_added_once():
     person_tags_add(people=people, tag_names=["Beta", "beta ", "vip-call"])
     person_tags_add(people=people[:1], tag_names=["beta"])
     assert sorted(people[0].tags.values_list("name", flat=True)) == ["beta", "vip-call"]
+
+
+@pytest.mark.django_db
+def test_deferred_rollups_are_written_once_at_the_end_and_add_up():
+    with transaction.atomic(), event_rollups_deferred():
+        event_record_many(events=_events(2))
+        # Some of the same person, day and name, later; one batch partly stored before.
+        event_record_many(events=_events(3, key_prefix="m"))
+        if connection.vendor == "sqlite":
+            assert not ActivityDaily.objects.exists()  # held until the end
+        # Partly stored before: its new event's counts are derived in SQL, at once.
+        event_record_many(events=_events(1, key_prefix="m") + _events(1, key_prefix="n"))
+    assert _rollups() == [("u1", date(2026, 3, 10), "meal_plan_created", 6)]
+    assert Event.objects.count() == 6
+    assert Person.objects.get(external_id="u1").last_seen_at == T + timedelta(hours=2)
+
+
+@pytest.mark.django_db
+def test_deferred_rollups_roll_back_with_their_events():
+    event_record_many(events=_events(1, key_prefix="before"))
+
+    def failed_import():
+        with transaction.atomic(), event_rollups_deferred():
+            event_record_many(events=_events(3, key_prefix="lost"))
+            raise ValueError("the import failed")
+
+    with pytest.raises(ValueError, match="the import failed"):
+        failed_import()
+    assert _rollups() == [("u1", date(2026, 3, 10), "meal_plan_created", 1)]
+    assert Person.objects.get(external_id="u1").last_seen_at == T
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_rollups_need_a_transaction():
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL writes rollups with each batch: nothing is deferred")
+    with pytest.raises(RuntimeError, match="needs a transaction"), event_rollups_deferred():
+        pass
