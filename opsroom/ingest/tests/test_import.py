@@ -1,5 +1,6 @@
 """manage.py opsroom_import: JSONL and CSV, the API's validation, rejects with line numbers."""
 
+import gc
 import json
 from datetime import UTC, datetime
 from io import StringIO
@@ -120,6 +121,16 @@ def test_an_import_leaves_the_connection_settings_as_it_found_them(tmp_path):
     before = settings()
     run("events", str(source))
     assert settings() == before == (2, 1000)  # in memory; every 1,000 pages
+
+
+def test_an_import_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    source = tmp_path / "events.jsonl"
+    source.write_text(json.dumps({"user_id": "u1", "name": "a", "occurred_at": NOW.isoformat()}))
+    before = gc.get_threshold()
+    run("events", str(source))
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+    assert Event.objects.count() == 1
 
 
 def test_a_csv_file_parses_json_cells_and_leaves_empty_cells_out(tmp_path):
