@@ -15,6 +15,7 @@ from django.test.utils import override_settings
 from tqdm import tqdm
 
 from opsroom.core import clock
+from opsroom.core.bulk import few_collections
 from opsroom.demo.selectors import staff_for_permission
 from opsroom.demo.world.context import Agent, World, WorldConfig
 from opsroom.demo.world.simulation import days_between, world_days
@@ -96,7 +97,7 @@ def demo_world_build(
                                   "billing": billing[0] if billing else None})  # fmt: skip
     # Debug mode keeps every SQL statement with its parameters; for a world of hundreds of
     # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
-    with override_settings(DEBUG=False):
+    with override_settings(DEBUG=False), few_collections():
         _write(world, writer, days=days_between(start, horizon), progress=progress)
     releases = world.releases
     summary = WorldSummary(people=people, months=months, seed=seed, start=start, horizon=horizon)

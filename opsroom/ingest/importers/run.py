@@ -6,7 +6,6 @@ current one: in a second process for kinds that prepare their rows (events), in 
 thread otherwise. At most a few chunks are in flight, so memory stays flat.
 """
 
-import gc
 import io
 import multiprocessing
 import queue
@@ -21,6 +20,7 @@ from typing import IO, Any
 import orjson
 from django.db import connection, transaction
 
+from opsroom.core.bulk import few_collections
 from opsroom.ingest.batch import MAX_ITEMS, Kind, Validated, batch_store, batch_validate
 from opsroom.ingest.importers.readers import CountingReader, Row, RowError, csv_rows, jsonl_rows
 from opsroom.people.services import event_rollups_deferred
@@ -171,25 +171,6 @@ def _in_process(kind: Kind, path: Path, file_format: str, size: int) -> Iterator
 
 
 @contextmanager
-def _few_collections() -> Iterator[None]:
-    """Collect reference cycles rarely during an import, and never scan what existed before it.
-
-    An import allocates millions of short-lived objects (parsed rows, validated items) that
-    reference counting frees; the cyclic collector, run every 700 allocations by default,
-    spent over half of the reading time walking Django's and pydantic's long-lived objects.
-    Frozen before the fork, those are also not copied into the reading process by the scans.
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-@contextmanager
 def _bulk_session() -> Iterator[None]:
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
@@ -227,7 +208,7 @@ def file_import(
     """
     summary = ImportSummary()
     started = time.perf_counter()
-    with _few_collections():
+    with few_collections():
         _import(kind, path, file_format, rejects_path, chunk_size, commit_rows, progress, summary)
     summary.seconds = time.perf_counter() - started
     return summary
