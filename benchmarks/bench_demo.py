@@ -177,7 +177,8 @@ def demo(quick: bool = False) -> None:
                 quality += _quality_rows(database, figures["quality"])
     print()
     print(table(_HEADERS, results))
-    print("\nThe 2,000-person world, measured:\n")
-    print(table(["database", "figure", "value"], quality))
+    if quality:
+        print("\nThe 2,000-person world, measured:\n")
+        print(table(["database", "figure", "value"], quality))
     if not postgres:
         print("\nOPSROOM_BENCH_DATABASE_URL is not set: PostgreSQL skipped.")
