@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -147,7 +148,7 @@ def events_record_sqlite(
             "idempotency_key, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (idempotency_key) DO NOTHING",
             # In the order of the person/time index: each of its pages is touched once.
-            [(*row, stamp) for row in sorted(rows, key=lambda row: (row[0], row[2]))],
+            [(*row, stamp) for row in sorted(rows, key=itemgetter(0, 2))],
         )
         cursor.execute(f"SELECT count(*) FROM {events} WHERE id > %s", [before])  # noqa: S608
         (inserted,) = cursor.fetchone()

@@ -145,20 +145,22 @@ class _PendingRollups:
     """Daily counts and latest times of stored events, not yet written."""
 
     def __init__(self) -> None:
-        self.activity: Counter[tuple[int, str, str]] = Counter()
+        # Counts of one (person, day, name) from several batches are added up by the upsert.
+        self.activity: list[tuple[int, str, str, int]] = []
         self.last_seen: dict[int, str] = {}
 
     def add(self, rollups: event_sql.Rollups) -> None:
-        for person_id, day, name, count in rollups.activity:
-            self.activity[(person_id, day, name)] += count
+        self.activity += rollups.activity
+        latest = self.last_seen
         for at, person_id, _ in rollups.last_seen:
-            if at > self.last_seen.get(person_id, ""):
-                self.last_seen[person_id] = at
+            if at > latest.get(person_id, ""):
+                latest[person_id] = at
 
     def write(self) -> None:
+        self.activity.sort()  # each batch's counts are sorted already: a merge of runs
         event_sql.rollups_apply_sqlite(
             event_sql.Rollups(
-                activity=[(*key, count) for key, count in sorted(self.activity.items())],
+                activity=self.activity,
                 last_seen=[(at, person, at) for person, at in sorted(self.last_seen.items())],
             )
         )
