@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from opsroom.revenue.selectors import SUBSCRIPTION_STATUSES
+
 COMPARE = ("eq", "gt", "gte", "lt", "lte")
 OP_LABELS = {
     "eq": "=",
@@ -97,16 +99,7 @@ FIELDS: dict[str, FieldSpec] = {
 }
 CHOICES = {
     "status": ("active", "banned", "deleted"),
-    "subscription_status": (
-        "trialing",
-        "active",
-        "past_due",
-        "unpaid",
-        "canceled",
-        "incomplete",
-        "incomplete_expired",
-        "paused",
-    ),
+    "subscription_status": SUBSCRIPTION_STATUSES,
     "health_band": ("healthy", "at_risk", "critical"),
 }
 

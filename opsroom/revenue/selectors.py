@@ -9,6 +9,7 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from opsroom.core import clock
+from opsroom.core.lookups import comparison_lookup
 from opsroom.core.months import months_between
 from opsroom.revenue.models import (
     BillingCustomer,
@@ -82,6 +83,7 @@ def mrr_by_month(*, currency: str, since: datetime) -> dict[str, int]:
 
 # Reads for one person (the People app's User 360) and person-id sets for its filters.
 
+SUBSCRIPTION_STATUSES: tuple[str, ...] = tuple(Subscription.Status.values)
 LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused")
 DELINQUENT_STATUSES = ("past_due", "unpaid")
 
@@ -194,14 +196,12 @@ def person_ids_by_mrr(*, op: str, amount: int, currency: str) -> QuerySet[Subscr
 
     People without any MRR are not listed; callers add them when the comparison holds for 0.
     """
-    lookups = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
-    if op not in lookups:
-        raise ValueError(f"unknown comparison {op!r}")
+    lookup = comparison_lookup(op)
     return (
         Subscription.objects.filter(status__in=LIVE_STATUSES, currency=currency)
         .values("person_id")
         .annotate(mrr=Sum("mrr_amount"))
-        .filter(**{f"mrr__{lookups[op]}": amount})
+        .filter(**{f"mrr__{lookup}": amount})
         .values_list("person_id", flat=True)
     )
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from opsroom.core.lookups import comparison_lookup
 from opsroom.support.models import Ticket, TicketMessage
 
 
@@ -76,9 +77,7 @@ def person_ids_by_ticket_count(
 
     People without tickets are not listed; callers add them when the comparison holds for 0.
     """
-    lookups = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
-    if op not in lookups:
-        raise ValueError(f"unknown comparison {op!r}")
+    lookup = comparison_lookup(op)
     tickets = Ticket.objects.all()
     if since is not None:
         tickets = tickets.filter(created_at__gte=since)
@@ -87,7 +86,7 @@ def person_ids_by_ticket_count(
     return (
         tickets.values("requester_id")
         .annotate(n=Count("id"))
-        .filter(**{f"n__{lookups[op]}": count})
+        .filter(**{f"n__{lookup}": count})
         .values_list("requester_id", flat=True)
     )
 

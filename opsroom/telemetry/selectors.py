@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
 
+from opsroom.core.lookups import comparison_lookup
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 
@@ -19,7 +20,6 @@ def errors_count(*, since: datetime) -> int:
 # fingerprint and release tallies behind its "bug affecting N other users" insight.
 
 _ERROR_LEVELS = ("error", "fatal")
-_COMPARISONS = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 
 
 def errors_for_person(
@@ -105,15 +105,14 @@ def error_counts_by_person(
 def person_ids_by_error_count(*, op: str, count: int, since: datetime) -> QuerySet[ErrorEvent, int]:
     """Ids of people whose errors since a time compare to a number (people with none are not
     listed; callers add them when the comparison holds for 0)."""
-    if op not in _COMPARISONS:
-        raise ValueError(f"unknown comparison {op!r}")
+    lookup = comparison_lookup(op)
     return (
         ErrorEvent.objects.filter(
             occurred_at__gte=since, level__in=_ERROR_LEVELS, person_id__isnull=False
         )
         .values("person_id")
         .annotate(n=Count("id"))
-        .filter(**{f"n__{_COMPARISONS[op]}": count})
+        .filter(**{f"n__{lookup}": count})
         .values_list("person_id", flat=True)
     )
 

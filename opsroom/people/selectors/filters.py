@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 
 from opsroom.core import clock
+from opsroom.core.lookups import comparison_lookup
 from opsroom.core.money import currency_exponent
 from opsroom.people.filters import Condition, FilterError, PeopleQuery
 from opsroom.people.models import ActivityDaily, HealthBand, Person, PersonHealth
@@ -30,7 +31,6 @@ from opsroom.revenue.selectors import (
 from opsroom.support.selectors import person_ids_by_ticket_count, person_ids_with_open_tickets
 from opsroom.telemetry.selectors import person_ids_by_error_count
 
-_LOOKUPS = {"eq": "exact", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
 # Candidates taken from the search box when conditions narrow them further.
 SEARCH_CANDIDATES = 1000
 IdsFor = Callable[[str, int], QuerySet[Any, int]]
@@ -70,7 +70,7 @@ def _activity_ids(
         return (
             rows.values("person_id")
             .annotate(n=measure)
-            .filter(**{f"n__{_LOOKUPS[op]}": value})
+            .filter(**{f"n__{comparison_lookup(op)}": value})
             .values_list("person_id", flat=True)
         )
 
@@ -112,7 +112,7 @@ def _attribute_q(condition: Condition) -> Q:
         return Q(attributes__has_key=condition.key) & ~Q(**{path: value})
     if op == "eq":
         return Q(**{path: value})
-    return Q(**{f"{path}__{_LOOKUPS[op]}": value})
+    return Q(**{f"{path}__{comparison_lookup(op)}": value})
 
 
 def _negate_if(condition: Condition, q: Q) -> Q:
@@ -143,7 +143,7 @@ def condition_q(condition: Condition, *, login_events: tuple[str, ...]) -> Q:
     if field == "subscription_status":
         return _negate_if(condition, Q(id__in=person_ids_by_subscription(status=value)))
     if field == "health_score":
-        return Q(**{f"health__score__{_LOOKUPS[op]}": value})
+        return Q(**{f"health__score__{comparison_lookup(op)}": value})
     if field == "health_band":
         return _negate_if(condition, Q(health__band=value))
     if field == "mrr":
