@@ -208,27 +208,16 @@ def file_import(
     """
     summary = ImportSummary()
     started = time.perf_counter()
-    with few_collections():
-        _import(kind, path, file_format, rejects_path, chunk_size, commit_rows, progress, summary)
-    summary.seconds = time.perf_counter() - started
-    return summary
-
-
-def _import(
-    kind: Kind,
-    path: Path,
-    file_format: str,
-    rejects_path: Path,
-    chunk_size: int,
-    commit_rows: int,
-    progress: Callable[[int], None] | None,
-    summary: ImportSummary,
-) -> None:
-    if kind.prepare is not None and "fork" in multiprocessing.get_all_start_methods():
-        chunks = _in_process(kind, path, file_format, chunk_size)
-    else:
-        chunks = _in_thread(_chunks(kind, path, file_format, chunk_size, slim=False))
-    with rejects_path.open("wb") as rejects, _bulk_session(), ExitStack() as stack:
+    with (
+        few_collections(),  # before the reading process forks: it inherits the frozen objects
+        rejects_path.open("wb") as rejects,
+        _bulk_session(),
+        ExitStack() as stack,
+    ):
+        if kind.prepare is not None and "fork" in multiprocessing.get_all_start_methods():
+            chunks = _in_process(kind, path, file_format, chunk_size)
+        else:
+            chunks = _in_thread(_chunks(kind, path, file_format, chunk_size, slim=False))
         uncommitted = 0
         for chunk in chunks:
             if uncommitted == 0:
@@ -256,3 +245,5 @@ def _import(
             summary.rejected += received - len(outcome.accepted)
             if progress is not None:
                 progress(chunk.bytes_read)
+    summary.seconds = time.perf_counter() - started
+    return summary
