@@ -1,6 +1,7 @@
 """An operator finds a failing webhook from the debug page and reads its payload."""
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import browser_sign_in
 from opsroom.telemetry.services import delivery_record
@@ -20,11 +21,13 @@ def test_an_operator_finds_a_rejected_delivery_and_its_payload(live_server, page
     page.goto(f"{live_server.url}/debug/")
     page.click("text=Webhook deliveries and integration status")
     page.select_option("#id_outcome", "rejected")
-    page.click("form.filters button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     rows = page.locator("table.data").nth(1).locator("tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     assert "Bad signature." in rows.first.inner_text()
-    rows.first.locator("a").first.click()
+    with page.expect_navigation():
+        rows.first.locator("a").first.click()
     payload = page.locator("pre").last.inner_text()
     assert '"action": "created"' in payload
     assert "s3cr3t" not in payload
