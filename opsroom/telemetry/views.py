@@ -55,7 +55,11 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
     form = DeliveryFilterForm(request.GET or None, sources=sources)
     valid = form.is_valid() if form.is_bound else True
     deliveries = delivery_list(filters=form.filters()) if valid else None
-    page = Paginator(deliveries, 50).get_page(request.GET.get("page")) if deliveries else None
+    page = (
+        Paginator(deliveries, 50).get_page(request.GET.get("page"))
+        if deliveries is not None
+        else None
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(

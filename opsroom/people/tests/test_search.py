@@ -91,7 +91,10 @@ def test_search_quotes_and_wildcards_are_plain_text(people):
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=st.text(max_size=30))
 def test_any_text_searches_without_an_error(people, text):

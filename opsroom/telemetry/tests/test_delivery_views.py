@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import signed_in
 from opsroom.telemetry.services import delivery_record
@@ -57,3 +59,19 @@ def test_the_payload_is_shown_redacted(staff_analyst):
 def test_the_debug_index_links_the_page(staff_analyst):
     body = signed_in(staff_analyst).get("/debug/").content.decode()
     assert "/debug/deliveries/" in body
+
+
+@pytest.mark.django_db
+def test_the_list_pages_and_reads_one_page_of_rows(staff_analyst):
+    for number in range(60):
+        delivery_record(source="stripe", outcome="processed", external_id=f"evt_{number}")
+    client = signed_in(staff_analyst)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/debug/deliveries/").context["page"]
+    assert len(page) == 50
+    assert page.paginator.count == 60
+    listing = [q["sql"] for q in queries if 'ORDER BY "telemetry_integrationdelivery"' in q["sql"]]
+    assert listing
+    assert all("LIMIT" in sql for sql in listing), listing
+    second = client.get("/debug/deliveries/?page=2").context["page"]
+    assert [d.external_id for d in second][-1] == "evt_0"
