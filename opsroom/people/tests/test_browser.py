@@ -84,4 +84,6 @@ def test_quick_filters_and_the_condition_builder(live_server, page, staff_suppor
     assert "'lots' is not an amount" in page.locator("[data-filter-error]").inner_text()
     page.fill(".condition input[name=value]", "20")
     page.click("text=Apply")
+    # "1 person" may still be on the page from before: wait for the error to go first.
+    page.wait_for_selector("[data-filter-error]", state="detached")
     page.wait_for_selector("text=1 person")
