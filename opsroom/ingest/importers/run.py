@@ -26,7 +26,8 @@ from opsroom.ingest.importers.readers import CountingReader, Row, RowError, csv_
 from opsroom.people.services import event_rollups_deferred
 
 _AHEAD = 4  # chunks waiting to be stored
-# During an import SQLite checkpoints its write-ahead log every ~80 MB instead of every 4 MB
+# During an import SQLite checkpoints its write-ahead log every ~400 MB (100,000 pages of 4 KiB)
+# instead of every 4 MB
 # (each commit of a chunk would otherwise copy the pages it touched back into the database).
 _SQLITE_CHECKPOINT_PAGES = 100_000
 # And it keeps its statement journals in temporary files, not in memory (temp_store=MEMORY):
