@@ -27,8 +27,8 @@ from opsroom.people.services import event_rollups_deferred
 
 _AHEAD = 4  # chunks waiting to be stored
 # During an import SQLite checkpoints its write-ahead log every ~400 MB (100,000 pages of 4 KiB)
-# instead of every 4 MB
-# (each commit of a chunk would otherwise copy the pages it touched back into the database).
+# instead of every 4 MB: each commit of a chunk would otherwise copy the pages it touched back
+# into the database.
 _SQLITE_CHECKPOINT_PAGES = 100_000
 # And it keeps its statement journals in temporary files, not in memory (temp_store=MEMORY):
 # the journal of a chunk's rollup upsert holds a copy of every page the upsert touches, which
