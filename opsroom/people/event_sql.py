@@ -118,7 +118,7 @@ class Rollups:
     """The daily counts and latest times of a batch of event rows, counted before storing."""
 
     activity: list[tuple[int, str, str, int]]  # (person id, ISO day, name, count)
-    last_seen: list[tuple[str, int, str]]  # (latest time as SQLite text, person id, same time)
+    last_seen: list[tuple[int, str]]  # (person id, latest time as SQLite text), by person
 
 
 def events_record_sqlite(
@@ -193,7 +193,7 @@ def rollups_apply_sqlite(rollups: Rollups) -> None:
         cursor.executemany(
             f"UPDATE {people} SET last_seen_at = %s WHERE id = %s "  # noqa: S608
             "AND (last_seen_at IS NULL OR last_seen_at < %s)",
-            rollups.last_seen,
+            [(at, person_id, at) for person_id, at in rollups.last_seen],
         )
 
 

@@ -152,17 +152,14 @@ class _PendingRollups:
     def add(self, rollups: event_sql.Rollups) -> None:
         self.activity += rollups.activity
         latest = self.last_seen
-        for at, person_id, _ in rollups.last_seen:
+        for person_id, at in rollups.last_seen:
             if at > latest.get(person_id, ""):
                 latest[person_id] = at
 
     def write(self) -> None:
         self.activity.sort()  # each batch's counts are sorted already: a merge of runs
         event_sql.rollups_apply_sqlite(
-            event_sql.Rollups(
-                activity=self.activity,
-                last_seen=[(at, person, at) for person, at in sorted(self.last_seen.items())],
-            )
+            event_sql.Rollups(activity=self.activity, last_seen=sorted(self.last_seen.items()))
         )
 
 
@@ -194,10 +191,7 @@ def _rollups(prepared: PreparedEvents, person_ids: dict[str, int]) -> event_sql.
         return None
     # In the order of the rollups' unique index and of the people: far fewer pages touched.
     activity = sorted([(person_ids[p], day, name, n) for p, day, name, n in prepared.activity])
-    last_seen = [
-        (at, person_id, at)
-        for person_id, at in sorted([(person_ids[p], at) for p, at in prepared.last_seen])
-    ]
+    last_seen = sorted([(person_ids[p], at) for p, at in prepared.last_seen])
     return event_sql.Rollups(activity=activity, last_seen=last_seen)
 
 
