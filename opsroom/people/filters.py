@@ -11,9 +11,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from opsroom.core.lookups import COMPARISONS
 from opsroom.revenue.selectors import SUBSCRIPTION_STATUSES
 
-COMPARE = ("eq", "gt", "gte", "lt", "lte")
+COMPARE = COMPARISONS
 OP_LABELS = {
     "eq": "=",
     "neq": "≠",
