@@ -50,6 +50,7 @@ test-postgres:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check .
 	SECRET_KEY=lint-only $(BIN)/mypy .
 

@@ -272,17 +272,16 @@ def _measure():
     from django.test import Client
 
     from benchmarks.people_world import sample_people
+    from opsroom.analytics.services.spread import error_spread_refresh
     from opsroom.core.models import User
     from opsroom.people.models import Person
-    from opsroom.people.services.health import health_scores_compute
-    from opsroom.people.services.lift import feature_lift_compute
-    from opsroom.people.services.spread import error_spread_refresh
     from opsroom.support.models import Ticket
+    from opsroom.user360.services.health import feature_lift_refresh, health_scores_compute
 
     tasks = {}
     for key, run in (
         ("health", health_scores_compute),
-        ("lift", feature_lift_compute),
+        ("lift", feature_lift_refresh),
         ("spread", error_spread_refresh),
     ):
         started = clock_time.monotonic()

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "opsroom.telemetry",
     "opsroom.experiments",
     "opsroom.messaging",
+    "opsroom.analytics",
+    "opsroom.user360",
     "opsroom.demo",
     "opsroom.ingest",
 ]

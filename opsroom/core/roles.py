@@ -15,7 +15,17 @@ ANALYST = "Analyst"
 ROLES = (ADMIN, SUPPORT_AGENT, BILLING_SPECIALIST, ANALYST)
 
 # Apps whose data every role may read.
-OPSROOM_APPS = ("core", "people", "revenue", "support", "telemetry", "experiments", "messaging")
+OPSROOM_APPS = (
+    "core",
+    "people",
+    "revenue",
+    "support",
+    "telemetry",
+    "experiments",
+    "messaging",
+    "analytics",
+    "user360",
+)
 
 _SUPPORT = [
     "people.add_note",

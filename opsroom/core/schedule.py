@@ -25,17 +25,17 @@ SCHEDULE: dict[str, Job] = {
     ),
     "people_health_scores": Job(
         cron="15 2 * * *",
-        task="opsroom.people.tasks.health_scores_daily",
+        task="opsroom.user360.tasks.health_scores_daily",
         description="Score every person's health for the day and keep it in their history.",
     ),
     "people_feature_lift": Job(
         cron="45 2 * * *",
-        task="opsroom.people.tasks.feature_lift_daily",
+        task="opsroom.user360.tasks.feature_lift_daily",
         description="Recompute which early-adopted features go with people staying active.",
     ),
     "people_error_spread": Job(
         cron="5 * * * *",
-        task="opsroom.people.tasks.error_spread_hourly",
+        task="opsroom.analytics.tasks.error_spread_hourly",
         description="Recompute how many people each recent error reached, and what fixed it.",
     ),
 }

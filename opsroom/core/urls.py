@@ -3,7 +3,6 @@ from django.urls import path
 from opsroom.core import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", views.signin, name="login"),
     path("logout/", views.signout, name="logout"),
     path("health/", views.health, name="health"),

@@ -1,10 +1,9 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,8 +15,6 @@ from opsroom.core import clock
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
 from opsroom.core.middleware import public
 from opsroom.core.models import ApiKey, User
-from opsroom.core.money import money_format
-from opsroom.core.months import month_start
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
     api_key_list,
@@ -30,12 +27,6 @@ from opsroom.core.selectors import (
 from opsroom.core.services.apikeys import api_key_create, api_key_revoke
 from opsroom.core.services.audit import AuditContext, audit_record, client_ip
 from opsroom.core.services.signin import signin_failure_record, signin_retry_after
-from opsroom.people.selectors import people_count, signups_by_month
-from opsroom.revenue.selectors import mrr_by_month, mrr_summary
-from opsroom.support.selectors import tickets_open_count
-from opsroom.telemetry.selectors import errors_count
-
-HOME_CACHE_SECONDS = 60
 
 
 @public
@@ -92,46 +83,6 @@ def health(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": database})
-
-
-def _home_figures() -> dict[str, object]:
-    now = clock.now()
-    currency = settings.OPSROOM_CURRENCY
-    summary = mrr_summary(currency=currency)
-    since = month_start(now, months_back=11)
-    mrr_series = mrr_by_month(currency=currency, since=since)
-    signups = signups_by_month(since=since)
-    day_start = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
-    return {
-        "people": people_count(),
-        "active_subscriptions": summary.active_subscriptions,
-        "paying_subscriptions": summary.paying_subscriptions,
-        "trialing_subscriptions": summary.trialing_subscriptions,
-        "mrr": money_format(summary.mrr, currency, cents=False),
-        "open_tickets": tickets_open_count(),
-        "errors_today": errors_count(since=day_start),
-        "rows": [
-            (month, money_format(value, currency, cents=False), signups.get(month, 0))
-            for month, value in mrr_series.items()
-        ],
-        "chart": {
-            "labels": list(mrr_series),
-            "mrr": [round(value / 100, 2) for value in mrr_series.values()],
-            "signups": [signups.get(month, 0) for month in mrr_series],
-            "currency": currency.upper(),
-        },
-        "computed_at": now,
-    }
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """Headline figures from the data, and MRR with signups over twelve months."""
-    figures = cache.get("opsroom:home")
-    if figures is None:
-        figures = _home_figures()
-        cache.set("opsroom:home", figures, HOME_CACHE_SECONDS)
-    return render(request, "core/home.html", {"figures": figures})
 
 
 @require_GET

@@ -1,10 +1,5 @@
-"""The people app's API routers, mounted under /api/v1/ by config/api.py."""
+"""The identity layer's API router (impersonation), mounted under /api/v1/ by config/api.py."""
 
-from ninja import Router
+from opsroom.people.api.impersonation import router
 
-from opsroom.people.api.people import router as people_router
-from opsroom.people.api.segments import router as segments_router
-
-router = Router()
-router.add_router("", people_router)
-router.add_router("", segments_router)
+__all__ = ["router"]

@@ -1,12 +1,11 @@
 """A person's daily activity of the last 180 days, read once (one indexed query) and shared
-by the page's parts: last login, 30-day usage, the inactivity and engagement insights."""
+by its readers: last login, 30-day usage, the inactivity and engagement insights."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Max
 
-from opsroom.people.health import HealthInputs
 from opsroom.people.models import ActivityDaily
 
 WINDOW_DAYS = 180
@@ -31,22 +30,6 @@ class PersonActivity:
     def days(self, *, names: tuple[str, ...] | None = None) -> list[date]:
         """Distinct active days in the window (of some events, or any), oldest first."""
         return sorted({day for day, event, _count in self.rows if names is None or event in names})
-
-    def engagement(self, core_features: list[str]) -> HealthInputs:
-        """The activity part of the health inputs (windows end the day before today)."""
-        today, core = self.today, set(core_features)
-
-        def in_window(day: date, start: int, end: int) -> bool:
-            return today - timedelta(days=start) <= day < today - timedelta(days=end)
-
-        rows = self.rows
-        return HealthInputs(
-            events_7d=sum(n for day, _e, n in rows if in_window(day, 7, 0)),
-            events_prev_21d=sum(n for day, _e, n in rows if in_window(day, 28, 7)),
-            active_days_14d=len({day for day, _e, _n in rows if in_window(day, 14, 0)}),
-            active_days_prev_42d=len({day for day, _e, _n in rows if in_window(day, 56, 14)}),
-            core_used=len({e for day, e, _n in rows if e in core and in_window(day, 30, 0)}),
-        )
 
 
 def activity_for_person(

@@ -1,10 +1,10 @@
-"""The one search box: ticket number, user id, email or name prefix, then contains.
+"""Finding people: user id, email or name prefix, then contains (the People search box adds
+ticket numbers on top, in opsroom.user360.selectors.search).
 
 Prefix matches read the email and lower(name) indexes as ranges; contains-matches read a
 trigram index over Person.search_text (SQLite FTS5, PostgreSQL pg_trgm; see migration 0003).
 """
 
-import re
 from dataclasses import dataclass
 
 from django.db import connection
@@ -13,16 +13,14 @@ from django.db.models.functions import Lower
 
 from opsroom.people.models import Person, search_normalize
 from opsroom.people.search_index import FTS_TABLE
-from opsroom.support.selectors import ticket_requester_id
 
-_TICKET = re.compile(r"^#?(\d{1,12})$")
 MIN_CONTAINS = 3
 
 
 @dataclass(frozen=True)
 class SearchHit:
     person_id: int
-    reason: str  # what matched: ticket #12, user id, email, name, contains
+    reason: str  # what matched: user id, email, name, contains (or ticket #12, one layer up)
 
 
 def _prefix_upper(text: str) -> str:
@@ -54,9 +52,14 @@ def _contains(text: str, limit: int) -> list[int]:
     )
 
 
+def search_text_clean(query: str) -> str:
+    """The query as typed, without unprintable characters or surrounding spaces."""
+    return "".join(char for char in query if char.isprintable()).strip()
+
+
 def person_search(*, query: str, limit: int = 20) -> list[SearchHit]:
-    """People matching the search box, best matches first."""
-    raw = "".join(char for char in query if char.isprintable()).strip()
+    """People matching a search text, best matches first."""
+    raw = search_text_clean(query)
     text = search_normalize(raw)
     if not text:
         return []
@@ -68,13 +71,6 @@ def person_search(*, query: str, limit: int = 20) -> list[SearchHit]:
                 return
             hits.setdefault(int(person_id), reason)
 
-    ticket = _TICKET.match(text)
-    if ticket:
-        requester = ticket_requester_id(ticket_id=int(ticket.group(1)))
-        if requester is not None:
-            add([requester], f"ticket #{ticket.group(1)}")
-    if raw.startswith("#") and ticket:
-        return [SearchHit(person_id, reason) for person_id, reason in hits.items()]
     add(Person.objects.filter(external_id=raw).values_list("id", flat=True)[:1], "user id")
     add(Person.objects.filter(email=text).values_list("id", flat=True)[:limit], "email")
     if len(hits) < limit:

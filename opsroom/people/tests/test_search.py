@@ -7,7 +7,6 @@ from opsroom.people.search_index import search_index_ensure
 from opsroom.people.selectors.search import person_search
 from opsroom.people.services import person_ids_ensure, person_upsert
 from opsroom.people.tests.factories import PersonFactory
-from opsroom.support.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +41,9 @@ def test_contains_ignores_case_and_accents(people):
     assert _found("dupré") == [("u-102", "contains")]
 
 
-def test_user_id_and_ticket_number(people):
-    bob = Person.objects.get(external_id="u-102")
-    ticket = TicketFactory(requester=bob)
+def test_user_id(people):
     assert _found("u-101")[0] == ("u-101", "user id")
-    assert _found(f"#{ticket.pk}") == [("u-102", f"ticket #{ticket.pk}")]
-    # A bare number may be a ticket or a user id: both are offered, ticket first.
-    lucas_ticket = TicketFactory(requester=bob, pk=4242)
-    assert _found("4242")[:2] == [("u-102", f"ticket #{lucas_ticket.pk}"), ("4242", "user id")]
+    assert _found("4242")[0] == ("4242", "user id")
 
 
 def test_short_queries_use_prefixes_only_and_empty_finds_nothing(people):

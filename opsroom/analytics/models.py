@@ -1,0 +1,56 @@
+"""Derived tables across apps, maintained by tasks and read by requests."""
+
+from django.db import models
+
+
+class FeatureLift(models.Model):
+    """Retention of comparable people who adopted a feature early, against those who did not.
+
+    Computed daily (analytics/services/lift.py): adoption = used in the first 30 days after
+    signup; retained = active in days 60-90 after signup; comparable = same plan tier.
+    """
+
+    segment = models.CharField(max_length=64)
+    feature = models.CharField(max_length=100)
+    adopters = models.PositiveIntegerField()
+    adopters_retained = models.PositiveIntegerField()
+    others = models.PositiveIntegerField()
+    others_retained = models.PositiveIntegerField()
+    lift = models.FloatField()
+    p_value = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "feature"], name="feature_lift_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment}/{self.feature}: x{self.lift:.2f}"
+
+
+class ErrorSpread(models.Model):
+    """How many people one error fingerprint reached recently, and whether a release stopped it.
+
+    Refreshed hourly from the error and API-request logs (see analytics/services/spread.py).
+    """
+
+    fingerprint = models.CharField(max_length=200, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    endpoint = models.CharField(max_length=200, blank=True)
+    people = models.PositiveIntegerField()
+    occurrences = models.PositiveIntegerField()
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    last_release = models.CharField(max_length=100, blank=True)
+    # [{"release", "occurrences", "first_seen", "last_seen"}], oldest release first.
+    releases = models.JSONField(default=list)
+    # A release first seen after the last occurrence, with traffic and no occurrence since.
+    fixed_in_release = models.CharField(max_length=100, blank=True)
+    fixed_release_first_seen_at = models.DateTimeField(null=True, blank=True)
+    fixed_release_requests = models.PositiveIntegerField(default=0)
+    window_days = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint}: {self.people} people"

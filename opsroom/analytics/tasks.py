@@ -1,0 +1,14 @@
+"""Background work of analytics: derived tables recomputed on a schedule. Each task is safe to
+run twice."""
+
+from typing import Any
+
+from django_tasks import task
+
+from opsroom.analytics.services.spread import error_spread_refresh
+
+
+@task()
+def error_spread_hourly() -> dict[str, Any]:
+    """Recompute how far each recent error fingerprint reached, and what stopped it."""
+    return {"fingerprints": error_spread_refresh()}

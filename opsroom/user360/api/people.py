@@ -1,0 +1,364 @@
+"""The people API: search, user intelligence, timeline, insights, ask, actions.
+Read endpoints accept an API key with the read scope."""
+
+import json
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Status
+
+from opsroom.core import clock
+from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.models import User
+from opsroom.core.schemas import ErrorOut
+from opsroom.core.services.audit import AuditContext
+from opsroom.people.models import Person
+from opsroom.revenue.selectors import plan_get
+from opsroom.user360.filters import FilterError, conditions_parse, people_query_build
+from opsroom.user360.schemas import (
+    ActionIn,
+    ActionOut,
+    AnswerOut,
+    AskIn,
+    FlagOut,
+    HealthOut,
+    InsightOut,
+    IntelligenceOut,
+    PeoplePage,
+    PersonSummaryOut,
+    SubscriptionOut,
+    SupportOut,
+    TimelineOut,
+    UsageOut,
+)
+from opsroom.user360.selectors.ask import person_ask, person_facts
+from opsroom.user360.selectors.filters import people_find
+from opsroom.user360.selectors.insights import Insight, insights_for_person
+from opsroom.user360.selectors.lists import (
+    PersonRow,
+    person_rows,
+)
+from opsroom.user360.selectors.profile import PersonContext, person_context
+from opsroom.user360.selectors.timeline import CursorError, timeline_page
+from opsroom.user360.services.actions import (
+    ACTION_PERMISSIONS,
+    email_draft,
+    person_comp_grant,
+    person_email,
+    person_note,
+    person_tag,
+    person_ticket,
+)
+from opsroom.user360.services.health import health_settings_get
+
+router = Router(tags=["people"])
+PAGE_SIZE = 50
+KINDS = Query([], description="product, error, billing, ticket, email, note, staff")
+
+
+def user_of(request: HttpRequest) -> User | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, User) else None
+
+
+def _summary(row: PersonRow) -> PersonSummaryOut:
+    person = row.person
+    return PersonSummaryOut(
+        id=person.pk,
+        external_id=person.external_id,
+        email=person.email,
+        name=person.name,
+        status=person.status,
+        is_vip=person.is_vip,
+        signed_up_at=person.signed_up_at,
+        last_seen_at=person.last_seen_at,
+        plan=row.plan,
+        subscription_status=row.subscription_status,
+        mrr=row.mrr_minor,
+        currency=row.currency,
+        health_score=row.health_score,
+        health_band=row.health_band,
+        open_tickets=row.open_tickets,
+        matched=row.reason,
+    )
+
+
+@router.get(
+    "/people/search",
+    response={200: PeoplePage, 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="people_search",
+)
+def search(
+    request: HttpRequest,
+    q: str = "",
+    quick: str = "",
+    conditions: str = Query("", description='JSON list: [{"field","op","value","days","key"}]'),
+    sort: str = "",
+    page: int = 1,
+) -> Status[Any]:
+    """Find people: search text (email, name, user id, #ticket), a quick filter, conditions."""
+    try:
+        rows = json.loads(conditions) if conditions.strip() else []
+    except json.JSONDecodeError as exc:
+        return Status(400, {"detail": f"'conditions' is not valid JSON: {exc.msg} at {exc.pos}."})
+    try:
+        query = people_query_build(
+            text=q, quick=quick, conditions=conditions_parse(rows), sort=sort
+        )
+    except FilterError as exc:
+        return Status(400, {"detail": str(exc)})
+    result = people_find(query=query, login_events=health_settings_get().login_events)
+    if result.is_ranked:
+        order = list(result.hits)
+        people = sorted(result.people, key=lambda person: order.index(person.pk))
+        reasons = {pid: hit.reason for pid, hit in result.hits.items()}
+        listed = person_rows(people=people, reasons=reasons)
+        page_out = PeoplePage(
+            count=len(listed),
+            page=1,
+            pages=1,
+            results=[_summary(r) for r in listed],
+            query=query.describe(),
+        )
+        return Status(200, page_out)
+    paginator = Paginator(result.people, PAGE_SIZE)
+    if page < 1 or (page > paginator.num_pages and paginator.count):
+        return Status(400, {"detail": f"page must be between 1 and {paginator.num_pages}."})
+    current = paginator.get_page(page)
+    return Status(
+        200,
+        PeoplePage(
+            count=paginator.count,
+            page=current.number,
+            pages=paginator.num_pages,
+            results=[_summary(r) for r in person_rows(people=list(current.object_list))],
+            query=query.describe(),
+        ),
+    )
+
+
+def _insight_out(insight: Insight) -> InsightOut:
+    return InsightOut(
+        key=insight.key,
+        severity=insight.severity,  # type: ignore[arg-type]
+        title=insight.title,
+        evidence=insight.evidence,
+        action=insight.action,
+        action_kind=insight.action_kind,
+        numbers=insight.numbers,
+    )
+
+
+def _intelligence(context: PersonContext, insights: list[Insight]) -> IntelligenceOut:
+    person, sub, support, health = (
+        context.person,
+        context.subscription,
+        context.support,
+        context.health,
+    )
+    return IntelligenceOut(
+        id=person.pk,
+        external_id=person.external_id,
+        email=person.email,
+        name=person.name,
+        status=person.status,
+        is_vip=person.is_vip,
+        signed_up_at=person.signed_up_at,
+        account_age_days=context.account_age_days,
+        lifetime_value=context.lifetime_value_minor,
+        last_login=context.last_login,
+        last_active=context.last_active,
+        errors_7d=context.errors_7d,
+        attributes=person.attributes,
+        tags=context.tags,
+        health=HealthOut(
+            score=health.score,
+            band=health.band,
+            components=health.components,  # type: ignore[arg-type]
+            computed_at=health.computed_at,
+            change_7d=health.change_7d,
+            history=health.history,
+        ),
+        subscription=SubscriptionOut(
+            status=sub.subscription.status if sub.subscription else "none",
+            plan=sub.plan,
+            tier=sub.tier,
+            mrr=sub.mrr_minor,
+            mrr_display=sub.mrr,
+            currency=sub.currency,
+            next_charge_at=sub.next_charge_at,
+            next_charge_amount=sub.next_charge_amount,
+            ends_at=sub.ends_at,
+            is_complimentary=bool(sub.subscription and sub.subscription.is_complimentary),
+            card=sub.card,
+            stripe_url=sub.stripe_url,
+        ),
+        support=SupportOut(
+            open_tickets=support.open,
+            total_tickets=support.total,
+            average_resolution_hours=support.average_resolution_hours,
+            last_ticket_id=support.last_ticket.pk if support.last_ticket else None,
+            last_ticket_at=support.last_ticket.created_at if support.last_ticket else None,
+        ),
+        usage_30d=[UsageOut(event=e, label=label, count_30d=n) for e, label, n in context.usage],
+        flags=[
+            FlagOut(
+                key=flag.key,
+                experiment=flag.experiment,
+                served_variant=flag.served_variant,
+                simulated_variant=flag.simulated_variant,
+                simulated_reason=flag.simulated_reason,
+                is_on=flag.is_on,
+            )
+            for flag in context.flags
+        ],
+        insights=[_insight_out(insight) for insight in insights],
+    )
+
+
+@router.get(
+    "/people/{person_id}/intelligence",
+    response=IntelligenceOut,
+    auth=staff_or_key("read"),
+    operation_id="people_intelligence",
+)
+def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
+    """Everything about one person: profile, health, subscription, support, usage, flags,
+    insights."""
+    person = get_object_or_404(Person, pk=person_id)
+    context = person_context(person=person)
+    return _intelligence(context, insights_for_person(person=person, context=context))
+
+
+@router.get(
+    "/people/{person_id}/timeline",
+    response={200: TimelineOut, 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="people_timeline",
+)
+def timeline(
+    request: HttpRequest,
+    person_id: int,
+    cursor: str = "",
+    kind: list[str] = KINDS,
+    limit: int = 25,
+) -> Status[Any]:
+    """One page of a person's timeline, newest first; follow next_cursor for more."""
+    person = get_object_or_404(Person, pk=person_id)
+    if not 1 <= limit <= 100:
+        return Status(400, {"detail": "limit is between 1 and 100."})
+    try:
+        page = timeline_page(
+            person=person,
+            now=clock.now(),
+            kinds=kind,
+            cursor=cursor,
+            page_size=limit,
+            login_events=health_settings_get().login_events,
+        )
+    except CursorError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(
+        200, {"items": [item.as_dict() for item in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@router.get(
+    "/people/{person_id}/insights",
+    response=list[InsightOut],
+    auth=staff_or_key("read"),
+    operation_id="people_insights",
+)
+def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
+    """A person's insights, most urgent first, each with its evidence and recommended action."""
+    person = get_object_or_404(Person, pk=person_id)
+    context = person_context(person=person)
+    return [_insight_out(i) for i in insights_for_person(person=person, context=context)]
+
+
+@router.post(
+    "/people/{person_id}/ask",
+    response={200: AnswerOut, 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="people_ask",
+)
+def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
+    """Ask about a person: the language model answers from their facts, or a search finds them."""
+    person = get_object_or_404(Person, pk=person_id)
+    context = person_context(person=person)
+    found = insights_for_person(person=person, context=context)
+    items = timeline_page(person=person, now=context.now, page_size=100).items
+    try:
+        answer = person_ask(
+            question=data.question,
+            facts=person_facts(context=context, insights=found, timeline=items),
+        )
+    except ValueError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(
+        200,
+        {
+            "answer": answer.text,
+            "used_model": answer.used_model,
+            "note": answer.note,
+            "sources": [{"ref": f.ref, "text": f.text} for f in answer.sources],
+        },
+    )
+
+
+def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOut:
+    if data.action == "email":
+        draft = email_draft(
+            person=person, template_key=data.template, subject=data.subject, body=data.body
+        )
+        email = person_email(person=person, draft=draft, audit=audit)
+        return ActionOut(
+            action="email", ok=email.status != "failed", detail=email.status, id=str(email.pk)
+        )
+    if data.action == "note":
+        note = person_note(person=person, body=data.body, audit=audit)
+        return ActionOut(action="note", ok=True, detail="note added", id=str(note.pk))
+    if data.action == "tag":
+        tags = person_tag(people=[person], tag_names=data.tags, audit=audit)
+        return ActionOut(action="tag", ok=True, detail=", ".join(t.name for t in tags), id="")
+    if data.action == "ticket":
+        ticket = person_ticket(
+            person=person, subject=data.subject, body=data.body, priority=data.priority, audit=audit
+        )
+        return ActionOut(action="ticket", ok=True, detail="ticket created", id=str(ticket.pk))
+    plan = plan_get(plan_id=data.plan_id) if data.plan_id else None
+    if plan is None:
+        raise ValueError("Give plan_id: the plan to grant.")
+    subscription = person_comp_grant(
+        person=person, plan=plan, months=data.months, audit=audit, reason=data.reason
+    )
+    return ActionOut(
+        action="comp",
+        ok=True,
+        detail="complimentary subscription granted",
+        id=subscription.provider_subscription_id,
+    )
+
+
+@router.post(
+    "/people/{person_id}/actions",
+    response={200: ActionOut, 400: ErrorOut, 403: ErrorOut},
+    auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
+    operation_id="people_actions",
+)
+def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
+    """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""
+    person = get_object_or_404(Person, pk=person_id)
+    user = user_of(request)
+    if user is not None and not user.has_perms(ACTION_PERMISSIONS[data.action]):
+        needs = ", ".join(ACTION_PERMISSIONS[data.action])
+        return Status(403, {"detail": f"You may not do '{data.action}' (needs {needs})."})
+    if user is None and data.action == "note":
+        return Status(400, {"detail": "Notes are written by a staff user; use a staff session."})
+    try:
+        return Status(200, _action_run(data, person, AuditContext.from_request(request)))
+    except ValueError as exc:
+        return Status(400, {"detail": str(exc)})

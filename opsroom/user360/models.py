@@ -1,0 +1,104 @@
+"""The read side's own tables: stored health scores, their settings, saved segments."""
+
+from django.conf import settings
+from django.db import models
+
+from opsroom.core import clock
+from opsroom.people.models import Person
+
+
+class HealthBand(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    AT_RISK = "at_risk", "At risk"
+    CRITICAL = "critical", "Critical"
+
+
+class PersonHealth(models.Model):
+    """A person's latest health score with its components, and their recent daily scores.
+
+    Written only by the daily health task. `history` holds one score per day, oldest first:
+    {"start": "YYYY-MM-DD", "scores": [65, 64, null, ...]} (null: not computed that day). A row
+    per person per day would be tens of millions of rows a year; the page only needs a sparkline.
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="health"
+    )
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=10, choices=HealthBand.choices)
+    # [{"key", "label", "score" (0-100 or null when not applicable), "weight", "figure"}]
+    components = models.JSONField(default=list)
+    history = models.JSONField(default=dict)
+    computed_on = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "person health"
+        indexes = [
+            models.Index(fields=["band", "score"], name="health_band_score"),
+            models.Index(fields=["score"], name="health_score"),
+            # Answers "is this person's band X?" from the index alone: the rows are wide.
+            models.Index(fields=["person", "band"], name="health_person_band"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.score} ({self.band})"
+
+
+class HealthConfig(models.Model):
+    """How health scores are computed. One row; admins edit it on the health settings page."""
+
+    # Component key -> weight (any positive numbers; they are normalised to sum to 1).
+    weights = models.JSONField(default=dict, blank=True)
+    # Event names counted as core features; empty means the 10 most widely used event names,
+    # which the daily task finds and keeps in `detected_core_features`.
+    core_features = models.JSONField(default=list, blank=True)
+    detected_core_features = models.JSONField(default=list, blank=True)
+    healthy_min = models.PositiveSmallIntegerField(default=70)
+    at_risk_min = models.PositiveSmallIntegerField(default=40)
+    # Active days per week that count as full usage frequency.
+    target_days_per_week = models.FloatField(default=3.0)
+    # The events that mean "they came into the app", comma-separated: the "last login" and
+    # "logins" figures count any of them.
+    login_event = models.CharField(max_length=200, default="login,app_open")
+    # 30-day counters on the person page: [{"event": "meal_plan_created", "label": "Meal plans"}].
+    usage_counters = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=clock.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "health score settings"
+        verbose_name_plural = "health score settings"
+
+    def __str__(self) -> str:
+        return "Health score settings"
+
+
+class Segment(models.Model):
+    """A saved search: search text, a quick filter and conditions. Private unless shared."""
+
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people_segments",
+    )
+    is_shared = models.BooleanField(default=False)
+    query = models.CharField(max_length=200, blank=True)
+    quick = models.CharField(max_length=32, blank=True)
+    # [{"field": "logins", "op": "gte", "value": 3, "days": 30}, ...]; see people/filters.py.
+    conditions = models.JSONField(default=list, blank=True)
+    sort = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["owner", "name"], name="segment_owner_name")]
+
+    def __str__(self) -> str:
+        return self.name

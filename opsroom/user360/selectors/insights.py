@@ -1,0 +1,328 @@
+"""Insights about one person: each states its numbers, its evidence and what to do.
+
+Read from derived tables (daily activity, health inputs, the hourly error-spread table, the
+daily feature-lift table) and indexed per-person rows; nothing here scans raw events.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import pairwise
+from statistics import median
+from typing import Any
+
+from django.template.defaultfilters import pluralize
+
+from opsroom.analytics.selectors import (
+    early_activity_band_for_person,
+    error_spreads_for_fingerprints,
+    feature_lifts_for_segments,
+)
+from opsroom.core import clock
+from opsroom.core.money import money_format
+from opsroom.people.models import ActivityDaily, Person
+from opsroom.people.selectors.activity import PersonActivity
+from opsroom.revenue.selectors import payment_attempts_for_person
+from opsroom.telemetry.selectors import error_groups_for_person
+from opsroom.user360.health import HealthInputs, engagement_inputs
+from opsroom.user360.selectors.profile import PersonContext
+from opsroom.user360.selectors.timeline import duration_text, event_label
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "opportunity": 2, "info": 3}
+REPEATED_ERRORS = 3
+BUG_SPREAD_SHOWN = 2  # the widest-spread bugs a person hit; the debug panel lists them all
+ENGAGEMENT_DROP = 0.30
+MIN_BASELINE_EVENTS = 5
+LIFT_MIN, LIFT_P_VALUE, LIFT_MIN_GROUP = 1.2, 0.05, 20
+
+
+@dataclass(frozen=True)
+class Insight:
+    key: str
+    severity: str  # critical, warning, opportunity, info
+    title: str
+    evidence: list[str]
+    action: str
+    action_kind: str = ""  # the quick action that carries it out: email, ticket, debug, ""
+    numbers: dict[str, Any] = field(default_factory=dict)
+    # Words a fitting email template's key or name may contain (the page offers the first).
+    template_hint: tuple[str, ...] = ()
+
+
+def _inactivity(activity: PersonActivity) -> Insight | None:
+    logins = activity.days(names=activity.login_events)
+    days, verb = (logins, "logged in") if len(logins) >= 5 else (activity.days(), "been active")
+    if len(days) < 5:
+        return None
+    gaps = [(later - earlier).days for earlier, later in pairwise(days)]
+    typical, longest = median(gaps), max(gaps)
+    since_last = (activity.today - days[-1]).days
+    if since_last < 3 or since_last <= longest or since_last < 2 * typical:
+        return None
+    return Insight(
+        key="inactivity",
+        severity="warning",
+        title=f"Hasn't {verb} for {since_last} days (unusual for this person)",
+        evidence=[
+            f"Usually every {typical:g} day{'s' if typical != 1 else ''} "
+            f"(median gap over {len(days)} active days in 180 days)",
+            f"Longest gap before this: {longest} days",
+            f"Last {'login' if verb == 'logged in' else 'activity'}: {days[-1]:%Y-%m-%d}",
+        ],
+        action="Send a 'We miss you' email with a tip for what they used most.",
+        action_kind="email",
+        template_hint=("miss", "win-back", "winback", "come-back", "tip"),
+        numbers={
+            "days_inactive": since_last,
+            "median_gap_days": typical,
+            "longest_gap_days": longest,
+        },
+    )
+
+
+def _engagement(inputs: HealthInputs, inactive: bool) -> Insight | None:
+    baseline = inputs.events_prev_21d / 3
+    if baseline < MIN_BASELINE_EVENTS or (inactive and inputs.events_7d == 0):
+        return None
+    change = inputs.events_7d / baseline - 1
+    if change > -ENGAGEMENT_DROP:
+        return None
+    return Insight(
+        key="engagement_drop",
+        severity="warning",
+        title=f"Engagement down {round(-change * 100)}% this week",
+        evidence=[
+            f"{inputs.events_7d} events in the last 7 days vs {baseline:.0f}/week "
+            "in the 3 weeks before",
+            f"Active on {inputs.active_days_14d} of the last 14 days "
+            f"(vs {inputs.active_days_prev_42d / 3:.1f} per 14 days before)",
+        ],
+        action="Look for what changed (errors, tickets, a release) before reaching out.",
+        action_kind="debug",
+        numbers={"events_7d": inputs.events_7d, "baseline_per_week": round(baseline, 1)},
+    )
+
+
+def _repeated_errors(person: Person, now: Any) -> list[Insight]:
+    by_endpoint: dict[str, list[dict[str, Any]]] = {}
+    for group in error_groups_for_person(person_id=person.pk, since=now - timedelta(days=7)):
+        by_endpoint.setdefault(group["endpoint"] or "(no endpoint)", []).append(group)
+    insights = []
+    for endpoint, groups in by_endpoint.items():
+        total = sum(group["n"] for group in groups)
+        if total < REPEATED_ERRORS:
+            continue
+        last = max(group["last_at"] for group in groups)
+        insights.append(
+            Insight(
+                key="repeated_errors",
+                severity="critical" if total >= 10 else "warning",
+                title=f"{total} errors in the last 7 days on {endpoint}",
+                evidence=[f"{group['n']} x {group['title']}" for group in groups[:3]]
+                + [f"Last one {duration_text(now - last)} ago"],
+                action="Open the debug panel: their API calls of the last 24 h show what failed.",
+                action_kind="debug",
+                numbers={"errors": total, "endpoint": endpoint},
+            )
+        )
+    return insights
+
+
+def _bug_spread(person: Person, now: Any) -> list[Insight]:
+    groups = error_groups_for_person(person_id=person.pk, since=now - timedelta(days=14))
+    fingerprints = {group["fingerprint"] for group in groups}
+    insights = []
+    for spread in error_spreads_for_fingerprints(fingerprints=fingerprints, limit=BUG_SPREAD_SHOWN):
+        others = spread.people - 1
+        if others < 1:
+            continue
+        evidence = [
+            f"{spread.occurrences} occurrences for {spread.people} people in "
+            f"{spread.window_days} days; last {duration_text(now - spread.last_seen_at)} ago",
+            "By release: "
+            + ", ".join(
+                f"{r['release'] or '?'} ({r['occurrences']})" for r in spread.releases[-3:]
+            ),
+        ]
+        users = f"{others} other user{pluralize(others)}"
+        if spread.fixed_in_release:
+            first = spread.fixed_release_first_seen_at
+            evidence.append(
+                f"No occurrence since release {spread.fixed_in_release} went out "
+                f"{duration_text(now - first) if first else ''} ago "
+                f"({spread.fixed_release_requests:,} API calls on it)"
+            )
+            severity, action = "info", "Tell them it is fixed in the latest release."
+            title = f"Bug affecting {users}: fixed in {spread.fixed_in_release}"
+        else:
+            evidence.append(f"Still occurring in release {spread.last_release or '?'}")
+            severity, action = "warning", "Escalate to engineering with this fingerprint."
+            title = f"Bug affecting {users}, still occurring"
+        insights.append(
+            Insight(
+                key="bug_spread",
+                severity=severity,
+                title=f"{title} ({spread.title[:80]})",
+                evidence=evidence,
+                action=action,
+                action_kind="email" if spread.fixed_in_release else "ticket",
+                numbers={
+                    "other_people": others,
+                    "occurrences": spread.occurrences,
+                    "fingerprint": spread.fingerprint,
+                    "fixed_in_release": spread.fixed_in_release,
+                },
+            )
+        )
+    return insights
+
+
+def _payment_failed(person: Person, now: Any) -> Insight | None:
+    attempts = payment_attempts_for_person(
+        person_id=person.pk, since=now - timedelta(days=30), limit=10
+    )
+    if not attempts or attempts[0].status != "failed":
+        return None
+    last = attempts[0]
+    failures = sum(attempt.status == "failed" for attempt in attempts)
+    reason = last.decline_code or last.failure_code or "declined"
+    evidence = [
+        f"Attempt {last.attempt_number}: {reason}"
+        + (f" ({last.failure_message})" if last.failure_message else ""),
+        f"{failures} failed attempt{'s' if failures != 1 else ''} in 30 days",
+    ]
+    if last.card_last4:
+        evidence.append(f"Card {last.card_brand.title()} •••• {last.card_last4}")
+    if last.next_retry_at:
+        evidence.append(f"Next retry {last.next_retry_at:%Y-%m-%d}")
+    amount = money_format(last.amount, last.currency)
+    return Insight(
+        key="payment_failed",
+        severity="critical",
+        title=f"Payment of {amount} failed {duration_text(now - last.attempted_at)} ago ({reason})",
+        evidence=evidence,
+        action="Send the card-update email and check the customer in Stripe.",
+        action_kind="email",
+        template_hint=("card", "payment", "dunning", "billing"),
+        numbers={"amount": last.amount, "currency": last.currency, "failures_30d": failures},
+    )
+
+
+def _renewal(context: PersonContext, inputs: HealthInputs) -> Insight | None:
+    view = context.subscription
+    due = view.next_charge_at
+    if due is None or view.subscription is None or view.subscription.status == "trialing":
+        return None
+    window = 30 if view.subscription.interval == "year" else 7
+    days = (due - context.now).days
+    low = context.health.band != "healthy" or inputs.active_days_14d <= 2
+    if not 0 <= days <= window or not low:
+        return None
+    return Insight(
+        key="renewal_low_engagement",
+        severity="warning",
+        title=f"Renews in {days} days ({view.next_charge_amount}) with low engagement",
+        evidence=[
+            f"Active on {inputs.active_days_14d} of the last 14 days",
+            f"Health {context.health.score}/100 ({context.health.band_label})",
+            f"Next charge {due:%Y-%m-%d} on {view.plan}",
+        ],
+        action="Reach out before the charge with a tip; offer a pause or a smaller plan if asked.",
+        action_kind="email",
+        template_hint=("tip", "renewal", "check-in", "miss"),
+        numbers={"days_to_renewal": days, "active_days_14d": inputs.active_days_14d},
+    )
+
+
+def _cancellation(context: PersonContext) -> Insight | None:
+    subscription = context.subscription.subscription
+    if subscription is None or not subscription.cancel_at_period_end or not subscription.is_live:
+        return None
+    ends = subscription.current_period_end
+    mrr = money_format(subscription.mrr_amount, subscription.currency)
+    return Insight(
+        key="cancellation_scheduled",
+        severity="warning",
+        title=f"Cancellation scheduled: {mrr} MRR ends {ends:%Y-%m-%d}"
+        if ends
+        else f"Cancellation scheduled: {mrr} MRR at stake",
+        evidence=[f"Plan {context.subscription.plan}", f"Health {context.health.score}/100"],
+        action="Ask why before it ends; a pause or downgrade may keep them.",
+        action_kind="email",
+        template_hint=("cancel", "pause", "feedback"),
+        numbers={"mrr": subscription.mrr_amount, "currency": subscription.currency},
+    )
+
+
+def _similar_users(person: Person, context: PersonContext) -> Insight | None:
+    signed_up = person.signed_up_at
+    band = (
+        early_activity_band_for_person(person_id=person.pk, signed_up_on=signed_up.date())
+        if signed_up
+        else ""
+    )
+    if not band:
+        return None
+    tier = context.subscription.tier or "free"
+    used = set(
+        ActivityDaily.objects.filter(person_id=person.pk).values_list("name", flat=True).distinct()
+    )
+    candidates = feature_lifts_for_segments(
+        segments=[f"{tier}|{band}", f"all|{band}"],
+        min_lift=LIFT_MIN,
+        max_p_value=LIFT_P_VALUE,
+        min_group=LIFT_MIN_GROUP,
+        excluding=used,
+    )
+    # Their own plan tier first; everyone together only when the tier has no evidence.
+    ranked = sorted(candidates, key=lambda row: (row.segment.startswith("all|"), -row.lift))
+    best = ranked[0] if ranked else None
+    if best is None:
+        return None
+    rate_in = best.adopters_retained / best.adopters
+    rate_out = best.others_retained / best.others
+    segment_tier = best.segment.split("|")[0]
+    who = f"{segment_tier} users" if segment_tier != "all" else "users"
+    feature = event_label(best.feature)
+    return Insight(
+        key="similar_users_feature",
+        severity="opportunity",
+        title=f"Similar users engaged after '{feature}' "
+        f"({best.lift:.1f}x as likely to stay active)",
+        evidence=[
+            f"Among {best.adopters + best.others} {who} about as active in their first month "
+            f"({band} active days): {rate_in:.0%} of the {best.adopters} who used it then were "
+            f"active 2 months later, vs {rate_out:.0%} of the {best.others} who did not",
+            f"Two-proportion test p = {best.p_value:.3f}; this person has not used it",
+        ],
+        action=f"Point them to '{feature}', e.g. in a tip email.",
+        action_kind="email",
+        template_hint=("tip", "feature", "template"),
+        numbers={
+            "feature": best.feature,
+            "lift": round(best.lift, 2),
+            "adopters": best.adopters,
+            "others": best.others,
+            "segment": best.segment,
+        },
+    )
+
+
+def insights_for_person(*, person: Person, context: PersonContext) -> list[Insight]:
+    """Every insight that holds for a person now, most urgent first."""
+    now = clock.now()
+    inputs = engagement_inputs(context.activity, context.settings.core_features)
+    found: list[Insight] = []
+    inactivity = _inactivity(context.activity)
+    for insight in (
+        _payment_failed(person, now),
+        inactivity,
+        _engagement(inputs, inactive=inactivity is not None),
+        _cancellation(context),
+        _renewal(context, inputs),
+        _similar_users(person, context),
+    ):
+        if insight is not None:
+            found.append(insight)
+    found += _repeated_errors(person, now) + _bug_spread(person, now)
+    found.sort(key=lambda insight: SEVERITY_ORDER[insight.severity])
+    return found

@@ -1,0 +1,70 @@
+"""Saved segments (search presets): private to their owner, or shared with all staff."""
+
+from django.db import transaction
+
+from opsroom.core import clock
+from opsroom.core.models import User
+from opsroom.core.services.audit import AuditContext, audit_record
+from opsroom.user360.filters import PeopleQuery
+from opsroom.user360.models import Segment
+
+
+class SegmentRefused(ValueError):
+    """The segment cannot be saved or changed by this user; the message says why."""
+
+
+@transaction.atomic
+def segment_save(
+    *,
+    name: str,
+    query: PeopleQuery,
+    is_shared: bool,
+    audit: AuditContext,
+    segment: Segment | None = None,
+) -> Segment:
+    """Save a people query under a name (a new segment, or over one the user may change)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise SegmentRefused("A segment needs a name of 1 to 100 characters.")
+    owner = audit.actor
+    if segment is not None and not segment_may_change(segment=segment, user=owner):
+        raise SegmentRefused("Only its owner (or an admin) may change this segment.")
+    if owner is None:
+        is_shared = True  # saved by an API key: nobody owns it, so everyone sees it
+    clash = Segment.objects.filter(name__iexact=name, owner=owner)
+    if segment is not None:
+        clash = clash.exclude(pk=segment.pk)
+    if clash.exists():
+        raise SegmentRefused(f"You already have a segment named '{name}'.")
+    segment = segment or Segment(owner=owner)
+    segment.name = name
+    segment.is_shared = is_shared
+    segment.query = query.text
+    segment.quick = query.quick
+    segment.conditions = [condition.as_dict() for condition in query.conditions]
+    segment.sort = query.sort
+    segment.updated_at = clock.now()
+    segment.save()
+    audit_record(
+        audit,
+        action="people.segment_save",
+        target=segment,
+        params={"shared": is_shared, "query": query.as_dict()},
+    )
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment, audit: AuditContext) -> None:
+    """Delete a segment the user may change."""
+    if not segment_may_change(segment=segment, user=audit.actor):
+        raise SegmentRefused("Only its owner (or an admin) may delete this segment.")
+    audit_record(audit, action="people.segment_delete", target=segment)
+    segment.delete()
+
+
+def segment_may_change(*, segment: Segment, user: User | None) -> bool:
+    """Owners change their segments; admins (change_segment) change any."""
+    if user is None:
+        return segment.owner_id is None
+    return segment.owner_id == user.pk or user.has_perm("user360.change_segment")

@@ -1,0 +1,279 @@
+"""The people list: search as you type, quick filters, the condition builder, saved segments
+and bulk actions on the filtered set."""
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from opsroom.core.services.audit import AuditContext
+from opsroom.messaging.selectors import template_list
+from opsroom.revenue.selectors import plan_codes
+from opsroom.user360.filters import (
+    CHOICES,
+    FIELDS,
+    OP_LABELS,
+    QUICK_FILTERS,
+    SORTS,
+    FilterError,
+    PeopleQuery,
+    conditions_from_query,
+    people_query_build,
+)
+from opsroom.user360.forms import BulkForm, SegmentForm
+from opsroom.user360.selectors.filters import people_find, people_ids_matching
+from opsroom.user360.selectors.lists import (
+    people_export_rows,
+    person_rows,
+    segment_get_for_user,
+    segment_query,
+    segments_for_user,
+)
+from opsroom.user360.services.bulk import (
+    BULK_LABELS,
+    BULK_PERMISSIONS,
+    bulk_email,
+    bulk_export_record,
+    bulk_limit_check,
+    bulk_note,
+    bulk_tag,
+)
+from opsroom.user360.services.health import health_settings_get
+from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
+
+PAGE_SIZE = 50
+
+
+def people_query_from(data: QueryDict) -> PeopleQuery:
+    """The people query a form submitted (search box, quick filter, conditions, order)."""
+    return people_query_build(
+        text=data.get("q", ""),
+        quick=data.get("quick", ""),
+        conditions=conditions_from_query(data),
+        sort=data.get("sort", ""),
+    )
+
+
+def query_params(query: PeopleQuery, **extra: str) -> list[tuple[str, str]]:
+    """A people query as form fields, in order (for links and hidden inputs)."""
+    params: list[tuple[str, str]] = []
+    if query.text:
+        params.append(("q", query.text))
+    if query.quick:
+        params.append(("quick", query.quick))
+    for condition in query.conditions:
+        row = condition.as_dict()
+        for name in ("field", "op", "value", "days", "key"):
+            value = row.get(name)
+            params.append((name, "" if value is None else str(value)))
+    if query.sort != "last_seen":
+        params.append(("sort", query.sort))
+    params.extend((name, value) for name, value in extra.items() if value)
+    return params
+
+
+def _builder_context() -> dict[str, Any]:
+    return {
+        "fields": FIELDS,
+        "op_labels": OP_LABELS,
+        "choices": CHOICES,
+        "plan_codes": plan_codes(),
+    }
+
+
+def _segments(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = []
+    for segment in segments_for_user(user=request.user):  # type: ignore[arg-type]
+        try:
+            url = "?" + urlencode(query_params(segment_query(segment)))
+        except FilterError:
+            url = ""  # a condition it saved no longer exists; listed, but not linked
+        rows.append({"segment": segment, "url": url})
+    return rows
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Find people: the search box, quick filters, conditions; results as you type."""
+    error = ""
+    query: PeopleQuery | None
+    try:
+        query = people_query_from(request.GET)
+    except FilterError as exc:
+        query, error = None, str(exc)
+    context: dict[str, Any] = {
+        "query": query,
+        "error": error,
+        "quick_filters": QUICK_FILTERS,
+        "sorts": SORTS,
+        "raw_conditions": _raw_conditions(request.GET),
+        **_builder_context(),
+    }
+    if query is not None:
+        result = people_find(query=query, login_events=health_settings_get().login_events)
+        if result.is_ranked:
+            order = list(result.hits)
+            people = sorted(result.people, key=lambda person: order.index(person.pk))
+            context["rows"] = person_rows(
+                people=people, reasons={pid: hit.reason for pid, hit in result.hits.items()}
+            )
+            context["count"] = len(people)
+        else:
+            page = Paginator(result.people, PAGE_SIZE).get_page(request.GET.get("page"))
+            context["page"] = page
+            context["rows"] = person_rows(people=list(page.object_list))
+            context["count"] = page.paginator.count
+        context["query_params"] = query_params(query)
+        context["query_string"] = urlencode(context["query_params"])
+        context["bulk_labels"] = BULK_LABELS
+        context["templates"] = template_list()
+    status = 400 if error else 200
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, "user360/partials/_results.html", context, status=status)
+    context["segments"] = _segments(request)
+    context["segment_form"] = SegmentForm()
+    return render(request, "user360/index.html", context, status=status)
+
+
+def _raw_conditions(data: QueryDict) -> list[dict[str, str]]:
+    """The condition rows as typed, so a form with a mistake comes back as it was."""
+    columns = {name: data.getlist(name) for name in ("field", "op", "value", "days", "key")}
+    return [
+        {name: (values[i] if i < len(values) else "") for name, values in columns.items()}
+        for i in range(len(columns["field"]))
+    ]
+
+
+@require_GET
+def condition_row(request: HttpRequest) -> HttpResponse:
+    """One empty condition row for the builder ('Add condition')."""
+    return render(
+        request,
+        "user360/partials/_condition_row.html",
+        {"row": {"field": "", "op": "", "value": "", "days": "", "key": ""}, **_builder_context()},
+    )
+
+
+@require_POST
+def segment_save_view(request: HttpRequest) -> HttpResponse:
+    """Save the current search as a segment (private, or shared)."""
+    form = SegmentForm(request.POST)
+    try:
+        query = people_query_from(request.POST)
+        if not form.is_valid():
+            raise SegmentRefused("Give the segment a name (up to 100 characters).")
+        segment = segment_save(
+            name=form.cleaned_data["name"],
+            query=query,
+            is_shared=form.cleaned_data["is_shared"],
+            audit=AuditContext.from_request(request),
+        )
+    except (FilterError, SegmentRefused) as exc:
+        messages.error(request, str(exc))
+        return redirect_to_query(request.POST)
+    messages.success(request, f"Saved the segment '{segment.name}'.")
+    return redirect_to_query(request.POST)
+
+
+@require_POST
+def segment_delete_view(request: HttpRequest, segment_id: int) -> HttpResponse:
+    """Delete one of the user's segments."""
+    segment = segment_get_for_user(segment_id=segment_id, user=request.user)  # type: ignore[arg-type]
+    if segment is None:
+        messages.error(request, "That segment does not exist, or you cannot see it.")
+        return redirect("people:index")
+    try:
+        segment_delete(segment=segment, audit=AuditContext.from_request(request))
+    except SegmentRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"Deleted the segment '{segment.name}'.")
+    return redirect("people:index")
+
+
+def redirect_to_query(data: QueryDict) -> HttpResponse:
+    try:
+        query = people_query_from(data)
+    except FilterError:
+        return redirect("people:index")
+    return redirect(f"/people/?{urlencode(query_params(query))}")
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponseBase:
+    """A bulk action on the filtered set: the count and a confirmation first, then the action."""
+    form = BulkForm(request.POST)
+    try:
+        query = people_query_from(request.POST)
+    except FilterError as exc:
+        return render(request, "user360/bulk_error.html", {"error": str(exc)}, status=400)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for e in form.non_field_errors()) or "Choose a bulk action."
+        return render(request, "user360/bulk_error.html", {"error": errors}, status=400)
+    action = form.cleaned_data["action"]
+    if not request.user.has_perms(BULK_PERMISSIONS[action]):
+        raise PermissionDenied(f"You may not run the bulk action '{BULK_LABELS[action]}'.")
+    settings_ = health_settings_get()
+    ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
+    confirmed = request.POST.get("confirm_count", "")
+    context = {
+        "query": query,
+        "action": action,
+        "label": BULK_LABELS[action],
+        "count": len(ids),
+        "form": form,
+        "params": query_params(query),
+        "cancel_url": f"/people/?{urlencode(query_params(query))}",
+    }
+    try:
+        bulk_limit_check(action=action, count=len(ids))
+    except ValueError as exc:
+        return render(request, "user360/bulk_error.html", {"error": str(exc)}, status=400)
+    if confirmed != str(len(ids)):
+        context["changed_from"] = confirmed
+        return render(request, "user360/bulk_confirm.html", context)
+    audit = AuditContext.from_request(request)
+    try:
+        if action == "export":
+            bulk_export_record(count=len(ids), query=query, audit=audit)
+            return _csv_response(ids)
+        if action == "tag":
+            outcome = bulk_tag(
+                person_ids=ids, tag_names=form.cleaned_data["tag_list"], query=query, audit=audit
+            )
+        elif action == "note":
+            outcome = bulk_note(
+                person_ids=ids, body=form.cleaned_data["note"], query=query, audit=audit
+            )
+        else:
+            outcome = bulk_email(
+                person_ids=ids, template_key=form.cleaned_data["template"], query=query, audit=audit
+            )
+    except ValueError as exc:
+        return render(request, "user360/bulk_error.html", {"error": str(exc)}, status=400)
+    messages.success(request, outcome.message)
+    return redirect_to_query(request.POST)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(ids: list[int]) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        for row in people_export_rows(person_ids=ids):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="people.csv"'
+    return response

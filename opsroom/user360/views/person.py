@@ -1,0 +1,255 @@
+"""The User 360 page and its HTMX parts: timeline pages, 'ask about this user', API payloads."""
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from opsroom.core import clock
+from opsroom.core.llm import llm_configured
+from opsroom.messaging.selectors import enrollments_for_person, template_list
+from opsroom.people.models import ImpersonationGrant, Note, Person
+from opsroom.telemetry.selectors import (
+    api_request_for_person,
+    api_requests_for_person,
+    deliveries_for_person,
+    error_groups_for_person,
+)
+from opsroom.user360.filters import QUICK_FILTERS
+from opsroom.user360.selectors.ask import person_ask, person_facts
+from opsroom.user360.selectors.insights import Insight, insights_for_person
+from opsroom.user360.selectors.profile import PersonContext, person_context
+from opsroom.user360.selectors.timeline import (
+    KINDS,
+    CursorError,
+    TimelineItem,
+    TimelinePage,
+    timeline_page,
+)
+from opsroom.user360.services.actions import ACTION_LABELS, ACTION_PERMISSIONS, actions_allowed
+from opsroom.user360.services.health import health_settings_get
+
+FACTS_TIMELINE_ITEMS = 100
+
+
+def _url(template: str, **values: str) -> str:
+    if not template:
+        return ""
+    quoted = {name: quote(value, safe="") for name, value in values.items()}
+    try:
+        return template.format_map(quoted)
+    except (KeyError, IndexError, ValueError):
+        return ""  # a template naming something we do not have: no link rather than a 500
+
+
+def day_label(day: date, today: date) -> str:
+    days = (today - day).days
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    return f"{days} days ago" if days > 0 else day.isoformat()
+
+
+def timeline_groups(
+    items: list[TimelineItem], *, today: date, previous_day: str = ""
+) -> list[dict[str, Any]]:
+    """Timeline entries grouped by day; a day carried over from the previous page has no header."""
+    groups: list[dict[str, Any]] = []
+    for item in items:
+        day = item.at.date()
+        if not groups or groups[-1]["day"] != day:
+            groups.append(
+                {
+                    "day": day,
+                    "label": day_label(day, today),
+                    "items": [],
+                    "continued": not groups and day.isoformat() == previous_day,
+                }
+            )
+        groups[-1]["items"].append(item)
+    return groups
+
+
+def _kinds(request: HttpRequest) -> list[str]:
+    return [kind for kind in request.GET.getlist("kind") if kind in KINDS]
+
+
+def _timeline_context(
+    person: Person, page: TimelinePage, kinds: list[str], today: date, previous_day: str = ""
+) -> dict[str, Any]:
+    last_day = page.items[-1].at.date().isoformat() if page.items else previous_day
+    more = ""
+    if page.next_cursor:
+        params = [("cursor", page.next_cursor), ("after_day", last_day)]
+        params += [("kind", kind) for kind in kinds]
+        more = f"/people/{person.pk}/timeline/?{urlencode(params)}"
+    return {
+        "groups": timeline_groups(page.items, today=today, previous_day=previous_day),
+        "more_url": more,
+        "person": person,
+        "kinds": kinds,
+        "all_kinds": KINDS,
+        "today_empty": not page.items or page.items[0].at.date() != today,
+    }
+
+
+def _debug_context(person: Person, context: PersonContext) -> dict[str, Any]:
+    now = context.now
+    external, email = person.external_id, person.email
+    since = (now - timedelta(days=7)).date().isoformat()
+    issue_template = settings.OPSROOM_SENTRY_ISSUE_URL
+    groups = error_groups_for_person(person_id=person.pk, since=now - timedelta(days=30))
+    return {
+        "api_calls": api_requests_for_person(person_id=person.pk, since=now - timedelta(hours=24)),
+        "enrollments": enrollments_for_person(person_id=person.pk),
+        "deliveries": deliveries_for_person(person_id=person.pk),
+        "error_groups": [
+            {**group, "url": _url(issue_template, issue_id=group["issue_id"] or "")}
+            for group in groups
+        ],
+        "sentry_user_url": _url(
+            settings.OPSROOM_SENTRY_USER_URL, external_id=external, email=email
+        ),
+        "replay_url": _url(
+            settings.OPSROOM_SESSION_REPLAY_URL, external_id=external, email=email, since=since
+        ),
+        "grants": [
+            {"grant": grant, "state": grant.state(now)}
+            for grant in ImpersonationGrant.objects.filter(person=person)
+            .select_related("staff", "revoked_by")
+            .order_by("-created_at")[:5]
+        ],
+        "impersonation_ready": bool(settings.OPSROOM_IMPERSONATION_SECRET),
+    }
+
+
+def _health_chart(context: PersonContext) -> dict[str, Any]:
+    points = context.health.history
+    return {
+        "type": "line",
+        "labels": [day.isoformat() for day, _score in points],
+        "datasets": [
+            {"label": "Health", "data": [score for _day, score in points], "pointRadius": 0}
+        ],
+        "options": {
+            "plugins": {"legend": {"display": False}},
+            "scales": {
+                "y": {"min": 0, "max": 100, "ticks": {"stepSize": 50}},
+                "x": {"display": False},
+            },
+        },
+    }
+
+
+def _with_templates(insights: list[Insight]) -> list[dict[str, Any]]:
+    """Each insight with the email template that fits its recommendation, if there is one."""
+    templates = template_list() if any(i.template_hint for i in insights) else []
+    rows = []
+    for insight in insights:
+        fit = next(
+            (
+                t
+                for t in templates
+                if any(hint in f"{t.key} {t.name}".lower() for hint in insight.template_hint)
+            ),
+            None,
+        )
+        rows.append({"insight": insight, "template": fit})
+    return rows
+
+
+@require_GET
+def detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The User 360 page: who they are, health, insights, timeline, debug tools, actions."""
+    person = get_object_or_404(Person, pk=person_id)
+    context = person_context(person=person)
+    kinds = _kinds(request)
+    page = timeline_page(
+        person=person, now=context.now, kinds=kinds, login_events=context.settings.login_events
+    )
+    allowed = actions_allowed(request.user)  # type: ignore[arg-type]
+    actions = [
+        {"key": key, "label": label, "allowed": key in allowed, "needs": ACTION_PERMISSIONS[key]}
+        for key, label in ACTION_LABELS.items()
+    ]
+    return render(
+        request,
+        "user360/detail.html",
+        {
+            "c": context,
+            "person": person,
+            "insights": _with_templates(insights_for_person(person=person, context=context)),
+            "actions": actions,
+            "health_chart": _health_chart(context),
+            "quick_filters": QUICK_FILTERS,
+            "last_login_label": day_label(context.last_login, context.now.date())
+            if context.last_login
+            else "",
+            "llm_configured": llm_configured(),
+            "notes": Note.objects.filter(person=person)
+            .select_related("author")
+            .order_by("-is_pinned", "-created_at")[:3],
+            **_timeline_context(person, page, kinds, context.now.date()),
+            **_debug_context(person, context),
+        },
+    )
+
+
+@require_GET
+def timeline(request: HttpRequest, person_id: int) -> HttpResponse:
+    """One more page of the timeline (HTMX), or the first page for other kinds."""
+    person = get_object_or_404(Person, pk=person_id)
+    kinds = _kinds(request)
+    now = clock.now()
+    try:
+        page = timeline_page(
+            person=person,
+            now=now,
+            kinds=kinds,
+            cursor=request.GET.get("cursor", ""),
+            login_events=health_settings_get().login_events,
+        )
+    except CursorError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    context = _timeline_context(person, page, kinds, now.date(), request.GET.get("after_day", ""))
+    template = "user360/partials/_timeline_items.html"
+    if not request.GET.get("cursor"):
+        template = "user360/partials/_timeline.html"
+    return render(request, template, context)
+
+
+@require_POST
+def ask(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Answer a question about the person (HTMX)."""
+    person = get_object_or_404(Person, pk=person_id)
+    context = person_context(person=person)
+    insights = insights_for_person(person=person, context=context)
+    items = timeline_page(
+        person=person,
+        now=context.now,
+        page_size=FACTS_TIMELINE_ITEMS,
+        login_events=context.settings.login_events,
+    ).items
+    facts = person_facts(context=context, insights=insights, timeline=items)
+    question = request.POST.get("question", "")
+    try:
+        answer = person_ask(question=question, facts=facts)
+    except ValueError as exc:
+        return render(request, "user360/partials/_answer.html", {"error": str(exc)}, status=400)
+    return render(
+        request, "user360/partials/_answer.html", {"answer": answer, "question": question.strip()}
+    )
+
+
+@require_GET
+def api_call(request: HttpRequest, person_id: int, request_pk: int) -> HttpResponse:
+    """The redacted payloads of one of the person's API calls (HTMX)."""
+    call = api_request_for_person(person_id=person_id, request_pk=request_pk)
+    if call is None:
+        raise Http404("No such API call for this person.")
+    return render(request, "user360/partials/_api_call.html", {"call": call})
