@@ -1,6 +1,9 @@
 """Reads of emails, templates and sequences."""
 
+from dataclasses import dataclass
 from datetime import datetime
+
+from django.db.models import Count, Q
 
 from opsroom.messaging.models import EmailMessage, EmailTemplate, SequenceEnrollment
 
@@ -35,3 +38,34 @@ def template_list(*, active_only: bool = True) -> list[EmailTemplate]:
 def template_get(*, key: str) -> EmailTemplate | None:
     """An active email template by key."""
     return EmailTemplate.objects.filter(key=key, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class EmailSummary:
+    sent_since: int
+    opened_since: int
+    last: EmailMessage | None
+    active_sequences: list[str]
+
+
+def email_summary_for_person(*, person_id: int, since: datetime) -> EmailSummary:
+    """Emails to a person since a time (sent, opened), their latest email, sequences they are in."""
+    sent = ~Q(status__in=[EmailMessage.Status.QUEUED, EmailMessage.Status.FAILED])
+    counts = EmailMessage.objects.filter(person_id=person_id, created_at__gte=since).aggregate(
+        sent=Count("id", filter=sent),
+        opened=Count("id", filter=Q(opened_at__isnull=False)),
+    )
+    return EmailSummary(
+        sent_since=counts["sent"],
+        opened_since=counts["opened"],
+        last=EmailMessage.objects.filter(person_id=person_id)
+        .order_by("-created_at", "-id")
+        .first(),
+        active_sequences=list(
+            SequenceEnrollment.objects.filter(
+                person_id=person_id, status=SequenceEnrollment.Status.ACTIVE
+            )
+            .order_by("sequence__name")
+            .values_list("sequence__name", flat=True)
+        ),
+    )

@@ -84,6 +84,9 @@ def mrr_by_month(*, currency: str, since: datetime) -> dict[str, int]:
 # Reads for one person (the People app's User 360) and person-id sets for its filters.
 
 SUBSCRIPTION_STATUSES: tuple[str, ...] = tuple(Subscription.Status.values)
+SUBSCRIPTION_STATUS_LABELS: dict[str, str] = {
+    str(value): str(label) for value, label in Subscription.Status.choices
+}
 LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused")
 DELINQUENT_STATUSES = ("past_due", "unpaid")
 

@@ -57,7 +57,7 @@ def test_the_code_keeps_the_layer_contract():
         ),
         (
             "opsroom/revenue/selectors.py",
-            "from opsroom.user360.selectors.profile import person_context  # noqa: E402",
+            "from opsroom.user360.selectors.insights import insights_for_person  # noqa: E402",
             "opsroom.revenue is not allowed to import opsroom.user360",
         ),
         (

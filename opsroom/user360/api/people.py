@@ -11,18 +11,23 @@ from ninja import Query, Router, Status
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.labels import name_label
 from opsroom.core.models import User
+from opsroom.core.money import money_format
 from opsroom.core.schemas import ErrorOut
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
+from opsroom.people.snapshot import BillingFacts, PersonSnapshot, person_snapshot_get
 from opsroom.revenue.selectors import plan_get
 from opsroom.user360.filters import FilterError, conditions_parse, people_query_build
+from opsroom.user360.labels import component_label, plan_label
 from opsroom.user360.schemas import (
     ActionIn,
     ActionOut,
     AnswerOut,
     AskIn,
     FlagOut,
+    HealthComponentOut,
     HealthOut,
     InsightOut,
     IntelligenceOut,
@@ -33,14 +38,13 @@ from opsroom.user360.schemas import (
     TimelineOut,
     UsageOut,
 )
-from opsroom.user360.selectors.ask import person_ask, person_facts
+from opsroom.user360.selectors.ask import person_ask, person_facts_gather
 from opsroom.user360.selectors.filters import people_find
 from opsroom.user360.selectors.insights import Insight, insights_for_person
 from opsroom.user360.selectors.lists import (
     PersonRow,
     person_rows,
 )
-from opsroom.user360.selectors.profile import PersonContext, person_context
 from opsroom.user360.selectors.timeline import CursorError, timeline_page
 from opsroom.user360.services.actions import (
     ACTION_PERMISSIONS,
@@ -152,58 +156,79 @@ def _insight_out(insight: Insight) -> InsightOut:
     )
 
 
-def _intelligence(context: PersonContext, insights: list[Insight]) -> IntelligenceOut:
-    person, sub, support, health = (
-        context.person,
-        context.subscription,
-        context.support,
-        context.health,
+def _card(billing: BillingFacts) -> str:
+    if not billing.card_last4:
+        return ""
+    return f"{billing.card_brand.title()} •••• {billing.card_last4}".strip()
+
+
+def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> IntelligenceOut:
+    person, billing, support, health = (
+        snapshot.person,
+        snapshot.billing,
+        snapshot.support,
+        snapshot.health,
     )
+    next_amount = ""
+    if billing.next_charge_at is not None:
+        next_amount = money_format(billing.next_charge_amount, billing.currency)
     return IntelligenceOut(
-        id=person.pk,
+        id=person.id,
         external_id=person.external_id,
         email=person.email,
         name=person.name,
         status=person.status,
         is_vip=person.is_vip,
         signed_up_at=person.signed_up_at,
-        account_age_days=context.account_age_days,
-        lifetime_value=context.lifetime_value_minor,
-        last_login=context.last_login,
-        last_active=context.last_active,
-        errors_7d=context.errors_7d,
+        account_age_days=person.account_age_days,
+        lifetime_value=billing.lifetime_value,
+        last_login=snapshot.activity.last_login,
+        last_active=snapshot.activity.last_active,
+        errors_7d=snapshot.errors.count_7d,
         attributes=person.attributes,
-        tags=context.tags,
+        tags=list(person.tags),
         health=HealthOut(
             score=health.score,
             band=health.band,
-            components=health.components,  # type: ignore[arg-type]
+            components=[
+                HealthComponentOut(
+                    key=c.key,
+                    label=component_label(c.key),
+                    score=c.score,
+                    weight=c.weight,
+                    figure=c.figure,
+                )
+                for c in health.components
+            ],
             computed_at=health.computed_at,
             change_7d=health.change_7d,
-            history=health.history,
+            history=list(health.history),
         ),
         subscription=SubscriptionOut(
-            status=sub.subscription.status if sub.subscription else "none",
-            plan=sub.plan,
-            tier=sub.tier,
-            mrr=sub.mrr_minor,
-            mrr_display=sub.mrr,
-            currency=sub.currency,
-            next_charge_at=sub.next_charge_at,
-            next_charge_amount=sub.next_charge_amount,
-            ends_at=sub.ends_at,
-            is_complimentary=bool(sub.subscription and sub.subscription.is_complimentary),
-            card=sub.card,
-            stripe_url=sub.stripe_url,
+            status=billing.status,
+            plan=plan_label(billing),
+            tier=billing.tier,
+            mrr=billing.mrr,
+            mrr_display=money_format(billing.mrr, billing.currency),
+            currency=billing.currency,
+            next_charge_at=billing.next_charge_at,
+            next_charge_amount=next_amount,
+            ends_at=billing.ends_at,
+            is_complimentary=billing.is_complimentary,
+            card=_card(billing),
+            stripe_url=billing.dashboard_url,
         ),
         support=SupportOut(
             open_tickets=support.open,
             total_tickets=support.total,
             average_resolution_hours=support.average_resolution_hours,
-            last_ticket_id=support.last_ticket.pk if support.last_ticket else None,
+            last_ticket_id=support.last_ticket.id if support.last_ticket else None,
             last_ticket_at=support.last_ticket.created_at if support.last_ticket else None,
         ),
-        usage_30d=[UsageOut(event=e, label=label, count_30d=n) for e, label, n in context.usage],
+        usage_30d=[
+            UsageOut(event=u.event, label=u.label or name_label(u.event), count_30d=u.count_30d)
+            for u in snapshot.activity.usage_30d
+        ],
         flags=[
             FlagOut(
                 key=flag.key,
@@ -213,7 +238,7 @@ def _intelligence(context: PersonContext, insights: list[Insight]) -> Intelligen
                 simulated_reason=flag.simulated_reason,
                 is_on=flag.is_on,
             )
-            for flag in context.flags
+            for flag in snapshot.flags
         ],
         insights=[_insight_out(insight) for insight in insights],
     )
@@ -229,8 +254,8 @@ def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     """Everything about one person: profile, health, subscription, support, usage, flags,
     insights."""
     person = get_object_or_404(Person, pk=person_id)
-    context = person_context(person=person)
-    return _intelligence(context, insights_for_person(person=person, context=context))
+    snapshot = person_snapshot_get(person=person)
+    return _intelligence(snapshot, insights_for_person(snapshot=snapshot))
 
 
 @router.get(
@@ -275,8 +300,8 @@ def timeline(
 def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     """A person's insights, most urgent first, each with its evidence and recommended action."""
     person = get_object_or_404(Person, pk=person_id)
-    context = person_context(person=person)
-    return [_insight_out(i) for i in insights_for_person(person=person, context=context)]
+    snapshot = person_snapshot_get(person=person)
+    return [_insight_out(i) for i in insights_for_person(snapshot=snapshot)]
 
 
 @router.post(
@@ -288,14 +313,9 @@ def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
 def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
     person = get_object_or_404(Person, pk=person_id)
-    context = person_context(person=person)
-    found = insights_for_person(person=person, context=context)
-    items = timeline_page(person=person, now=context.now, page_size=100).items
+    facts = person_facts_gather(person=person, snapshot=person_snapshot_get(person=person))
     try:
-        answer = person_ask(
-            question=data.question,
-            facts=person_facts(context=context, insights=found, timeline=items),
-        )
+        answer = person_ask(question=data.question, facts=facts)
     except ValueError as exc:
         return Status(400, {"detail": str(exc)})
     return Status(

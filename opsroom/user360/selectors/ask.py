@@ -5,12 +5,18 @@ which says it is one."""
 import re
 from dataclasses import dataclass, field
 
+from opsroom.core.labels import name_label
 from opsroom.core.llm import LlmError, llm_chat, llm_configured
-from opsroom.user360.selectors.insights import Insight
-from opsroom.user360.selectors.profile import PersonContext
-from opsroom.user360.selectors.timeline import TimelineItem
+from opsroom.core.money import money_format
+from opsroom.people.models import Person
+from opsroom.people.snapshot import PersonSnapshot
+from opsroom.user360.attributes import attribute_lines
+from opsroom.user360.labels import band_label, component_label, plan_label
+from opsroom.user360.selectors.insights import Insight, insights_for_person
+from opsroom.user360.selectors.timeline import TimelineItem, timeline_page
 
 MAX_QUESTION = 500
+FACTS_TIMELINE_ITEMS = 100
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.@-]+")
 _CITATION = re.compile(r"\[([FT]\d+)\]")
 _STOPWORDS = {
@@ -65,69 +71,86 @@ class Answer:
     terms: list[str] = field(default_factory=list)
 
 
-def _subscription_line(context: PersonContext) -> str:
-    sub = context.subscription
-    parts = [f"Subscription: {sub.plan} ({sub.tier or 'no tier'}), status {sub.status}"]
-    parts.append(f"MRR {sub.mrr}")
-    if sub.next_charge_at:
-        parts.append(f"next charge {sub.next_charge_at:%Y-%m-%d} ({sub.next_charge_amount})")
-    if sub.ends_at:
-        parts.append(f"ends {sub.ends_at:%Y-%m-%d}")
-    if sub.card:
-        parts.append(f"card {sub.card}")
+def _subscription_line(snapshot: PersonSnapshot) -> str:
+    billing = snapshot.billing
+    if billing.status == "none":
+        parts = ["Subscription: none"]
+    else:
+        tier = billing.tier or "no tier"
+        parts = [f"Subscription: {plan_label(billing)} ({tier}), status {billing.status}"]
+    parts.append(f"MRR {money_format(billing.mrr, billing.currency)}")
+    if billing.is_complimentary:
+        parts.append("complimentary")
+    if billing.next_charge_at:
+        amount = money_format(billing.next_charge_amount, billing.currency)
+        parts.append(f"next charge {billing.next_charge_at:%Y-%m-%d} ({amount})")
+    if billing.ends_at:
+        parts.append(f"ends {billing.ends_at:%Y-%m-%d}")
+    if billing.card_last4:
+        parts.append(f"card {billing.card_brand.title()} •••• {billing.card_last4}")
     return ", ".join(parts)
 
 
-def _support_line(context: PersonContext) -> str:
-    support = context.support
+def _support_line(snapshot: PersonSnapshot) -> str:
+    support = snapshot.support
     parts = [f"Support: {support.open} open of {support.total} tickets"]
     if support.average_resolution_hours is not None:
         parts.append(f"average resolution {support.average_resolution_hours:.1f} hours")
     last = support.last_ticket
     if last is not None:
-        parts.append(f"last ticket #{last.pk} '{last.subject}' on {last.created_at:%Y-%m-%d}")
+        parts.append(f"last ticket #{last.id} '{last.subject}' on {last.created_at:%Y-%m-%d}")
     return "; ".join(parts)
 
 
-def _profile_lines(context: PersonContext) -> list[str]:
-    person = context.person
-    age = context.account_age_days
+def _lifetime_value(snapshot: PersonSnapshot) -> str:
+    paid = snapshot.billing.lifetime_value
+    return " + ".join(money_format(v, c) for c, v in sorted(paid.items())) or money_format(
+        0, snapshot.billing.currency
+    )
+
+
+def _profile_lines(snapshot: PersonSnapshot) -> list[str]:
+    person, activity, health = snapshot.person, snapshot.activity, snapshot.health
+    age = person.account_age_days
     return [
         f"Name {person.display_name}; email {person.email or 'none'}; "
         f"user id {person.external_id}; status {person.status}; "
         f"VIP {'yes' if person.is_vip else 'no'}; "
         f"acquisition channel {person.acquisition_channel or 'unknown'}",
         f"Signed up {age} days ago" if age is not None else "Signup date unknown",
-        _subscription_line(context),
-        f"Lifetime value paid: {context.lifetime_value}",
-        f"Health score {context.health.score}/100 ({context.health.band_label})",
+        _subscription_line(snapshot),
+        f"Lifetime value paid: {_lifetime_value(snapshot)}",
+        f"Health score {health.score}/100 ({band_label(health.band)})",
         *[
-            f"Health component {c['label']}: "
-            + ("n/a" if c["score"] is None else f"{c['score']}/100")
-            + f" ({c['figure']})"
-            for c in context.health.components
+            f"Health component {component_label(c.key)}: "
+            + ("n/a" if c.score is None else f"{c.score}/100")
+            + f" ({c.figure})"
+            for c in health.components
         ],
-        _support_line(context),
-        f"Last login {context.last_login or 'never'}; "
-        f"last activity {context.last_active or 'never'}",
-        f"Errors in the last 7 days: {context.errors_7d}",
+        _support_line(snapshot),
+        f"Last login {activity.last_login or 'never'}; "
+        f"last activity {activity.last_active or 'never'}",
+        f"Errors in the last 7 days: {snapshot.errors.count_7d}",
         "Usage in the last 30 days (events): "
-        + ", ".join(f"{label} {count}" for _event, label, count in context.usage),
+        + ", ".join(f"{u.label or name_label(u.event)} {u.count_30d}" for u in activity.usage_30d),
         *[
             f"Feature flag {flag.key}: served {flag.served_variant or 'nothing recorded'}; "
             f"current rules would give {flag.simulated_variant or '?'} (simulated)"
-            for flag in context.flags
+            for flag in snapshot.flags
         ],
-        *[f"Profile {label}: {', '.join(values)}" for label, values, _many in context.attributes],
-        f"Tags: {', '.join(context.tags) or 'none'}",
+        *[
+            f"Profile {name_label(key)}: {', '.join(attribute_lines(value))}"
+            for key, value in sorted(person.attributes.items())
+        ],
+        f"Tags: {', '.join(person.tags) or 'none'}",
     ]
 
 
 def person_facts(
-    *, context: PersonContext, insights: list[Insight], timeline: list[TimelineItem]
+    *, snapshot: PersonSnapshot, insights: list[Insight], timeline: list[TimelineItem]
 ) -> list[Fact]:
     """The numbered facts an answer may cite: F1.. from the profile, T1.. from the timeline."""
-    lines = _profile_lines(context) + [
+    lines = _profile_lines(snapshot) + [
         f"Insight: {i.title}. {' '.join(i.evidence)} Suggested: {i.action}" for i in insights
     ]
     facts = [Fact(f"F{index}", text) for index, text in enumerate(lines, start=1)]
@@ -137,6 +160,19 @@ def person_facts(
         text = f"{when} [{item.kind}] {item.title}" + (f" ({extra})" if extra else "")
         facts.append(Fact(f"T{index}", text))
     return facts
+
+
+def person_facts_gather(*, person: Person, snapshot: PersonSnapshot) -> list[Fact]:
+    """The facts 'ask' answers from: the snapshot, its insights and the latest timeline."""
+    items = timeline_page(
+        person=person,
+        now=snapshot.at,
+        page_size=FACTS_TIMELINE_ITEMS,
+        login_events=snapshot.activity.login_events,
+    ).items
+    return person_facts(
+        snapshot=snapshot, insights=insights_for_person(snapshot=snapshot), timeline=items
+    )
 
 
 def _terms(question: str) -> list[str]:

@@ -17,19 +17,18 @@ from opsroom.analytics.selectors import (
     error_spreads_for_fingerprints,
     feature_lifts_for_segments,
 )
-from opsroom.core import clock
 from opsroom.core.money import money_format
-from opsroom.people.models import ActivityDaily, Person
+from opsroom.people.models import ActivityDaily
 from opsroom.people.selectors.activity import PersonActivity
-from opsroom.revenue.selectors import payment_attempts_for_person
-from opsroom.telemetry.selectors import error_groups_for_person
+from opsroom.people.snapshot import ErrorGroupFacts, PersonSnapshot
 from opsroom.user360.health import HealthInputs, engagement_inputs
-from opsroom.user360.selectors.profile import PersonContext
+from opsroom.user360.labels import band_label, plan_label
 from opsroom.user360.selectors.timeline import duration_text, event_label
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "opportunity": 2, "info": 3}
 REPEATED_ERRORS = 3
 BUG_SPREAD_SHOWN = 2  # the widest-spread bugs a person hit; the debug panel lists them all
+BUG_SPREAD_DAYS = 14  # bugs they hit this recently
 ENGAGEMENT_DROP = 0.30
 MIN_BASELINE_EVENTS = 5
 LIFT_MIN, LIFT_P_VALUE, LIFT_MIN_GROUP = 1.2, 0.05, 20
@@ -102,23 +101,23 @@ def _engagement(inputs: HealthInputs, inactive: bool) -> Insight | None:
     )
 
 
-def _repeated_errors(person: Person, now: Any) -> list[Insight]:
-    by_endpoint: dict[str, list[dict[str, Any]]] = {}
-    for group in error_groups_for_person(person_id=person.pk, since=now - timedelta(days=7)):
-        by_endpoint.setdefault(group["endpoint"] or "(no endpoint)", []).append(group)
+def _repeated_errors(snapshot: PersonSnapshot) -> list[Insight]:
+    by_endpoint: dict[str, list[ErrorGroupFacts]] = {}
+    for group in snapshot.errors.groups_7d:
+        by_endpoint.setdefault(group.endpoint or "(no endpoint)", []).append(group)
     insights = []
     for endpoint, groups in by_endpoint.items():
-        total = sum(group["n"] for group in groups)
+        total = sum(group.count for group in groups)
         if total < REPEATED_ERRORS:
             continue
-        last = max(group["last_at"] for group in groups)
+        last = max(group.last_at for group in groups)
         insights.append(
             Insight(
                 key="repeated_errors",
                 severity="critical" if total >= 10 else "warning",
                 title=f"{total} errors in the last 7 days on {endpoint}",
-                evidence=[f"{group['n']} x {group['title']}" for group in groups[:3]]
-                + [f"Last one {duration_text(now - last)} ago"],
+                evidence=[f"{group.count} x {group.title}" for group in groups[:3]]
+                + [f"Last one {duration_text(snapshot.at - last)} ago"],
                 action="Open the debug panel: their API calls of the last 24 h show what failed.",
                 action_kind="debug",
                 numbers={"errors": total, "endpoint": endpoint},
@@ -127,9 +126,10 @@ def _repeated_errors(person: Person, now: Any) -> list[Insight]:
     return insights
 
 
-def _bug_spread(person: Person, now: Any) -> list[Insight]:
-    groups = error_groups_for_person(person_id=person.pk, since=now - timedelta(days=14))
-    fingerprints = {group["fingerprint"] for group in groups}
+def _bug_spread(snapshot: PersonSnapshot) -> list[Insight]:
+    now = snapshot.at
+    since = now - timedelta(days=BUG_SPREAD_DAYS)
+    fingerprints = {g.fingerprint for g in snapshot.errors.groups_30d if g.last_at >= since}
     insights = []
     for spread in error_spreads_for_fingerprints(fingerprints=fingerprints, limit=BUG_SPREAD_SHOWN):
         others = spread.people - 1
@@ -176,15 +176,12 @@ def _bug_spread(person: Person, now: Any) -> list[Insight]:
     return insights
 
 
-def _payment_failed(person: Person, now: Any) -> Insight | None:
-    attempts = payment_attempts_for_person(
-        person_id=person.pk, since=now - timedelta(days=30), limit=10
-    )
-    if not attempts or attempts[0].status != "failed":
+def _payment_failed(snapshot: PersonSnapshot) -> Insight | None:
+    last = snapshot.billing.last_payment
+    if last is None or last.status != "failed":
         return None
-    last = attempts[0]
-    failures = sum(attempt.status == "failed" for attempt in attempts)
-    reason = last.decline_code or last.failure_code or "declined"
+    failures = snapshot.billing.payments_failed_30d
+    reason = last.decline_code or "declined"
     evidence = [
         f"Attempt {last.attempt_number}: {reason}"
         + (f" ({last.failure_message})" if last.failure_message else ""),
@@ -198,7 +195,8 @@ def _payment_failed(person: Person, now: Any) -> Insight | None:
     return Insight(
         key="payment_failed",
         severity="critical",
-        title=f"Payment of {amount} failed {duration_text(now - last.attempted_at)} ago ({reason})",
+        title=f"Payment of {amount} failed {duration_text(snapshot.at - last.attempted_at)} ago "
+        f"({reason})",
         evidence=evidence,
         action="Send the card-update email and check the customer in Stripe.",
         action_kind="email",
@@ -207,24 +205,25 @@ def _payment_failed(person: Person, now: Any) -> Insight | None:
     )
 
 
-def _renewal(context: PersonContext, inputs: HealthInputs) -> Insight | None:
-    view = context.subscription
-    due = view.next_charge_at
-    if due is None or view.subscription is None or view.subscription.status == "trialing":
+def _renewal(snapshot: PersonSnapshot, inputs: HealthInputs) -> Insight | None:
+    billing, health = snapshot.billing, snapshot.health
+    due = billing.next_charge_at
+    if due is None or billing.status == "trialing":
         return None
-    window = 30 if view.subscription.interval == "year" else 7
-    days = (due - context.now).days
-    low = context.health.band != "healthy" or inputs.active_days_14d <= 2
+    window = 30 if billing.interval == "year" else 7
+    days = (due - snapshot.at).days
+    low = health.band != "healthy" or inputs.active_days_14d <= 2
     if not 0 <= days <= window or not low:
         return None
+    amount = money_format(billing.next_charge_amount, billing.currency)
     return Insight(
         key="renewal_low_engagement",
         severity="warning",
-        title=f"Renews in {days} days ({view.next_charge_amount}) with low engagement",
+        title=f"Renews in {days} days ({amount}) with low engagement",
         evidence=[
             f"Active on {inputs.active_days_14d} of the last 14 days",
-            f"Health {context.health.score}/100 ({context.health.band_label})",
-            f"Next charge {due:%Y-%m-%d} on {view.plan}",
+            f"Health {health.score}/100 ({band_label(health.band)})",
+            f"Next charge {due:%Y-%m-%d} on {plan_label(billing)}",
         ],
         action="Reach out before the charge with a tip; offer a pause or a smaller plan if asked.",
         action_kind="email",
@@ -233,38 +232,41 @@ def _renewal(context: PersonContext, inputs: HealthInputs) -> Insight | None:
     )
 
 
-def _cancellation(context: PersonContext) -> Insight | None:
-    subscription = context.subscription.subscription
-    if subscription is None or not subscription.cancel_at_period_end or not subscription.is_live:
+def _cancellation(snapshot: PersonSnapshot) -> Insight | None:
+    billing = snapshot.billing
+    if not billing.is_live or not billing.cancel_at_period_end:
         return None
-    ends = subscription.current_period_end
-    mrr = money_format(subscription.mrr_amount, subscription.currency)
+    ends = billing.ends_at
+    mrr = money_format(billing.mrr, billing.currency)
     return Insight(
         key="cancellation_scheduled",
         severity="warning",
         title=f"Cancellation scheduled: {mrr} MRR ends {ends:%Y-%m-%d}"
         if ends
         else f"Cancellation scheduled: {mrr} MRR at stake",
-        evidence=[f"Plan {context.subscription.plan}", f"Health {context.health.score}/100"],
+        evidence=[
+            f"Plan {plan_label(billing)}",
+            f"Health {snapshot.health.score}/100",
+        ],
         action="Ask why before it ends; a pause or downgrade may keep them.",
         action_kind="email",
         template_hint=("cancel", "pause", "feedback"),
-        numbers={"mrr": subscription.mrr_amount, "currency": subscription.currency},
+        numbers={"mrr": billing.mrr, "currency": billing.currency},
     )
 
 
-def _similar_users(person: Person, context: PersonContext) -> Insight | None:
-    signed_up = person.signed_up_at
+def _similar_users(snapshot: PersonSnapshot) -> Insight | None:
+    person, signed_up = snapshot.person, snapshot.person.signed_up_at
     band = (
-        early_activity_band_for_person(person_id=person.pk, signed_up_on=signed_up.date())
+        early_activity_band_for_person(person_id=person.id, signed_up_on=signed_up.date())
         if signed_up
         else ""
     )
     if not band:
         return None
-    tier = context.subscription.tier or "free"
+    tier = snapshot.billing.tier or "free"
     used = set(
-        ActivityDaily.objects.filter(person_id=person.pk).values_list("name", flat=True).distinct()
+        ActivityDaily.objects.filter(person_id=person.id).values_list("name", flat=True).distinct()
     )
     candidates = feature_lifts_for_segments(
         segments=[f"{tier}|{band}", f"all|{band}"],
@@ -307,22 +309,22 @@ def _similar_users(person: Person, context: PersonContext) -> Insight | None:
     )
 
 
-def insights_for_person(*, person: Person, context: PersonContext) -> list[Insight]:
+def insights_for_person(*, snapshot: PersonSnapshot) -> list[Insight]:
     """Every insight that holds for a person now, most urgent first."""
-    now = clock.now()
-    inputs = engagement_inputs(context.activity, context.settings.core_features)
+    activity = snapshot.activity
+    inputs = engagement_inputs(activity.daily, list(activity.core_features))
     found: list[Insight] = []
-    inactivity = _inactivity(context.activity)
+    inactivity = _inactivity(activity.daily)
     for insight in (
-        _payment_failed(person, now),
+        _payment_failed(snapshot),
         inactivity,
         _engagement(inputs, inactive=inactivity is not None),
-        _cancellation(context),
-        _renewal(context, inputs),
-        _similar_users(person, context),
+        _cancellation(snapshot),
+        _renewal(snapshot, inputs),
+        _similar_users(snapshot),
     ):
         if insight is not None:
             found.append(insight)
-    found += _repeated_errors(person, now) + _bug_spread(person, now)
+    found += _repeated_errors(snapshot) + _bug_spread(snapshot)
     found.sort(key=lambda insight: SEVERITY_ORDER[insight.severity])
     return found

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from opsroom.core.labels import name_label as event_label
 from opsroom.core.money import money_format
 from opsroom.core.selectors import audit_entries_for_target
 from opsroom.messaging.selectors import emails_for_person
@@ -106,10 +107,6 @@ def duration_text(delta: timedelta) -> str:
     else:
         value, unit = round(minutes / 1440), "day"
     return f"{value} {unit}{'s' if value != 1 else ''}"
-
-
-def event_label(name: str) -> str:
-    return name.replace("_", " ").replace("-", " ").replace(".", " ").strip().capitalize()
 
 
 def _day_end(day: date) -> datetime:

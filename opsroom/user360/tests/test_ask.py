@@ -7,10 +7,8 @@ from conftest import signed_in
 from opsroom.core import clock
 from opsroom.core.llm import LlmError, llm_chat
 from opsroom.core.tests.http_stub import http_stub
-from opsroom.user360.selectors.ask import person_ask, person_facts
-from opsroom.user360.selectors.insights import insights_for_person
-from opsroom.user360.selectors.profile import person_context
-from opsroom.user360.selectors.timeline import timeline_page
+from opsroom.people.snapshot import person_snapshot_get
+from opsroom.user360.selectors.ask import person_ask, person_facts_gather
 from opsroom.user360.tests.world import jane
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +19,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 def facts():
     with clock.clock_frozen_at(NOW):
         person = jane(NOW).person
-        context = person_context(person=person)
-        insights = insights_for_person(person=person, context=context)
-        items = timeline_page(person=person, now=NOW, page_size=100).items
-        return person_facts(context=context, insights=insights, timeline=items)
+        return person_facts_gather(person=person, snapshot=person_snapshot_get(person=person))
 
 
 def _completion(text):

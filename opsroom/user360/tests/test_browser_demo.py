@@ -13,11 +13,11 @@ from opsroom.core import clock
 from opsroom.core.money import money_format
 from opsroom.experiments.models import Exposure
 from opsroom.people.models import Event, Person
+from opsroom.people.snapshot import OFF_VARIANTS
 from opsroom.revenue.models import Subscription
 from opsroom.support.models import Ticket
 from opsroom.telemetry.models import ErrorEvent
 from opsroom.user360.models import PersonHealth
-from opsroom.user360.selectors.profile import OFF_VARIANTS
 from opsroom.user360.services.health import health_settings_get
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,11 +6,11 @@ from opsroom.analytics.models import ErrorSpread, FeatureLift
 from opsroom.analytics.services.lift import two_proportion_p_value
 from opsroom.analytics.services.spread import error_spread_refresh
 from opsroom.core import clock
+from opsroom.people.snapshot import person_snapshot_get
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.revenue.tests.factories import PaymentAttemptFactory, SubscriptionFactory
 from opsroom.telemetry.services import api_request_record_many
 from opsroom.user360.selectors.insights import insights_for_person
-from opsroom.user360.selectors.profile import person_context
 from opsroom.user360.services.health import feature_lift_refresh
 from opsroom.user360.tests.world import errors, events, jane
 
@@ -20,10 +20,7 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 def _insights(person):
     with clock.clock_frozen_at(NOW):
-        return {
-            i.key: i
-            for i in insights_for_person(person=person, context=person_context(person=person))
-        }
+        return {i.key: i for i in insights_for_person(snapshot=person_snapshot_get(person=person))}
 
 
 def test_jane_is_inactive_unusually_for_her_renews_soon_and_hits_one_endpoint():
@@ -203,7 +200,7 @@ def test_insights_come_most_urgent_first():
         person = jane(NOW).person
         PaymentAttemptFactory(person=person, status="failed", attempted_at=NOW - timedelta(days=1))
     with clock.clock_frozen_at(NOW):
-        ordered = insights_for_person(person=person, context=person_context(person=person))
+        ordered = insights_for_person(snapshot=person_snapshot_get(person=person))
     assert ordered[0].key == "payment_failed"
     assert [i.severity for i in ordered] == sorted(
         (i.severity for i in ordered), key=["critical", "warning", "opportunity", "info"].index

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opsroom.core.models import User
+from opsroom.core.money import money_format
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.people.models import ImpersonationGrant, Person
@@ -21,6 +22,7 @@ from opsroom.people.services.impersonation import (
     impersonation_start,
     person_staff_reason,
 )
+from opsroom.people.snapshot import person_snapshot_get
 from opsroom.revenue.selectors import plan_get, plan_list
 from opsroom.revenue.stripe_api import stripe_client
 from opsroom.user360.forms import (
@@ -31,8 +33,8 @@ from opsroom.user360.forms import (
     TagActionForm,
     TicketActionForm,
 )
+from opsroom.user360.labels import band_label, plan_label, subscription_status_label
 from opsroom.user360.selectors.insights import insights_for_person
-from opsroom.user360.selectors.profile import person_context
 from opsroom.user360.services.actions import (
     ACTION_LABELS,
     ACTION_PERMISSIONS,
@@ -46,21 +48,23 @@ from opsroom.user360.services.actions import (
 
 
 def _ticket_context(person: Person) -> str:
-    context = person_context(person=person)
-    insights = insights_for_person(person=person, context=context)
-    sub = context.subscription
+    snapshot = person_snapshot_get(person=person)
+    billing, health, activity = snapshot.billing, snapshot.health, snapshot.activity
+    plan, status = plan_label(billing), subscription_status_label(billing.status)
+    mrr = money_format(billing.mrr, billing.currency)
     lines = [
         "",
         "",
         "--- Context from Opsroom (User 360) ---",
         f"User: {person.display_name} <{person.email}> (id {person.external_id})",
-        f"Plan: {sub.plan} · {sub.status} · MRR {sub.mrr}"
-        + (f" · next charge {sub.next_charge_at:%Y-%m-%d}" if sub.next_charge_at else ""),
-        f"Health: {context.health.score}/100 ({context.health.band_label})",
-        f"Last login: {context.last_login or 'never'} · errors in 7 days: {context.errors_7d}",
-        f"Tickets: {context.support.open} open of {context.support.total}",
+        f"Plan: {plan} · {status} · MRR {mrr}"
+        + (f" · next charge {billing.next_charge_at:%Y-%m-%d}" if billing.next_charge_at else ""),
+        f"Health: {health.score}/100 ({band_label(health.band)})",
+        f"Last login: {activity.last_login or 'never'} · "
+        f"errors in 7 days: {snapshot.errors.count_7d}",
+        f"Tickets: {snapshot.support.open} open of {snapshot.support.total}",
     ]
-    lines += [f"Insight: {insight.title}" for insight in insights[:3]]
+    lines += [f"Insight: {insight.title}" for insight in insights_for_person(snapshot=snapshot)[:3]]
     return "\n".join(lines)
 
 

@@ -13,16 +13,15 @@ from opsroom.core import clock
 from opsroom.core.llm import llm_configured
 from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.models import ImpersonationGrant, Note, Person
+from opsroom.people.snapshot import PersonSnapshot, person_snapshot_get
 from opsroom.telemetry.selectors import (
     api_request_for_person,
     api_requests_for_person,
     deliveries_for_person,
-    error_groups_for_person,
 )
 from opsroom.user360.filters import QUICK_FILTERS
-from opsroom.user360.selectors.ask import person_ask, person_facts
+from opsroom.user360.selectors.ask import person_ask, person_facts_gather
 from opsroom.user360.selectors.insights import Insight, insights_for_person
-from opsroom.user360.selectors.profile import PersonContext, person_context
 from opsroom.user360.selectors.timeline import (
     KINDS,
     CursorError,
@@ -32,8 +31,6 @@ from opsroom.user360.selectors.timeline import (
 )
 from opsroom.user360.services.actions import ACTION_LABELS, ACTION_PERMISSIONS, actions_allowed
 from opsroom.user360.services.health import health_settings_get
-
-FACTS_TIMELINE_ITEMS = 100
 
 
 def _url(template: str, **values: str) -> str:
@@ -98,19 +95,18 @@ def _timeline_context(
     }
 
 
-def _debug_context(person: Person, context: PersonContext) -> dict[str, Any]:
-    now = context.now
+def _debug_context(person: Person, snapshot: PersonSnapshot) -> dict[str, Any]:
+    now = snapshot.at
     external, email = person.external_id, person.email
     since = (now - timedelta(days=7)).date().isoformat()
     issue_template = settings.OPSROOM_SENTRY_ISSUE_URL
-    groups = error_groups_for_person(person_id=person.pk, since=now - timedelta(days=30))
     return {
         "api_calls": api_requests_for_person(person_id=person.pk, since=now - timedelta(hours=24)),
         "enrollments": enrollments_for_person(person_id=person.pk),
         "deliveries": deliveries_for_person(person_id=person.pk),
         "error_groups": [
-            {**group, "url": _url(issue_template, issue_id=group["issue_id"] or "")}
-            for group in groups
+            {"group": group, "url": _url(issue_template, issue_id=group.issue_id)}
+            for group in snapshot.errors.groups_30d
         ],
         "sentry_user_url": _url(
             settings.OPSROOM_SENTRY_USER_URL, external_id=external, email=email
@@ -128,8 +124,8 @@ def _debug_context(person: Person, context: PersonContext) -> dict[str, Any]:
     }
 
 
-def _health_chart(context: PersonContext) -> dict[str, Any]:
-    points = context.health.history
+def _health_chart(snapshot: PersonSnapshot) -> dict[str, Any]:
+    points = snapshot.health.history
     return {
         "type": "line",
         "labels": [day.isoformat() for day, _score in points],
@@ -167,35 +163,34 @@ def _with_templates(insights: list[Insight]) -> list[dict[str, Any]]:
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """The User 360 page: who they are, health, insights, timeline, debug tools, actions."""
     person = get_object_or_404(Person, pk=person_id)
-    context = person_context(person=person)
+    snapshot = person_snapshot_get(person=person)
     kinds = _kinds(request)
     page = timeline_page(
-        person=person, now=context.now, kinds=kinds, login_events=context.settings.login_events
+        person=person, now=snapshot.at, kinds=kinds, login_events=snapshot.activity.login_events
     )
     allowed = actions_allowed(request.user)  # type: ignore[arg-type]
     actions = [
         {"key": key, "label": label, "allowed": key in allowed, "needs": ACTION_PERMISSIONS[key]}
         for key, label in ACTION_LABELS.items()
     ]
+    last_login = snapshot.activity.last_login
     return render(
         request,
         "user360/detail.html",
         {
-            "c": context,
+            "s": snapshot,
             "person": person,
-            "insights": _with_templates(insights_for_person(person=person, context=context)),
+            "insights": _with_templates(insights_for_person(snapshot=snapshot)),
             "actions": actions,
-            "health_chart": _health_chart(context),
+            "health_chart": _health_chart(snapshot),
             "quick_filters": QUICK_FILTERS,
-            "last_login_label": day_label(context.last_login, context.now.date())
-            if context.last_login
-            else "",
+            "last_login_label": day_label(last_login, snapshot.at.date()) if last_login else "",
             "llm_configured": llm_configured(),
             "notes": Note.objects.filter(person=person)
             .select_related("author")
             .order_by("-is_pinned", "-created_at")[:3],
-            **_timeline_context(person, page, kinds, context.now.date()),
-            **_debug_context(person, context),
+            **_timeline_context(person, page, kinds, snapshot.at.date()),
+            **_debug_context(person, snapshot),
         },
     )
 
@@ -227,15 +222,7 @@ def timeline(request: HttpRequest, person_id: int) -> HttpResponse:
 def ask(request: HttpRequest, person_id: int) -> HttpResponse:
     """Answer a question about the person (HTMX)."""
     person = get_object_or_404(Person, pk=person_id)
-    context = person_context(person=person)
-    insights = insights_for_person(person=person, context=context)
-    items = timeline_page(
-        person=person,
-        now=context.now,
-        page_size=FACTS_TIMELINE_ITEMS,
-        login_events=context.settings.login_events,
-    ).items
-    facts = person_facts(context=context, insights=insights, timeline=items)
+    facts = person_facts_gather(person=person, snapshot=person_snapshot_get(person=person))
     question = request.POST.get("question", "")
     try:
         answer = person_ask(question=question, facts=facts)
