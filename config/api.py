@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from opsroom.core.api import router as core_router
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
+from opsroom.core.errors import DomainError
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
 from opsroom.user360.api import router as user360_router
@@ -32,6 +33,11 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
         },
         status=401,
     )
+
+
+@api.exception_handler(DomainError)
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=exc.status)
 
 
 @api.exception_handler(ValidationError)

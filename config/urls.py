@@ -17,3 +17,6 @@ urlpatterns = [
     path("", include("opsroom.ingest.urls")),
     path("", include("opsroom.telemetry.urls")),
 ]
+
+handler403 = "opsroom.core.views.permission_denied"
+handler404 = "opsroom.core.views.page_not_found"

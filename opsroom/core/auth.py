@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from opsroom.core.models import ApiKey
+from opsroom.core.models import ApiKey, User
 from opsroom.core.services.apikeys import api_key_authenticate
 
 
@@ -38,3 +39,11 @@ class StaffSessionAuth(SessionAuth):
 def staff_or_key(scope: str) -> list[Any]:
     """The auth list for an endpoint: an API key with `scope`, or a staff session."""
     return [ApiKeyAuth(scope), StaffSessionAuth()]
+
+
+def request_staff(request: HttpRequest) -> User:
+    """The signed-in staff user making a request (pages past StaffRequiredMiddleware have one)."""
+    user = request.user
+    if not isinstance(user, User) or not (user.is_active and user.is_staff):
+        raise PermissionDenied("Opsroom is for staff accounts only.")
+    return user

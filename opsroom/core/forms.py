@@ -1,5 +1,5 @@
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -38,8 +38,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        action = self.fields["action"]
-        assert isinstance(action, forms.ChoiceField)
+        action = cast(forms.ChoiceField, self.fields["action"])
         action.choices = [("", "any action"), *((a, a) for a in actions)]
 
     def clean(self) -> dict[str, Any]:

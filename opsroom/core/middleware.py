@@ -8,7 +8,10 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
+
+from opsroom.core.errors import DomainError
 
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -72,3 +75,45 @@ class StaffRequiredMiddleware:
         if last is None or now - int(last) > _IDLE_RESOLUTION_SECONDS:
             request.session[_IDLE_KEY] = now
         return False
+
+
+class DomainErrorMiddleware:
+    """A domain error that a page did not handle itself becomes its 4xx page, with the message."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        if request.headers.get("HX-Request"):
+            return HttpResponse(
+                exception.message, status=exception.status, content_type="text/plain"
+            )
+        return error_page(request, status=exception.status, message=exception.message)
+
+
+_TITLES = {
+    400: "That request cannot be done",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Not possible right now",
+    502: "An outside service failed",
+}
+
+
+def error_page(request: HttpRequest, *, status: int, message: str) -> HttpResponse:
+    """The app's error page: the navigation, what went wrong and why."""
+    return render(
+        request,
+        "core/error.html",
+        {
+            "status": status,
+            "title": _TITLES.get(status, "Something went wrong"),
+            "message": message,
+        },
+        status=status,
+    )

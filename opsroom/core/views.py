@@ -12,9 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opsroom.core import clock
+from opsroom.core.auth import request_staff
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
-from opsroom.core.middleware import public
-from opsroom.core.models import ApiKey, User
+from opsroom.core.middleware import error_page, public
+from opsroom.core.models import ApiKey
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
     api_key_list,
@@ -65,8 +66,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def signout(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # the middleware let only signed-in staff through
+    user = request_staff(request)
     audit_record(AuditContext.from_request(request), action="auth.logout", target=user)
     logout(request)
     return redirect("login")
@@ -169,3 +169,14 @@ def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     api_key_revoke(api_key=key, audit=AuditContext.from_request(request))
     messages.success(request, f"Key {key.prefix} revoked; requests using it now fail.")
     return redirect("api_keys")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403: the app's page, saying what was refused and why."""
+    message = str(exception) or "Your role does not allow this page or action."
+    return error_page(request, status=403, message=message)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: the app's page rather than the server's bare one."""
+    return error_page(request, status=404, message="There is nothing at this address.")

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from opsroom.core import clock
 from opsroom.core.bulk import few_collections
+from opsroom.core.errors import InvalidInput
 from opsroom.demo.selectors import staff_for_permission
 from opsroom.demo.world.context import Agent, World, WorldConfig
 from opsroom.demo.world.simulation import days_between, world_days
@@ -56,7 +57,7 @@ def world_window(*, months: int, end: date | None, now: datetime) -> tuple[datet
     today = now.astimezone(UTC).date()
     end = end or today
     if end > today:
-        raise ValueError(f"The end date {end.isoformat()} is in the future (today is {today}).")
+        raise InvalidInput(f"The end date {end.isoformat()} is in the future (today is {today}).")
     if end == today:
         horizon = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     else:
@@ -72,9 +73,9 @@ def demo_world_build(
 ) -> WorldSummary:
     """Simulate the world and write it through the owning apps' services."""
     if people < 1:
-        raise ValueError("--people must be a positive number.")
+        raise InvalidInput("--people must be a positive number.")
     if not 1 <= months <= MAX_MONTHS:
-        raise ValueError(f"--months must be between 1 and {MAX_MONTHS}.")
+        raise InvalidInput(f"--months must be between 1 and {MAX_MONTHS}.")
     started = time.monotonic()
     start, horizon = world_window(months=months, end=end, now=clock.now())
     config = WorldConfig(people=people, months=months, seed=seed, start=start, horizon=horizon)

@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from opsroom.core.errors import InvalidInput
 from opsroom.experiments.models import FeatureFlag
 
 OPERATORS = ("eq", "neq", "in", "not_in", "contains", "gt", "gte", "lt", "lte", "exists")
@@ -29,7 +30,7 @@ def rule_matches(rule: dict[str, Any], attributes: dict[str, Any]) -> bool:
     """Whether one targeting rule matches a person's attributes."""
     op = rule.get("op", "eq")
     if op not in OPERATORS:
-        raise ValueError(f"unknown rule operator {op!r}; use one of {', '.join(OPERATORS)}")
+        raise InvalidInput(f"unknown rule operator {op!r}; use one of {', '.join(OPERATORS)}")
     present = rule.get("attribute") in attributes
     actual = attributes.get(rule.get("attribute", ""))
     expected = rule.get("value")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
 from opsroom.experiments.evaluation import OPERATORS
 from opsroom.experiments.models import Experiment, Exposure, FeatureFlag
@@ -13,10 +14,10 @@ from opsroom.experiments.models import Experiment, Exposure, FeatureFlag
 
 def _flag_check(current: FeatureFlag | None, row: Row) -> Row:
     if not 0 <= int(row.get("rollout_percent", 0)) <= 100:
-        raise ValueError("rollout_percent is between 0 and 100")
+        raise InvalidInput("rollout_percent is between 0 and 100")
     for rule in row.get("rules", []):
         if rule.get("op", "eq") not in OPERATORS:
-            raise ValueError(f"unknown rule operator {rule.get('op')!r}")
+            raise InvalidInput(f"unknown rule operator {rule.get('op')!r}")
     return row
 
 

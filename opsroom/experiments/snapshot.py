@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from opsroom.core.errors import InvalidInput
 from opsroom.experiments.evaluation import flag_evaluate
 from opsroom.experiments.selectors import exposures_for_person, flag_list
 from opsroom.people.models import Person
@@ -34,8 +35,8 @@ def flag_facts(person: Person, now: datetime) -> tuple[FlagFacts, ...]:
         try:
             evaluation = flag_evaluate(flag, person_key=person.external_id, attributes=attributes)
             variant, reason = evaluation.variant, evaluation.reason
-        except ValueError as exc:
-            variant, reason = "", f"cannot simulate: {exc}"
+        except InvalidInput as exc:
+            variant, reason = "", f"cannot simulate: {exc.message}"
         experiment = getattr(flag, "experiment", None)
         facts.append(
             FlagFacts(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.template import Context, Template, TemplateSyntaxError
 
 from opsroom.core import clock
+from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
 from opsroom.messaging.models import (
@@ -65,9 +66,9 @@ def enrollment_record_many(*, rows: Sequence[Row]) -> list[SequenceEnrollment]:
     for row in rows:
         unknown = set(row) - _ENROLLMENT_FIELDS
         if unknown:
-            raise ValueError(f"unknown enrolment fields: {sorted(unknown)}")
+            raise InvalidInput(f"unknown enrolment fields: {sorted(unknown)}")
         if row.get("status", "active") not in statuses:
-            raise ValueError(f"unknown enrolment status {row['status']!r}")
+            raise InvalidInput(f"unknown enrolment status {row['status']!r}")
     return SequenceEnrollment.objects.bulk_create(
         [SequenceEnrollment(**row) for row in rows], batch_size=500
     )
@@ -78,7 +79,7 @@ def template_check(source: str) -> None:
     try:
         Template(source)
     except TemplateSyntaxError as exc:
-        raise ValueError(f"template error: {exc}") from exc
+        raise InvalidInput(f"template error: {exc}") from exc
 
 
 def template_render(source: str, *, person: Person, extra: dict[str, Any] | None = None) -> str:
@@ -121,7 +122,7 @@ def email_tracking_apply(
 ) -> EmailMessage | None:
     """Apply a tracking event (sent, delivered, opened...) to a known message."""
     if event not in TRACKING_FIELDS:
-        raise ValueError(f"unknown email event {event!r}")
+        raise InvalidInput(f"unknown email event {event!r}")
     if not EmailMessage.objects.filter(provider_message_id=provider_message_id).exists():
         return None
     result = email_message_upsert_many(
@@ -141,7 +142,7 @@ def email_tracking_apply_many(*, events: Sequence[tuple[str, str, datetime]]) ->
     """Apply tracking events (message id, event, time) to known messages; return unknown ids."""
     for _, event, _ in events:
         if event not in TRACKING_FIELDS:
-            raise ValueError(f"unknown email event {event!r}")
+            raise InvalidInput(f"unknown email event {event!r}")
     wanted = sorted({message_id for message_id, _, _ in events})
     known: set[str] = set()
     for start in range(0, len(wanted), 500):
@@ -175,12 +176,12 @@ def email_send(
 ) -> EmailMessage:
     """Send an email to a person now, through the configured email backend, and record it."""
     if not person.email:
-        raise ValueError("This person has no email address.")
+        raise Conflict("This person has no email address.")
     if person.status != Person.Status.ACTIVE:
-        raise ValueError(f"This person is {person.status}; no email is sent.")
+        raise Conflict(f"This person is {person.status}; no email is sent.")
     subject = subject.strip()
     if not subject or not body_text.strip():
-        raise ValueError("An email needs a subject and a body.")
+        raise InvalidInput("An email needs a subject and a body.")
     message_id = make_msgid(domain="opsroom.local")
     record = EmailMessage.objects.create(
         provider_message_id=message_id,

@@ -14,6 +14,7 @@ import stripe
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import Conflict, InvalidInput, ServiceFailed
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Guard, Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
@@ -228,7 +229,7 @@ def subscription_complimentary_grant(
     new complimentary one. Applied through the Stripe API first when Stripe is configured and
     the person is a Stripe customer; recorded here either way."""
     if not 1 <= months <= COMP_MAX_MONTHS:
-        raise ValueError(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
+        raise InvalidInput(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
     now = clock.now()
     ends = period_end(start=now, interval="month", interval_count=months)
     live = (
@@ -321,7 +322,7 @@ def _comp_apply_in_stripe(
             remote = client.v1.subscriptions.create(params=create)
     except stripe.StripeError as exc:
         message = exc.user_message or str(exc) or type(exc).__name__
-        raise ValueError(f"Stripe refused the complimentary subscription: {message}") from exc
+        raise ServiceFailed(f"Stripe refused the complimentary subscription: {message}") from exc
     return {"coupon": str(coupon.id), "subscription": str(remote.id)}
 
 
@@ -336,7 +337,7 @@ def billing_customer_person_move(*, provider_customer_id: str, person_id: int) -
     if old_person_id == person_id:
         return 0
     if BillingCustomer.objects.filter(person_id=person_id).exists():
-        raise ValueError("That person already has a billing customer.")
+        raise Conflict("That person already has a billing customer.")
     moved = 0
     for model in (Subscription, SubscriptionChange, Invoice, PaymentAttempt, BillingCustomer):
         moved += model.objects.filter(person_id=old_person_id).update(person_id=person_id)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Min
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
@@ -50,7 +51,7 @@ def ticket_create(
     """Open a ticket."""
     subject, body = subject.strip(), body.strip()
     if not subject or not body:
-        raise ValueError("A ticket needs a subject and a body.")
+        raise InvalidInput("A ticket needs a subject and a body.")
     ticket = Ticket.objects.create(
         requester=requester,
         subject=subject[:300],
@@ -105,7 +106,7 @@ def ticket_reply(
     """Add a message to a ticket; a customer reply reopens a resolved ticket."""
     body = body.strip()
     if not body:
-        raise ValueError("A reply cannot be empty.")
+        raise InvalidInput("A reply cannot be empty.")
     at = at or clock.now()
     message = TicketMessage.objects.create(
         ticket=ticket,
@@ -173,7 +174,7 @@ def ticket_rate(
 ) -> Ticket:
     """Record the requester's satisfaction rating (1-5)."""
     if not 1 <= rating <= 5:
-        raise ValueError("A rating is between 1 and 5.")
+        raise InvalidInput("A rating is between 1 and 5.")
     ticket.satisfaction_rating = rating
     ticket.satisfaction_comment = comment.strip()
     ticket.rated_at = at or clock.now()

@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.contrib.auth.decorators import permission_required
@@ -32,8 +33,7 @@ class DeliveryFilterForm(forms.Form):
 
     def __init__(self, *args: object, sources: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        source = self.fields["source"]
-        assert isinstance(source, forms.ChoiceField)
+        source = cast(forms.ChoiceField, self.fields["source"])
         source.choices = [("", "any source"), *((s, s) for s in sources)]
 
     def filters(self) -> DeliveryFilter:

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.lookups import COMPARISONS
 from opsroom.revenue.selectors import SUBSCRIPTION_STATUSES
 
@@ -41,7 +42,7 @@ MAX_CONDITIONS = 20
 _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class FilterError(ValueError):
+class FilterError(InvalidInput):
     """A filter an operator wrote cannot be used; the message says why."""
 
 

@@ -1,6 +1,6 @@
 """Forms of the people pages: quick actions, bulk actions, segments, health settings."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -25,8 +25,7 @@ class EmailActionForm(forms.Form):
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["template"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["template"])
         field.choices = _choices(templates, "— free text (write below) —")
 
     def clean(self) -> dict[str, Any]:
@@ -43,8 +42,7 @@ class CompActionForm(forms.Form):
 
     def __init__(self, *args: Any, plans: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["plan"]
-        assert isinstance(field, forms.TypedChoiceField)
+        field = cast(forms.TypedChoiceField, self.fields["plan"])
         field.choices = [(str(pk), label) for pk, label in plans]
 
 

@@ -8,6 +8,7 @@ other weights are scaled up, so a free user is not marked down for having no pay
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from opsroom.core.errors import InvalidInput
 from opsroom.people.selectors.activity import PersonActivity
 from opsroom.revenue.selectors import PaymentHealth
 
@@ -98,7 +99,7 @@ def weights_normalise(weights: dict[str, float]) -> dict[str, float]:
     clean = {key: max(float(weights.get(key, 0)), 0.0) for key, _label in COMPONENTS}
     total = sum(clean.values())
     if total <= 0:
-        raise ValueError("At least one health component needs a positive weight.")
+        raise InvalidInput("At least one health component needs a positive weight.")
     return {key: value / total for key, value in clean.items()}
 
 

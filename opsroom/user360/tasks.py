@@ -5,6 +5,7 @@ from typing import Any
 
 from django_tasks import task
 
+from opsroom.core.errors import DomainError
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_get
@@ -45,7 +46,7 @@ def bulk_email_send(
         try:
             draft: EmailDraft = email_draft(person=person, template_key=template_key)
             person_email(person=person, draft=draft, audit=audit)
-        except ValueError:
+        except DomainError:
             skipped += 1  # no email address, or not an active account
         else:
             sent += 1

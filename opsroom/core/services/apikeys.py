@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import Forbidden, InvalidInput
 from opsroom.core.models import ApiKey, User
 from opsroom.core.services.audit import AuditContext, audit_record
 
@@ -32,13 +33,13 @@ def api_key_create(*, name: str, scopes: list[str], audit: AuditContext) -> Issu
     """Create a key; the returned raw key is the only time its secret is visible."""
     name = name.strip()
     if not name:
-        raise ValueError("An API key needs a name.")
+        raise InvalidInput("An API key needs a name.")
     valid = set(ApiKey.Scope.values)
     unknown = sorted(set(scopes) - valid)
     if not scopes or unknown:
-        raise ValueError(f"Scopes must be some of {sorted(valid)}; got {scopes}.")
+        raise InvalidInput(f"Scopes must be some of {sorted(valid)}; got {scopes}.")
     if audit.actor is None:
-        raise ValueError("API keys are created by a staff user.")
+        raise Forbidden("API keys are created by a staff user.")
     prefix = secrets.token_hex(4)
     raw_key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey.objects.create(

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.models import User
 from opsroom.core.roles import ROLES
 from opsroom.core.services.audit import AuditContext, audit_record
@@ -15,12 +16,12 @@ def staff_create(
 ) -> User:
     """Create an active staff user holding one role. Without a password they cannot sign in."""
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+        raise InvalidInput(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
     username = username.strip()
     if not username:
-        raise ValueError("A username is required.")
+        raise InvalidInput("A username is required.")
     if User.objects.filter(username=username).exists():
-        raise ValueError(f"A user named {username!r} already exists.")
+        raise Conflict(f"A user named {username!r} already exists.")
     user = User(username=username, email=email.strip(), is_staff=True, is_active=True)
     if password:
         validate_password(password, user)
@@ -37,7 +38,7 @@ def staff_create(
 def staff_role_set(*, user: User, role: str, audit: AuditContext) -> User:
     """Give a staff user exactly one role."""
     if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+        raise InvalidInput(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
     before = user.role_names
     user.groups.set([Group.objects.get(name=role)])
     audit_record(audit, action="staff.role_set", target=user, params={"from": before, "to": role})

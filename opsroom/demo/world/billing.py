@@ -198,8 +198,7 @@ def period_end(world: "World", person: PersonSim, at: datetime, sub_id: str) -> 
     if sub.is_complimentary:
         sub_write(world, person, sub, at)
         return
-    card = person.card
-    assert card is not None
+    card = person.card_on_file
     if card.is_expired(at) and card.auto_updates:
         dunning.card_replace(world, person, at, keep_number=True)
     invoice = payments.invoice_new(world, person, sub, at, reason="subscription_cycle",

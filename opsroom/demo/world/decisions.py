@@ -63,8 +63,7 @@ def churn_hazard(person: PersonSim, engaged: float) -> float:
 
 def _subscriber_week(world: "World", person: PersonSim, at: datetime, engaged: float) -> None:
     rng = world.rng
-    sub = person.sub
-    assert sub is not None
+    sub = person.subscription
     if sub.cancel_at_period_end:
         if rng.random() < 0.06 * sigmoid(engaged + 0.5):
             billing.cancel_revoke(world, person, at + timedelta(hours=rng.uniform(0, 48)))
@@ -96,8 +95,7 @@ def plan_change(
     world: "World", person: PersonSim, at: datetime, *, tier: str, annual: bool
 ) -> None:
     """Switch plans now: prorate the rest of the period, charge the difference if any."""
-    sub = person.sub
-    assert sub is not None
+    sub = person.subscription
     old = sub.plan
     new = catalog.plan_for(tier=tier, annual=annual, legacy_price=False)
     if new == old:

@@ -39,7 +39,8 @@ def retry(world: "World", person: PersonSim, at: datetime, sub_id: str) -> None:
     if sub is None or sub.sub_id != sub_id or sub.invoice is None or sub.status != "past_due":
         return
     invoice, first = sub.invoice, sub.dunning_since
-    assert first is not None
+    if first is None:
+        raise RuntimeError(f"simulation: {person.external_id} is past due with no dunning start")
     decline = payments.retry_decline(world, invoice.last_decline)
     attempt = invoice.attempts + 1
     retry_at = None if decline in payments.NO_RETRY else payments.next_retry(first, attempt)
@@ -69,8 +70,7 @@ def card_fix(world: "World", person: PersonSim, at: datetime, sub_id: str) -> No
 
 def card_replace(world: "World", person: PersonSim, at: datetime, *, keep_number: bool) -> None:
     """A new card on file: from the network's account updater, or typed in by the customer."""
-    old = person.card
-    assert old is not None
+    old = person.card_on_file
     if at >= world.horizon:
         return
     card = payments.card_new(world.rng, at)

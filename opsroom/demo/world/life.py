@@ -159,8 +159,8 @@ def _dispatch(world: "World", person: PersonSim, at: datetime, kind: str, payloa
             and sub.sub_id == payload
             and sub.status == "trialing"
             and not sub.cancel_at_period_end
+            and sub.trial_end is not None
         ):
-            assert sub.trial_end is not None
             mail.send(world, person, "trial_ending", at, values={
                 "plan": sub.plan.name, "trial_end": f"{sub.trial_end:%B %-d}",
             })  # fmt: skip

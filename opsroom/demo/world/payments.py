@@ -73,8 +73,7 @@ def decline_draw(rng: random.Random) -> str:
 
 
 def customer_write(world: "World", person: PersonSim) -> None:
-    card = person.card
-    assert card is not None
+    card = person.card_on_file
     world.batch.customers[person.customer_id] = {
         "provider_customer_id": person.customer_id,
         "_person": person.external_id,
@@ -175,8 +174,7 @@ def charge(
     next_retry_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Record one attempt to collect an invoice (decline None: it succeeded)."""
-    card = person.card
-    assert card is not None
+    card = person.card_on_file
     invoice.attempts += 1
     row: dict[str, Any] = {
         "provider_attempt_id": world.ids.stripe("ch_"),
@@ -211,8 +209,7 @@ def charge(
 
 def decline_for_charge(world: "World", person: PersonSim, at: datetime) -> str | None:
     """Whether a charge on the person's card fails now, and with which code."""
-    card = person.card
-    assert card is not None
+    card = person.card_on_file
     if card.is_expired(at):
         return "expired_card"
     if world.rng.random() < person.card_risk:

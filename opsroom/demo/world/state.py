@@ -139,6 +139,20 @@ class PersonSim:
         return self.name.split()[0]
 
     @property
+    def card_on_file(self) -> Card:
+        """Their card; only people who reached checkout have one."""
+        if self.card is None:
+            raise RuntimeError(f"simulation: {self.external_id} has no card on file")
+        return self.card
+
+    @property
+    def subscription(self) -> SubState:
+        """Their subscription; only subscribers have one."""
+        if self.sub is None:
+            raise RuntimeError(f"simulation: {self.external_id} has no subscription")
+        return self.sub
+
+    @property
     def has_allergy(self) -> bool:
         return any(kid.get("allergies") for kid in self.kids)
 

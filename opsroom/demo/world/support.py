@@ -179,8 +179,7 @@ def weekly(world: "World", person: PersonSim, at: datetime) -> None:
 
 def cancellation_ticket(world: "World", person: PersonSim, at: datetime, reason: str) -> None:
     """Someone asks support to cancel: a save offer, a refund, or a cancellation at period end."""
-    rng, sub = world.rng, person.sub
-    assert sub is not None
+    rng, sub = world.rng, person.subscription
     if at >= world.horizon:
         return
     facts = facts_for(world, person, at)

@@ -1,5 +1,6 @@
 import pytest
 
+from opsroom.core.errors import InvalidInput
 from opsroom.experiments.evaluation import bucket, flag_evaluate
 from opsroom.experiments.models import FeatureFlag
 
@@ -49,5 +50,5 @@ def test_weights_split_an_experiment():
 
 def test_an_unknown_operator_is_refused():
     flag = _flag(rules=[{"attribute": "plan", "op": "regex", "value": "x"}])
-    with pytest.raises(ValueError, match="unknown rule operator"):
+    with pytest.raises(InvalidInput, match="unknown rule operator"):
         flag_evaluate(flag, person_key="1", attributes={"plan": "x"})

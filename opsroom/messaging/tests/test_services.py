@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
+from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.models import EmailMessage, SequenceEnrollment
@@ -38,7 +39,7 @@ def test_sending_goes_through_django_mail_and_is_audited(staff_support):
 @pytest.mark.django_db
 def test_a_banned_person_is_not_emailed(staff_support):
     person = PersonFactory(status="banned")
-    with pytest.raises(ValueError, match="banned"):
+    with pytest.raises(Conflict, match="banned"):
         email_send(
             person=person, subject="x", body_text="y", audit=AuditContext(actor=staff_support)
         )
@@ -75,7 +76,7 @@ def test_tracking_never_moves_a_message_backwards():
 def test_templates_render_for_a_person_and_bad_syntax_is_refused():
     person = PersonFactory(name="Jane Doe")
     assert template_render("Hi {{ first_name }} & co", person=person) == "Hi Jane & co"
-    with pytest.raises(ValueError, match="template error"):
+    with pytest.raises(InvalidInput, match="template error"):
         template_upsert_many(
             rows=[
                 {
@@ -125,6 +126,6 @@ def test_enrolments_are_recorded_as_they_stand():
 )
 def test_a_bad_enrolment_row_is_refused(row, message):
     person = PersonFactory()
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(InvalidInput, match=message):
         enrollment_record_many(rows=[{"person_id": person.pk, "enrolled_at": T, **row}])
     assert not SequenceEnrollment.objects.exists()

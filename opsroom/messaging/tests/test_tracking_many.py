@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from opsroom.core.errors import InvalidInput
 from opsroom.messaging.models import EmailMessage
 from opsroom.messaging.services import email_message_upsert_many, email_tracking_apply_many
 
@@ -54,6 +55,6 @@ def test_a_late_event_does_not_move_an_email_back():
 @pytest.mark.django_db
 def test_an_unknown_event_is_refused_before_anything_changes():
     _sent("m1")
-    with pytest.raises(ValueError, match="unknown email event"):
+    with pytest.raises(InvalidInput, match="unknown email event"):
         email_tracking_apply_many(events=[("m1", "opened", T), ("m1", "read", T)])
     assert EmailMessage.objects.get().status == "sent"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.impersonation_token import (
@@ -31,7 +32,7 @@ STAFF_FLAGS = ("is_staff", "is_admin", "is_superuser", "staff", "admin")
 STAFF_ROLES = ("admin", "administrator", "staff", "superuser", "owner", "support")
 
 
-class ImpersonationRefused(ValueError):
+class ImpersonationRefused(InvalidInput):
     """Impersonation is not allowed here; the message says why."""
 
 

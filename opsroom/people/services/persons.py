@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import Forbidden, InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import UpsertResult, rows_upsert
 from opsroom.people import event_sql
@@ -100,9 +101,9 @@ def note_create(*, person: Person, body: str, audit: AuditContext, is_pinned: bo
     """Add a staff note to a person."""
     body = body.strip()
     if not body:
-        raise ValueError("A note cannot be empty.")
+        raise InvalidInput("A note cannot be empty.")
     if audit.actor is None:
-        raise ValueError("Notes are written by a staff user.")
+        raise Forbidden("Notes are written by a staff user.")
     note = Note.objects.create(person=person, author=audit.actor, body=body, is_pinned=is_pinned)
     audit_record(audit, action="person.note_add", target=person, params={"note_id": note.pk})
     return note
@@ -113,7 +114,7 @@ def person_tags_add(*, people: Sequence[Person], tag_names: Sequence[str]) -> li
     """Attach tags (created when new) to people."""
     names = sorted({name.strip().lower() for name in tag_names if name.strip()})
     if not names:
-        raise ValueError("Give at least one tag.")
+        raise InvalidInput("Give at least one tag.")
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
     tags = list(Tag.objects.filter(name__in=names))
     through = Person.tags.through

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import ActivityDaily, Event, Person
@@ -156,7 +157,7 @@ def test_person_ids_ensure_creates_each_placeholder_once():
 def test_notes_need_a_body_and_are_audited(staff_support):
     person = PersonFactory()
     audit = AuditContext(actor=staff_support, label="sam")
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(InvalidInput, match="empty"):
         note_create(person=person, body="  ", audit=audit)
     note = note_create(person=person, body="Asked about export", audit=audit)
     entry = AuditEntry.objects.get(action="person.note_add")

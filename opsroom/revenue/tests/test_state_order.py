@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from opsroom.core.errors import Conflict
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.revenue.models import Invoice, Subscription
 from opsroom.revenue.services import (
@@ -80,5 +81,5 @@ def test_a_person_already_billed_elsewhere_is_not_given_a_second_customer():
             {"provider_customer_id": "cus_2", "person_id": second.pk},
         ]
     )
-    with pytest.raises(ValueError, match="already has a billing customer"):
+    with pytest.raises(Conflict, match="already has a billing customer"):
         billing_customer_person_move(provider_customer_id="cus_1", person_id=second.pk)

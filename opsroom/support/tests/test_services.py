@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.tests.factories import PersonFactory
@@ -84,7 +85,7 @@ def test_ingested_messages_advance_first_response():
 @pytest.mark.django_db
 def test_ratings_are_between_one_and_five():
     ticket = TicketFactory()
-    with pytest.raises(ValueError, match="between 1 and 5"):
+    with pytest.raises(InvalidInput, match="between 1 and 5"):
         ticket_rate(ticket=ticket, rating=6)
     ticket_rate(ticket=ticket, rating=5, comment="Quick!")
     assert Ticket.objects.get().satisfaction_rating == 5

@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.errors import InvalidInput
 from opsroom.core.labels import name_label
 from opsroom.core.models import User
 from opsroom.core.money import money_format
@@ -314,10 +315,7 @@ def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
     person = get_object_or_404(Person, pk=person_id)
     facts = person_facts_gather(person=person, snapshot=person_snapshot_get(person=person))
-    try:
-        answer = person_ask(question=data.question, facts=facts)
-    except ValueError as exc:
-        return Status(400, {"detail": str(exc)})
+    answer = person_ask(question=data.question, facts=facts)
     return Status(
         200,
         {
@@ -351,7 +349,7 @@ def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOu
         return ActionOut(action="ticket", ok=True, detail="ticket created", id=str(ticket.pk))
     plan = plan_get(plan_id=data.plan_id) if data.plan_id else None
     if plan is None:
-        raise ValueError("Give plan_id: the plan to grant.")
+        raise InvalidInput("Give plan_id: the plan to grant.")
     subscription = person_comp_grant(
         person=person, plan=plan, months=data.months, audit=audit, reason=data.reason
     )
@@ -378,7 +376,4 @@ def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]
         return Status(403, {"detail": f"You may not do '{data.action}' (needs {needs})."})
     if user is None and data.action == "note":
         return Status(400, {"detail": "Notes are written by a staff user; use a staff session."})
-    try:
-        return Status(200, _action_run(data, person, AuditContext.from_request(request)))
-    except ValueError as exc:
-        return Status(400, {"detail": str(exc)})
+    return Status(200, _action_run(data, person, AuditContext.from_request(request)))

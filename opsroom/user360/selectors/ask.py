@@ -5,6 +5,7 @@ which says it is one."""
 import re
 from dataclasses import dataclass, field
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.labels import name_label
 from opsroom.core.llm import LlmError, llm_chat, llm_configured
 from opsroom.core.money import money_format
@@ -215,9 +216,9 @@ def person_ask(*, question: str, facts: list[Fact]) -> Answer:
     """Answer a question about a person from their facts (model) or find the facts (search)."""
     question = question.strip()
     if not question:
-        raise ValueError("Ask a question.")
+        raise InvalidInput("Ask a question.")
     if len(question) > MAX_QUESTION:
-        raise ValueError(f"A question is at most {MAX_QUESTION} characters.")
+        raise InvalidInput(f"A question is at most {MAX_QUESTION} characters.")
     note = ""
     if llm_configured():
         listing = "\n".join(f"[{fact.ref}] {fact.text}" for fact in facts)

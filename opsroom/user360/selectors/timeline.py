@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.labels import name_label as event_label
 from opsroom.core.money import money_format
 from opsroom.core.selectors import audit_entries_for_target
@@ -39,7 +40,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-class CursorError(ValueError):
+class CursorError(InvalidInput):
     """A timeline cursor that cannot be read."""
 
 

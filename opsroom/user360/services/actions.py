@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.messaging.selectors import template_get
@@ -65,14 +66,14 @@ def email_draft(
     if template_key:
         template = template_get(key=template_key)
         if template is None:
-            raise ValueError(f"There is no active email template '{template_key}'.")
+            raise InvalidInput(f"There is no active email template '{template_key}'.")
         return EmailDraft(
             subject=template_render(template.subject, person=person).strip(),
             body=template_render(template.body_text, person=person),
             template_key=template.key,
         )
     if not subject.strip() or not body.strip():
-        raise ValueError("Choose a template, or write a subject and a message.")
+        raise InvalidInput("Choose a template, or write a subject and a message.")
     return EmailDraft(subject=subject.strip(), body=body)
 
 

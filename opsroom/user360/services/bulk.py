@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import Forbidden, InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.messaging.selectors import template_get
 from opsroom.people.models import Note, Person
@@ -46,12 +47,12 @@ def bulk_limit_check(*, action: str, count: int) -> None:
     """Refuse sets too large to act on at once (exports are streamed, so larger ones pass)."""
     limit = settings.OPSROOM_BULK_MAX * (10 if action == "export" else 1)
     if count > limit:
-        raise ValueError(
+        raise InvalidInput(
             f"{count:,} people is more than the {limit:,} a bulk {BULK_LABELS[action].lower()} "
             "may cover (OPSROOM_BULK_MAX); narrow the filters."
         )
     if count == 0:
-        raise ValueError("No one matches these filters.")
+        raise InvalidInput("No one matches these filters.")
 
 
 def _audit(
@@ -94,9 +95,9 @@ def bulk_note(
     bulk_limit_check(action="note", count=len(person_ids))
     body = body.strip()
     if not body:
-        raise ValueError("A note cannot be empty.")
+        raise InvalidInput("A note cannot be empty.")
     if audit.actor is None:
-        raise ValueError("Notes are written by a staff user.")
+        raise Forbidden("Notes are written by a staff user.")
     now = clock.now()
     Note.objects.bulk_create(
         [Note(person_id=pid, author=audit.actor, body=body, created_at=now) for pid in person_ids],
@@ -114,7 +115,7 @@ def bulk_email(
     bulk_limit_check(action="email", count=len(person_ids))
     template = template_get(key=template_key)
     if template is None:
-        raise ValueError(f"There is no active email template '{template_key}'.")
+        raise InvalidInput(f"There is no active email template '{template_key}'.")
     _audit(audit, "email", query, person_ids, template=template.key)
     ids = list(person_ids)
     actor_id = audit.actor.pk if audit.actor is not None else None

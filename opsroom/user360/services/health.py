@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from opsroom.analytics.selectors import core_features_detect
 from opsroom.analytics.services.lift import feature_lift_compute
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.models import ActivityDaily, Person
 from opsroom.revenue.selectors import payment_health_by_person
@@ -80,14 +81,14 @@ def health_config_update(*, audit: AuditContext, **changes: Any) -> HealthConfig
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValueError(f"cannot change {sorted(unknown)} in the health settings")
+        raise InvalidInput(f"cannot change {sorted(unknown)} in the health settings")
     if "weights" in changes:
         weights_normalise(changes["weights"])  # refuses all-zero weights
     config = health_config_get()
     healthy = changes.get("healthy_min", config.healthy_min)
     at_risk = changes.get("at_risk_min", config.at_risk_min)
     if not 0 < at_risk < healthy <= 100:
-        raise ValueError("Bands need 0 < 'At risk' minimum < 'Healthy' minimum <= 100.")
+        raise InvalidInput("Bands need 0 < 'At risk' minimum < 'Healthy' minimum <= 100.")
     before = {name: getattr(config, name) for name in changes}
     for name, value in changes.items():
         setattr(config, name, value)

@@ -3,13 +3,14 @@
 from django.db import transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.user360.filters import PeopleQuery
 from opsroom.user360.models import Segment
 
 
-class SegmentRefused(ValueError):
+class SegmentRefused(InvalidInput):
     """The segment cannot be saved or changed by this user; the message says why."""
 
 

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
 from opsroom.core.models import AuditEntry
 from opsroom.core.schedule import SCHEDULE
 from opsroom.core.services.audit import AuditContext
@@ -66,7 +67,7 @@ def test_weights_scale_to_one_and_refuse_all_zero():
         "support": 0.75,
         "payment": 0.0,
     }
-    with pytest.raises(ValueError, match="positive weight"):
+    with pytest.raises(InvalidInput, match="positive weight"):
         weights_normalise({"engagement": 0})
 
 
@@ -176,7 +177,7 @@ def test_admins_change_the_weights_and_core_features_with_an_audit_entry(staff_a
     assert not settings_.core_features_detected
     entry = AuditEntry.objects.get(action="people.health_settings_change")
     assert entry.params["to"]["core_features"] == ["recipe_added"]
-    with pytest.raises(ValueError, match="Bands need"):
+    with pytest.raises(InvalidInput, match="Bands need"):
         health_config_update(audit=audit, healthy_min=30, at_risk_min=40)
 
 

@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from opsroom.core.models import User
+from opsroom.core.auth import request_staff
+from opsroom.core.errors import DomainError, InvalidInput
 from opsroom.core.money import money_format
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
@@ -103,7 +104,7 @@ def _summary(
     if action == "comp":
         plan = plan_get(plan_id=data["plan"])
         if plan is None:
-            raise ValueError("That plan does not exist.")
+            raise InvalidInput("That plan does not exist.")
         where = (
             "applied in Stripe and recorded"
             if stripe_client()
@@ -135,8 +136,7 @@ def _summary(
 
 def _run(action: str, data: dict[str, Any], person: Person, request: HttpRequest) -> HttpResponse:
     audit = AuditContext.from_request(request)
-    user = request.user
-    assert isinstance(user, User)
+    user = request_staff(request)
     if action == "email":
         draft = email_draft(
             person=person,
@@ -151,7 +151,8 @@ def _run(action: str, data: dict[str, Any], person: Person, request: HttpRequest
             messages.success(request, f"Email '{message.subject}' sent to {message.to_email}.")
     elif action == "comp":
         plan = plan_get(plan_id=data["plan"])
-        assert plan is not None
+        if plan is None:
+            raise InvalidInput("That plan does not exist.")
         subscription = person_comp_grant(
             person=person, plan=plan, months=data["months"], audit=audit, reason=data["reason"]
         )
@@ -217,8 +218,8 @@ def action(request: HttpRequest, person_id: int, action: str) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 403 if staff_reason else 400
                 summary = []
-            except ValueError as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                form.add_error(None, exc.message)
                 summary = []
         if form.errors and status == 200:
             status = 400

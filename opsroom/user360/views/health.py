@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
 from opsroom.user360.forms import HealthConfigForm
 from opsroom.user360.health import (
@@ -57,8 +58,8 @@ def health_settings(request: HttpRequest) -> HttpResponse:
                     login_event=data["login_event"].strip(),
                     usage_counters=data["counter_list"],
                 )
-            except ValueError as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                form.add_error(None, exc.message)
             else:
                 messages.success(
                     request, "Health settings saved; they apply from the next daily scoring."

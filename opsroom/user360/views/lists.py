@@ -14,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
@@ -234,8 +235,8 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
     }
     try:
         bulk_limit_check(action=action, count=len(ids))
-    except ValueError as exc:
-        return render(request, "user360/bulk_error.html", {"error": str(exc)}, status=400)
+    except DomainError as exc:
+        return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
     if confirmed != str(len(ids)):
         context["changed_from"] = confirmed
         return render(request, "user360/bulk_confirm.html", context)
@@ -256,8 +257,8 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
             outcome = bulk_email(
                 person_ids=ids, template_key=form.cleaned_data["template"], query=query, audit=audit
             )
-    except ValueError as exc:
-        return render(request, "user360/bulk_error.html", {"error": str(exc)}, status=400)
+    except DomainError as exc:
+        return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
     messages.success(request, outcome.message)
     return redirect_to_query(request.POST)
 

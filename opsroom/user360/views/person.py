@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core import clock
+from opsroom.core.errors import DomainError
 from opsroom.core.llm import llm_configured
 from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.models import ImpersonationGrant, Note, Person
@@ -226,8 +227,10 @@ def ask(request: HttpRequest, person_id: int) -> HttpResponse:
     question = request.POST.get("question", "")
     try:
         answer = person_ask(question=question, facts=facts)
-    except ValueError as exc:
-        return render(request, "user360/partials/_answer.html", {"error": str(exc)}, status=400)
+    except DomainError as exc:
+        return render(
+            request, "user360/partials/_answer.html", {"error": exc.message}, status=exc.status
+        )
     return render(
         request, "user360/partials/_answer.html", {"answer": answer, "question": question.strip()}
     )

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opsroom.core.errors import DomainError
 from opsroom.core.roles import ROLES
 from opsroom.core.services.audit import AuditContext
 from opsroom.core.services.staff import staff_create
@@ -39,7 +40,8 @@ class Command(BaseCommand):
                 password=password,
                 audit=AuditContext.system("manage.py opsroom_staff_create"),
             )
-        except (ValueError, ValidationError) as exc:
-            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(message) from None
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
         self.stdout.write(self.style.SUCCESS(f"Created {user.username} ({options['role']})."))

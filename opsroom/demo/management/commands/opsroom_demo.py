@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from opsroom.core.errors import DomainError
 from opsroom.demo.quality import world_quality
 from opsroom.demo.selectors import host_data_present
 from opsroom.demo.services import MAX_MONTHS, demo_world_build
@@ -61,8 +62,8 @@ class Command(BaseCommand):
             summary = demo_world_build(
                 people=people, months=months, seed=options["seed"], end=end, progress=verbosity > 0
             )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         figures = summary.as_dict()
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         if options["measure"]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
+from opsroom.core.errors import Conflict
 from opsroom.ingest.webhooks.stripe.objects import (
     Row,
     card_fields,
@@ -102,8 +103,8 @@ def customer_changed(event: Row, customer: Row, at: datetime) -> Handled:
             try:
                 billing_customer_person_move(provider_customer_id=customer_id, person_id=named)
                 person_id = named
-            except ValueError as exc:
-                return Handled("processed", known, note=str(exc))
+            except Conflict as exc:
+                return Handled("processed", known, note=exc.message)
     billing_customer_upsert_many(
         rows=[
             {

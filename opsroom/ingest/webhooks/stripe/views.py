@@ -51,7 +51,14 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return rejected(
             request, source=SOURCE, reason=f"Not a Stripe event: {exc!r}", status=400, timer=timer
         )
-    assert at is not None
+    if at is None:
+        return rejected(
+            request,
+            source=SOURCE,
+            reason="The event has no 'created' time.",
+            status=400,
+            timer=timer,
+        )
 
     def record(outcome: str, error: str = "", person_id: int | None = None) -> None:
         delivery_record(
