@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 
+from opsroom.core.errors import DomainError
 from opsroom.revenue.services import COMP_MAX_MONTHS
+from opsroom.user360.bulk import BULK_ACTIONS
 from opsroom.user360.health import COMPONENTS
-from opsroom.user360.services.bulk import BULK_LABELS
 
 
 def _choices(pairs: list[tuple[str, str]], empty: str = "") -> list[tuple[str, str]]:
@@ -91,7 +92,9 @@ class ImpersonateForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    action = forms.ChoiceField(choices=list(BULK_LABELS.items()))
+    action = forms.ChoiceField(
+        choices=[(key, action.label) for key, action in BULK_ACTIONS.items()]
+    )
     tags = forms.CharField(required=False, max_length=200)
     note = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
@@ -100,16 +103,12 @@ class BulkForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        action = data.get("action")
-        if action == "tag":
-            tags = [t.strip().lower() for t in (data.get("tags") or "").split(",") if t.strip()]
-            if not tags:
-                raise ValidationError("Give at least one tag to add.")
-            data["tag_list"] = tags
-        if action == "note" and not (data.get("note") or "").strip():
-            raise ValidationError("Write the note to add.")
-        if action == "email" and not data.get("template"):
-            raise ValidationError("Choose the email template to send.")
+        action = BULK_ACTIONS.get(data.get("action") or "")
+        if action is not None:
+            try:
+                data.update(action.clean(data))
+            except DomainError as exc:
+                raise ValidationError(exc.message) from exc
         return data
 
 

@@ -11,7 +11,6 @@ from ninja import Query, Router, Status
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
-from opsroom.core.errors import InvalidInput
 from opsroom.core.labels import name_label
 from opsroom.core.models import User
 from opsroom.core.money import money_format
@@ -19,7 +18,7 @@ from opsroom.core.schemas import ErrorOut
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
 from opsroom.people.snapshot import BillingFacts, PersonSnapshot, person_snapshot_get
-from opsroom.revenue.selectors import plan_get
+from opsroom.user360.actions import ACTIONS
 from opsroom.user360.filters import FilterError, conditions_parse, people_query_build
 from opsroom.user360.labels import component_label, plan_label
 from opsroom.user360.schemas import (
@@ -46,17 +45,8 @@ from opsroom.user360.selectors.lists import (
     PersonRow,
     person_rows,
 )
-from opsroom.user360.selectors.timeline import CursorError, timeline_page
-from opsroom.user360.services.actions import (
-    ACTION_PERMISSIONS,
-    email_draft,
-    person_comp_grant,
-    person_email,
-    person_note,
-    person_tag,
-    person_ticket,
-)
 from opsroom.user360.services.health import health_settings_get
+from opsroom.user360.timeline import CursorError, timeline_page
 
 router = Router(tags=["people"])
 PAGE_SIZE = 50
@@ -327,37 +317,11 @@ def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     )
 
 
-def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOut:
-    if data.action == "email":
-        draft = email_draft(
-            person=person, template_key=data.template, subject=data.subject, body=data.body
-        )
-        email = person_email(person=person, draft=draft, audit=audit)
-        return ActionOut(
-            action="email", ok=email.status != "failed", detail=email.status, id=str(email.pk)
-        )
-    if data.action == "note":
-        note = person_note(person=person, body=data.body, audit=audit)
-        return ActionOut(action="note", ok=True, detail="note added", id=str(note.pk))
-    if data.action == "tag":
-        tags = person_tag(people=[person], tag_names=data.tags, audit=audit)
-        return ActionOut(action="tag", ok=True, detail=", ".join(t.name for t in tags), id="")
-    if data.action == "ticket":
-        ticket = person_ticket(
-            person=person, subject=data.subject, body=data.body, priority=data.priority, audit=audit
-        )
-        return ActionOut(action="ticket", ok=True, detail="ticket created", id=str(ticket.pk))
-    plan = plan_get(plan_id=data.plan_id) if data.plan_id else None
-    if plan is None:
-        raise InvalidInput("Give plan_id: the plan to grant.")
-    subscription = person_comp_grant(
-        person=person, plan=plan, months=data.months, audit=audit, reason=data.reason
-    )
-    return ActionOut(
-        action="comp",
-        ok=True,
-        detail="complimentary subscription granted",
-        id=subscription.provider_subscription_id,
+def _form_errors(form: Any) -> str:
+    errors = form.errors.get_json_data()
+    return "; ".join(
+        (f"{name}: " if name != "__all__" else "") + " ".join(e["message"] for e in messages)
+        for name, messages in errors.items()
     )
 
 
@@ -370,10 +334,24 @@ def _action_run(data: ActionIn, person: Person, audit: AuditContext) -> ActionOu
 def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
     """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""
     person = get_object_or_404(Person, pk=person_id)
+    quick = ACTIONS[data.action]
     user = user_of(request)
-    if user is not None and not user.has_perms(ACTION_PERMISSIONS[data.action]):
-        needs = ", ".join(ACTION_PERMISSIONS[data.action])
+    if user is not None and not user.has_perms(quick.permissions):
+        needs = ", ".join(quick.permissions)
         return Status(403, {"detail": f"You may not do '{data.action}' (needs {needs})."})
-    if user is None and data.action == "note":
-        return Status(400, {"detail": "Notes are written by a staff user; use a staff session."})
-    return Status(200, _action_run(data, person, AuditContext.from_request(request)))
+    if user is None and quick.needs_staff:
+        return Status(
+            400, {"detail": f"'{data.action}' is done by a staff user; use a staff session."}
+        )
+    if quick.from_api is None:
+        return Status(400, {"detail": f"'{data.action}' is not offered through the API."})
+    form = quick.form(quick.from_api(data), person, {})
+    if not form.is_valid():
+        return Status(400, {"detail": _form_errors(form)})
+    audit = AuditContext.from_request(request)
+    quick.preview(person, form.cleaned_data, audit)  # refuses what the page would refuse
+    outcome = quick.run(person, form.cleaned_data, audit, user)
+    return Status(
+        200,
+        ActionOut(action=quick.key, ok=outcome.ok, detail=outcome.detail, id=outcome.object_id),
+    )

@@ -14,7 +14,7 @@ from opsroom.people.snapshot import PersonSnapshot
 from opsroom.user360.attributes import attribute_lines
 from opsroom.user360.labels import band_label, component_label, plan_label
 from opsroom.user360.selectors.insights import Insight, insights_for_person
-from opsroom.user360.selectors.timeline import TimelineItem, timeline_page
+from opsroom.user360.timeline import TimelineItem, timeline_page
 
 MAX_QUESTION = 500
 FACTS_TIMELINE_ITEMS = 100

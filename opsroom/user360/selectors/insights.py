@@ -17,13 +17,14 @@ from opsroom.analytics.selectors import (
     error_spreads_for_fingerprints,
     feature_lifts_for_segments,
 )
+from opsroom.core.labels import name_label as event_label
 from opsroom.core.money import money_format
 from opsroom.people.models import ActivityDaily
 from opsroom.people.selectors.activity import PersonActivity
 from opsroom.people.snapshot import ErrorGroupFacts, PersonSnapshot
 from opsroom.user360.health import HealthInputs, engagement_inputs
 from opsroom.user360.labels import band_label, plan_label
-from opsroom.user360.selectors.timeline import duration_text, event_label
+from opsroom.user360.timeline import duration_text
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "opportunity": 2, "info": 3}
 REPEATED_ERRORS = 3

@@ -4,7 +4,7 @@ The views show the count and ask for confirmation first; these run the confirmed
 run writes one audit entry naming the query, the count and (up to a limit) the people.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,18 +20,7 @@ from opsroom.people.services.persons import person_tags_add
 from opsroom.user360.filters import PeopleQuery
 from opsroom.user360.tasks import bulk_email_send
 
-BULK_PERMISSIONS = {
-    "tag": ("people.bulk_act_on_people", "people.add_tag"),
-    "note": ("people.bulk_act_on_people", "people.add_note"),
-    "email": ("people.bulk_act_on_people", "people.email_person"),
-    "export": ("people.export_people",),
-}
-BULK_LABELS = {
-    "tag": "Tag",
-    "note": "Add a note",
-    "email": "Send a templated email",
-    "export": "Export CSV",
-}
+EXPORT_LIMIT_FACTOR = 10
 # People named one by one in the audit entry; beyond this, the query and count stand for them.
 AUDIT_IDS_MAX = 1000
 
@@ -41,14 +30,17 @@ class BulkOutcome:
     action: str
     count: int
     message: str
+    # An export's file: its rows (header first) and name; the page streams it.
+    rows: Iterator[list[str]] | None = None
+    filename: str = ""
 
 
-def bulk_limit_check(*, action: str, count: int) -> None:
-    """Refuse sets too large to act on at once (exports are streamed, so larger ones pass)."""
-    limit = settings.OPSROOM_BULK_MAX * (10 if action == "export" else 1)
+def bulk_limit_check(*, label: str, count: int, factor: int = 1) -> None:
+    """Refuse sets too large to act on at once (exports stream, so they allow a larger factor)."""
+    limit = settings.OPSROOM_BULK_MAX * factor
     if count > limit:
         raise InvalidInput(
-            f"{count:,} people is more than the {limit:,} a bulk {BULK_LABELS[action].lower()} "
+            f"{count:,} people is more than the {limit:,} a bulk {label.lower()} "
             "may cover (OPSROOM_BULK_MAX); narrow the filters."
         )
     if count == 0:
@@ -77,7 +69,7 @@ def bulk_tag(
     *, person_ids: Sequence[int], tag_names: Sequence[str], query: PeopleQuery, audit: AuditContext
 ) -> BulkOutcome:
     """Tag everyone in a confirmed set."""
-    bulk_limit_check(action="tag", count=len(person_ids))
+    bulk_limit_check(label="tag", count=len(person_ids))
     people = list(Person.objects.filter(id__in=person_ids).only("id"))
     tags = person_tags_add(people=people, tag_names=tag_names)
     names = [tag.name for tag in tags]
@@ -92,7 +84,7 @@ def bulk_note(
     *, person_ids: Sequence[int], body: str, query: PeopleQuery, audit: AuditContext
 ) -> BulkOutcome:
     """Add the same staff note to everyone in a confirmed set."""
-    bulk_limit_check(action="note", count=len(person_ids))
+    bulk_limit_check(label="note", count=len(person_ids))
     body = body.strip()
     if not body:
         raise InvalidInput("A note cannot be empty.")
@@ -112,7 +104,7 @@ def bulk_email(
     *, person_ids: Sequence[int], template_key: str, query: PeopleQuery, audit: AuditContext
 ) -> BulkOutcome:
     """Queue a templated email to everyone in a confirmed set (sent by a background task)."""
-    bulk_limit_check(action="email", count=len(person_ids))
+    bulk_limit_check(label="email", count=len(person_ids))
     template = template_get(key=template_key)
     if template is None:
         raise InvalidInput(f"There is no active email template '{template_key}'.")
@@ -135,7 +127,7 @@ def bulk_email(
 
 def bulk_export_record(*, count: int, query: PeopleQuery, audit: AuditContext) -> None:
     """Audit a CSV export of a confirmed set."""
-    bulk_limit_check(action="export", count=count)
+    bulk_limit_check(label="export", count=count, factor=EXPORT_LIMIT_FACTOR)
     audit_record(
         audit,
         action="people.bulk_export",

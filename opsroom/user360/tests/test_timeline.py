@@ -5,8 +5,8 @@ import pytest
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.services import note_create
-from opsroom.user360.selectors.timeline import CursorError, timeline_page
 from opsroom.user360.tests.world import jane
+from opsroom.user360.timeline import CursorError, timeline_page
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

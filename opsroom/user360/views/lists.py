@@ -18,6 +18,7 @@ from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
+from opsroom.user360.bulk import BULK_ACTIONS
 from opsroom.user360.filters import (
     CHOICES,
     FIELDS,
@@ -32,21 +33,12 @@ from opsroom.user360.filters import (
 from opsroom.user360.forms import BulkForm, SegmentForm
 from opsroom.user360.selectors.filters import people_find, people_ids_matching
 from opsroom.user360.selectors.lists import (
-    people_export_rows,
     person_rows,
     segment_get_for_user,
     segment_query,
     segments_for_user,
 )
-from opsroom.user360.services.bulk import (
-    BULK_LABELS,
-    BULK_PERMISSIONS,
-    bulk_email,
-    bulk_export_record,
-    bulk_limit_check,
-    bulk_note,
-    bulk_tag,
-)
+from opsroom.user360.services.bulk import bulk_limit_check
 from opsroom.user360.services.health import health_settings_get
 from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
 
@@ -134,7 +126,7 @@ def index(request: HttpRequest) -> HttpResponse:
             context["count"] = page.paginator.count
         context["query_params"] = query_params(query)
         context["query_string"] = urlencode(context["query_params"])
-        context["bulk_labels"] = BULK_LABELS
+        context["bulk_actions"] = BULK_ACTIONS
         context["templates"] = template_list()
     status = 400 if error else 200
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
@@ -218,47 +210,32 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         errors = "; ".join(str(e) for e in form.non_field_errors()) or "Choose a bulk action."
         return render(request, "user360/bulk_error.html", {"error": errors}, status=400)
-    action = form.cleaned_data["action"]
-    if not request.user.has_perms(BULK_PERMISSIONS[action]):
-        raise PermissionDenied(f"You may not run the bulk action '{BULK_LABELS[action]}'.")
+    bulk_action = BULK_ACTIONS[form.cleaned_data["action"]]
+    if not request.user.has_perms(bulk_action.permissions):
+        raise PermissionDenied(f"You may not run the bulk action '{bulk_action.label}'.")
     settings_ = health_settings_get()
     ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
     confirmed = request.POST.get("confirm_count", "")
     context = {
         "query": query,
-        "action": action,
-        "label": BULK_LABELS[action],
+        "action": bulk_action.key,
+        "label": bulk_action.label,
+        "confirm_lines": bulk_action.confirm(form.cleaned_data),
         "count": len(ids),
         "form": form,
         "params": query_params(query),
         "cancel_url": f"/people/?{urlencode(query_params(query))}",
     }
     try:
-        bulk_limit_check(action=action, count=len(ids))
+        bulk_limit_check(label=bulk_action.label, count=len(ids), factor=bulk_action.limit_factor)
+        if confirmed != str(len(ids)):
+            context["changed_from"] = confirmed
+            return render(request, "user360/bulk_confirm.html", context)
+        outcome = bulk_action.run(ids, form.cleaned_data, query, AuditContext.from_request(request))
     except DomainError as exc:
         return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
-    if confirmed != str(len(ids)):
-        context["changed_from"] = confirmed
-        return render(request, "user360/bulk_confirm.html", context)
-    audit = AuditContext.from_request(request)
-    try:
-        if action == "export":
-            bulk_export_record(count=len(ids), query=query, audit=audit)
-            return _csv_response(ids)
-        if action == "tag":
-            outcome = bulk_tag(
-                person_ids=ids, tag_names=form.cleaned_data["tag_list"], query=query, audit=audit
-            )
-        elif action == "note":
-            outcome = bulk_note(
-                person_ids=ids, body=form.cleaned_data["note"], query=query, audit=audit
-            )
-        else:
-            outcome = bulk_email(
-                person_ids=ids, template_key=form.cleaned_data["template"], query=query, audit=audit
-            )
-    except DomainError as exc:
-        return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
+    if outcome.rows is not None:
+        return _csv_response(outcome.rows, outcome.filename)
     messages.success(request, outcome.message)
     return redirect_to_query(request.POST)
 
@@ -268,13 +245,10 @@ class _Echo:
         return value
 
 
-def _csv_response(ids: list[int]) -> StreamingHttpResponse:
+def _csv_response(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        for row in people_export_rows(person_ids=ids):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="people.csv"'
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core import clock
+from opsroom.core.auth import request_staff
 from opsroom.core.errors import DomainError
 from opsroom.core.llm import llm_configured
 from opsroom.messaging.selectors import enrollments_for_person, template_list
@@ -20,18 +21,18 @@ from opsroom.telemetry.selectors import (
     api_requests_for_person,
     deliveries_for_person,
 )
+from opsroom.user360.actions import ACTIONS, actions_allowed
 from opsroom.user360.filters import QUICK_FILTERS
 from opsroom.user360.selectors.ask import person_ask, person_facts_gather
 from opsroom.user360.selectors.insights import Insight, insights_for_person
-from opsroom.user360.selectors.timeline import (
+from opsroom.user360.services.health import health_settings_get
+from opsroom.user360.timeline import (
     KINDS,
     CursorError,
     TimelineItem,
     TimelinePage,
     timeline_page,
 )
-from opsroom.user360.services.actions import ACTION_LABELS, ACTION_PERMISSIONS, actions_allowed
-from opsroom.user360.services.health import health_settings_get
 
 
 def _url(template: str, **values: str) -> str:
@@ -169,10 +170,10 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     page = timeline_page(
         person=person, now=snapshot.at, kinds=kinds, login_events=snapshot.activity.login_events
     )
-    allowed = actions_allowed(request.user)  # type: ignore[arg-type]
+    allowed = actions_allowed(request_staff(request))
     actions = [
-        {"key": key, "label": label, "allowed": key in allowed, "needs": ACTION_PERMISSIONS[key]}
-        for key, label in ACTION_LABELS.items()
+        {"key": key, "label": a.label, "allowed": key in allowed, "needs": a.permissions}
+        for key, a in ACTIONS.items()
     ]
     last_login = snapshot.activity.last_login
     return render(
