@@ -1,15 +1,21 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Model
 from django.http import HttpRequest
 
 from opsroom.core.models import ApiKey, AuditEntry, ScheduleSlot, User
 from opsroom.core.services.audit import AuditContext, audit_record
 
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+    _UserAdmin = UserAdmin[User]
+else:  # the admin's classes are generic for type checkers only
+    _ModelAdmin = admin.ModelAdmin
+    _UserAdmin = UserAdmin
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(_ModelAdmin):
     """Records written by Opsroom's services are viewed here, never edited or deleted.
 
     Editing them in the admin would bypass the services that keep derived data consistent.
@@ -29,7 +35,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(_UserAdmin):
     list_display = ("username", "email", "roles", "is_active", "is_staff", "last_login")
     list_filter = ("is_active", "is_staff", "groups")
 
@@ -41,7 +47,7 @@ class StaffAdmin(UserAdmin):
         # Staff who leave are deactivated, so their audit trail keeps pointing at them.
         return False
 
-    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         action = "staff.update" if change else "staff.create"
         fields = sorted(set(form.changed_data) - {"password"})

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django_tasks_db.models import DBTaskResult
@@ -50,7 +51,7 @@ def api_key_list() -> QuerySet[ApiKey]:
     return ApiKey.objects.select_related("created_by", "revoked_by").order_by("-created_at")
 
 
-def task_run_list(*, status: str = "", task: str = "") -> QuerySet[DBTaskResult]:
+def task_run_list(*, status: str = "", task: str = "") -> QuerySet[DBTaskResult[Any, Any]]:
     """Background task runs, newest first."""
     runs = DBTaskResult.objects.all()
     if status:

@@ -1,10 +1,17 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from opsroom.core.admin import ReadOnlyAdmin
 from opsroom.support.models import Ticket, TicketMessage
 
+if TYPE_CHECKING:
+    _Inline = admin.TabularInline[TicketMessage, Ticket]
+else:  # generic for type checkers only
+    _Inline = admin.TabularInline
 
-class TicketMessageInline(admin.TabularInline):
+
+class TicketMessageInline(_Inline):
     model = TicketMessage
     extra = 0
     fields = ("created_at", "author_kind", "author_user", "is_internal", "body")

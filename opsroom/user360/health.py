@@ -202,7 +202,9 @@ def health_compute(inputs: HealthInputs, settings: HealthSettings) -> HealthResu
     return HealthResult(score=score, band=band_for(score, settings), components=components)
 
 
-def history_append(history: dict[str, object], *, on: date, score: int, keep: int) -> dict:
+def history_append(
+    history: dict[str, object], *, on: date, score: int, keep: int
+) -> dict[str, object]:
     """Add a day's score to a compact daily history, keeping the last `keep` days."""
     scores = list(history.get("scores") or [])  # type: ignore[call-overload]
     start_text = history.get("start")

@@ -4,7 +4,7 @@ Bounds match the database columns, so an item that validates can always be store
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic import StringConstraints as S
@@ -98,4 +98,7 @@ SmallCount = Annotated[int, Field(ge=0, le=32767)]
 Count = Annotated[int, Field(ge=0, le=2_147_483_647)]
 Milliseconds = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 # A JSON object; its keys are strings already (validating each one costs a third of a batch).
-JsonObject = dict
+if TYPE_CHECKING:
+    JsonObject = dict[str, Any]
+else:
+    JsonObject = dict
