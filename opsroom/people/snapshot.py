@@ -6,7 +6,7 @@ Formatting (money, labels, durations) happens in templates and schemas, never he
 
 Each part is provided by the app that owns its data (revenue the billing part, support the
 support part...): an app registers its provider in its `AppConfig.ready()`, so this identity
-layer assembles the snapshot without importing any app above it (docs/architecture.md).
+layer assembles the snapshot without importing any app above it (docs/ARCHITECTURE.md).
 """
 
 from collections.abc import Callable

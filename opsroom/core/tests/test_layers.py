@@ -1,4 +1,4 @@
-"""The layer contract of docs/architecture.md holds, and `make lint` fails when code breaks it."""
+"""The layer contract of docs/ARCHITECTURE.md holds, and `make lint` fails when code breaks it."""
 
 import shutil
 import subprocess
