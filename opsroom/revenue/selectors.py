@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
@@ -14,6 +14,7 @@ from opsroom.core.months import months_between
 from opsroom.revenue.models import (
     BillingCustomer,
     Invoice,
+    MarketingSpend,
     PaymentAttempt,
     Plan,
     Subscription,
@@ -348,4 +349,13 @@ def billing_customer_of_person(*, person_id: int) -> str | None:
         BillingCustomer.objects.filter(person_id=person_id)
         .values_list("provider_customer_id", flat=True)
         .first()
+    )
+
+
+def marketing_spend_list(*, start: date, end: date) -> list[MarketingSpend]:
+    """Spend per channel, campaign and month for the months from `start` to `end` (inclusive)."""
+    return list(
+        MarketingSpend.objects.filter(month__gte=start.replace(day=1), month__lte=end).order_by(
+            "month", "channel", "campaign", "currency"
+        )
     )

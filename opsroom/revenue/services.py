@@ -6,6 +6,8 @@ A row carrying `source_updated_at` older than the state held is ignored (reporte
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -21,6 +23,7 @@ from opsroom.people.models import Person
 from opsroom.revenue.models import (
     BillingCustomer,
     Invoice,
+    MarketingSpend,
     PaymentAttempt,
     Plan,
     Subscription,
@@ -342,3 +345,54 @@ def billing_customer_person_move(*, provider_customer_id: str, person_id: int) -
     for model in (Subscription, SubscriptionChange, Invoice, PaymentAttempt, BillingCustomer):
         moved += model.objects.filter(person_id=old_person_id).update(person_id=person_id)
     return moved
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    channel: str
+    month: date  # any day of the month; stored as its first day
+    amount: int  # minor units
+    currency: str
+    campaign: str = ""
+    note: str = ""
+
+
+@transaction.atomic
+def marketing_spend_record_many(
+    *, rows: Sequence[SpendRow], audit: AuditContext | None = None
+) -> tuple[int, int]:
+    """Record spend per channel, campaign and month (a later row for the same month replaces
+    it); return (created, updated). Staff entries are audited."""
+    created = updated = 0
+    for row in rows:
+        channel = row.channel.strip()
+        if not channel:
+            raise InvalidInput("Marketing spend needs a channel.")
+        if row.amount < 0:
+            raise InvalidInput("Marketing spend cannot be negative.")
+        currency = row.currency.strip().lower()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInput(f"'{row.currency}' is not a three-letter currency code.")
+        spend, is_new = MarketingSpend.objects.update_or_create(
+            channel=channel,
+            campaign=row.campaign.strip(),
+            month=row.month.replace(day=1),
+            currency=currency,
+            defaults={"amount": row.amount, "note": row.note.strip(), "updated_at": clock.now()},
+        )
+        created += is_new
+        updated += not is_new
+        if audit is not None:
+            audit_record(
+                audit,
+                action="revenue.marketing_spend_set",
+                target=spend,
+                params={
+                    "channel": spend.channel,
+                    "campaign": spend.campaign,
+                    "month": f"{spend.month:%Y-%m}",
+                    "amount": spend.amount,
+                    "currency": spend.currency,
+                },
+            )
+    return created, updated
