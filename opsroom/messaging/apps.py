@@ -5,3 +5,9 @@ class MessagingConfig(AppConfig):
     name = "opsroom.messaging"
     label = "messaging"
     verbose_name = "Messaging"
+
+    def ready(self) -> None:
+        from opsroom.core.outbox.registry import performer_register
+        from opsroom.messaging.sending import EMAIL_SEND
+
+        performer_register(EMAIL_SEND)

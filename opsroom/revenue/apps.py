@@ -5,3 +5,9 @@ class RevenueConfig(AppConfig):
     name = "opsroom.revenue"
     label = "revenue"
     verbose_name = "Revenue"
+
+    def ready(self) -> None:
+        from opsroom.core.outbox.registry import performer_register
+        from opsroom.revenue.comp_stripe import COMP_GRANT
+
+        performer_register(COMP_GRANT)
