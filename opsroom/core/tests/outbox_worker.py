@@ -28,7 +28,7 @@ def outbox_tasks_run() -> list[dict[str, Any]]:
     """Run every queued outbox task that is due now (by Opsroom's clock), oldest first."""
     from opsroom.core.outbox.tasks import outbox_entry_perform
 
-    results = []
+    results: list[dict[str, Any]] = []
     while True:
         now = clock.now()
         due = [

@@ -42,9 +42,7 @@ def _rows(response) -> list[int]:
     return [entry.pk for entry in response.context["page"]]
 
 
-def test_the_page_lists_entries_with_their_attempts_errors_and_outcomes(
-    entries, staff_support
-):
+def test_the_page_lists_entries_with_their_attempts_errors_and_outcomes(entries, staff_support):
     response = signed_in(staff_support).get("/outbox/")
     assert response.status_code == 200
     assert len(_rows(response)) == 4

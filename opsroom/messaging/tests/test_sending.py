@@ -33,18 +33,18 @@ AFTER_LEASE = T0 + timedelta(seconds=301)
 class KilledAfterSendBackend(LocmemBackend):
     """The mail server takes the message, then the worker dies before it hears back."""
 
-    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, email_messages):
         super().send_messages(email_messages)
         raise WorkerKilled
 
 
 class UnreachableBackend(LocmemBackend):
-    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, email_messages):
         raise ConnectionRefusedError("[Errno 111] Connection refused")
 
 
 class RefusingBackend(LocmemBackend):
-    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, email_messages):
         raise smtplib.SMTPRecipientsRefused({"jane@example.com": (550, b"No such user")})
 
 
@@ -80,7 +80,8 @@ def test_the_email_is_queued_in_the_transaction_and_sent_by_the_worker(
     assert mail.outbox == []
     outbox_tasks_run()
     message.refresh_from_db()
-    assert message.status == "sent" and message.sent_at is not None
+    assert message.status == "sent"
+    assert message.sent_at is not None
     assert len(mail.outbox) == 1
     # The Message-ID was fixed when the email was queued, and names the outbox entry.
     header = mail.outbox[0].extra_headers["Message-ID"]
@@ -90,9 +91,14 @@ def test_the_email_is_queued_in_the_transaction_and_sent_by_the_worker(
 
 def test_a_rolled_back_transaction_sends_nothing(person, staff_support, settings):
     settings.OPSROOM_OUTBOX_INLINE = True
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _send(person, staff_support)
-        raise RuntimeError("the caller failed after queueing the email")
+
+    def caller_fails_after_queueing() -> None:
+        with transaction.atomic():
+            _send(person, staff_support)
+            raise RuntimeError("the caller failed after queueing the email")
+
+    with pytest.raises(RuntimeError):
+        caller_fails_after_queueing()
     assert mail.outbox == []
     assert not EmailMessage.objects.exists()
     assert not OutboxEntry.objects.exists()
