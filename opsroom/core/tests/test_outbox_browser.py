@@ -30,9 +30,10 @@ def test_an_admin_retries_a_failed_email_from_the_outbox(live_server, page, staf
     row = page.locator(f"tr[data-outbox-entry='{entry.pk}']")
     assert "The mail server refused the email" in row.inner_text()
     row.locator(f"[data-outbox-retry='{entry.pk}']").click()
-    assert f"Entry #{entry.pk} (email.send) retried: now done." in page.locator(
-        ".messages"
-    ).inner_text()
+    assert (
+        f"Entry #{entry.pk} (email.send) retried: now done."
+        in page.locator(".messages").inner_text()
+    )
     assert [m.subject for m in mail.outbox] == ["Your refund"]
     assert EmailMessage.objects.get().status == "sent"
     page.goto(f"{live_server.url}/outbox/{entry.pk}/")

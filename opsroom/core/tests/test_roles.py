@@ -28,7 +28,11 @@ def test_every_permission_named_for_a_role_exists():
         (
             "staff_support",
             ["people.add_note", "people.impersonate_person", "support.change_ticket"],
-            ["revenue.grant_complimentary_subscription", "core.manage_api_keys", "core.manage_outbox"],
+            [
+                "revenue.grant_complimentary_subscription",
+                "core.manage_api_keys",
+                "core.manage_outbox",
+            ],
         ),
         (
             "staff_billing",
