@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from opsroom.core.models import OutboxEntry
 
 Outcome = dict[str, Any]
@@ -40,7 +42,7 @@ def performer_register(performer: Performer) -> None:
     """Make a kind of side effect known to the outbox (called from an app's ready())."""
     held = _PERFORMERS.get(performer.kind)
     if held is not None and held != performer:
-        raise ValueError(f"outbox kind {performer.kind!r} is already registered by another app")
+        raise ImproperlyConfigured(f"outbox kind {performer.kind!r} is registered twice")
     _PERFORMERS[performer.kind] = performer
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
@@ -161,6 +162,14 @@ def test_an_unknown_kind_is_refused():
 
 def test_the_apps_register_their_side_effects():
     assert {"email.send", "stripe.comp_grant"} <= set(registry.performer_kinds())
+
+
+def test_a_kind_cannot_be_registered_twice():
+    held = registry.performer_get("email.send")
+    registry.performer_register(held)  # the same performer again (ready() run twice): fine
+    with pytest.raises(ImproperlyConfigured, match=r"'email\.send' is registered twice"):
+        registry.performer_register(Performer(kind="email.send", label="x", perform=dict))
+    assert registry.performer_get("email.send") is held
 
 
 def test_the_entry_remembers_who_caused_it_and_what_it_concerns(probe, worker_mode, staff_admin):
