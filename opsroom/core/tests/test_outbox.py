@@ -17,6 +17,7 @@ from opsroom.core.models import AuditEntry, OutboxEntry
 from opsroom.core.outbox import registry
 from opsroom.core.outbox.registry import OutboxPermanentError, Performer
 from opsroom.core.outbox.runner import outbox_backoff, outbox_entry_run, outbox_sweep_run
+from opsroom.core.outbox.selectors import outbox_entries_for_target
 from opsroom.core.outbox.services import (
     OutboxStateError,
     outbox_enqueue,
@@ -183,6 +184,16 @@ def test_the_entry_remembers_who_caused_it_and_what_it_concerns(probe, worker_mo
     )
     assert (entry.actor, entry.actor_label, entry.actor_ip) == (staff_admin, "ada", "10.0.0.9")
     assert (entry.target_type, entry.target_id) == ("core.user", str(staff_admin.pk))
+
+
+def test_a_records_entries_are_listed_for_its_page(probe, worker_mode, staff_admin, staff_support):
+    with clock.clock_frozen_at(T0):
+        first = _enqueue(n=1, target=staff_admin)
+    with clock.clock_frozen_at(T0 + timedelta(minutes=1)):
+        second = _enqueue(n=2, target=staff_admin)
+    _enqueue(n=3, target=staff_support)
+    listed = outbox_entries_for_target(target_type="core.user", target_id=str(staff_admin.pk))
+    assert [entry.pk for entry in listed] == [second.pk, first.pk]
 
 
 @pytest.mark.parametrize(
