@@ -12,11 +12,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-import stripe
 from django.db import transaction
 
 from opsroom.core import clock
-from opsroom.core.errors import Conflict, InvalidInput, ServiceFailed
+from opsroom.core.errors import Conflict, InvalidInput
+from opsroom.core.models import OutboxEntry
+from opsroom.core.outbox.services import outbox_enqueue
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Guard, Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
@@ -222,26 +223,105 @@ def payment_attempt_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[PaymentA
 
 
 COMP_MAX_MONTHS = 24
+# The outbox kind that applies a grant in Stripe (performed by revenue/comp_stripe.py).
+COMP_GRANT_KIND = "stripe.comp_grant"
+
+
+@dataclass(frozen=True)
+class CompGrant:
+    """What a complimentary grant did: recorded here, or queued to be applied in Stripe first."""
+
+    subscription: Subscription | None
+    outbox_entry: OutboxEntry | None = None
+
+    @property
+    def is_applied(self) -> bool:
+        return self.subscription is not None
+
+
+def subscription_complimentary_request(
+    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str = ""
+) -> CompGrant:
+    """Give a person `months` of a plan free: a 100% discount on their live subscription, or a
+    new complimentary one. For a Stripe customer (with Stripe configured) the grant is queued
+    in the outbox, applied in Stripe after commit and recorded here once Stripe confirms;
+    otherwise it is recorded here at once."""
+    grant = _comp_intent(person=person, plan=plan, months=months, audit=audit, reason=reason)
+    entry = grant.outbox_entry
+    if entry is None:
+        return grant
+    entry.refresh_from_db()
+    if entry.status == OutboxEntry.Status.DONE:
+        provider_id = str(entry.outcome.get("recorded_subscription", ""))
+        subscription = Subscription.objects.filter(provider_subscription_id=provider_id).first()
+        return CompGrant(subscription=subscription, outbox_entry=entry)
+    return grant
 
 
 @transaction.atomic
-def subscription_complimentary_grant(
-    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str = ""
-) -> Subscription:
-    """Give a person `months` of a plan free: a 100% discount on their live subscription, or a
-    new complimentary one. Applied through the Stripe API first when Stripe is configured and
-    the person is a Stripe customer; recorded here either way."""
+def _comp_intent(
+    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str
+) -> CompGrant:
     if not 1 <= months <= COMP_MAX_MONTHS:
         raise InvalidInput(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
-    now = clock.now()
-    ends = period_end(start=now, interval="month", interval_count=months)
     live = (
         Subscription.objects.filter(person=person, status__in=_LIVE)
         .order_by("-created_at", "-id")
         .first()
     )
+    customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
+    if stripe_client() is None or customer is None:
+        # Nothing leaves Opsroom, so there is no side effect to queue: recorded at once.
+        subscription = subscription_complimentary_record(
+            person=person,
+            plan=plan,
+            months=months,
+            live=live,
+            remote=None,
+            audit=audit,
+            reason=reason,
+        )
+        return CompGrant(subscription=subscription)
+    key = uuid4().hex
+    entry = outbox_enqueue(
+        kind=COMP_GRANT_KIND,
+        payload={
+            "person_id": person.pk,
+            "plan_id": plan.pk,
+            "price_id": plan.provider_price_id,
+            "customer_id": customer.provider_customer_id,
+            "months": months,
+            "live_subscription_id": live.provider_subscription_id if live else "",
+            "live_provider": live.provider if live else "",
+            "reason": reason,
+            "granted_by": audit.label,
+        },
+        idempotency_key=f"{COMP_GRANT_KIND}:{key}",
+        audit=audit,
+        target=person,
+    )
+    return CompGrant(subscription=None, outbox_entry=entry)
+
+
+@transaction.atomic
+def subscription_complimentary_record(
+    *,
+    person: Person,
+    plan: Plan,
+    months: int,
+    live: Subscription | None,
+    remote: dict[str, str] | None,
+    audit: AuditContext,
+    reason: str = "",
+    outbox_entry_id: int | None = None,
+) -> Subscription:
+    """Record a complimentary grant here (after Stripe applied it, when `remote` holds its
+    coupon and subscription ids), and audit it."""
+    now = clock.now()
+    ends = period_end(start=now, interval="month", interval_count=months)
     note = {"months": months, "until": ends.isoformat(), "granted_by": audit.label}
-    remote = _comp_apply_in_stripe(person=person, plan=plan, months=months, live=live, note=note)
+    if remote:
+        note["stripe_coupon"] = remote["coupon"]
     if live is not None:
         row: Row = {
             "provider_subscription_id": live.provider_subscription_id,
@@ -274,59 +354,18 @@ def subscription_complimentary_grant(
             "source_updated_at": now,
         }
     subscription = subscription_upsert_many(rows=[row]).by_key[row["provider_subscription_id"]]
-    audit_record(
-        audit,
-        action="subscription.comp_grant",
-        target=person,
-        params={
-            "months": months,
-            "plan": plan.code,
-            "subscription": subscription.provider_subscription_id,
-            "applied_via": "stripe" if remote else "opsroom",
-            "stripe_coupon": remote["coupon"] if remote else "",
-            "reason": reason,
-        },
-    )
-    return subscription
-
-
-def _comp_apply_in_stripe(
-    *, person: Person, plan: Plan, months: int, live: Subscription | None, note: dict[str, Any]
-) -> dict[str, str] | None:
-    client = stripe_client()
-    customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
-    if client is None or customer is None:
-        return None
-    metadata = {
-        "opsroom_complimentary_months": str(months),
-        "opsroom_granted_by": note["granted_by"],
+    params: dict[str, Any] = {
+        "months": months,
+        "plan": plan.code,
+        "subscription": subscription.provider_subscription_id,
+        "applied_via": "stripe" if remote else "opsroom",
+        "stripe_coupon": remote["coupon"] if remote else "",
+        "reason": reason,
     }
-    try:
-        coupon = client.v1.coupons.create(
-            params={
-                "percent_off": 100,
-                "duration": "repeating",
-                "duration_in_months": months,
-                "name": f"Complimentary, {months} month{'s' if months != 1 else ''}",
-                "metadata": metadata,
-            }
-        )
-        discounts = [{"coupon": coupon.id}]
-        if live is not None and live.provider == "stripe":
-            update: Any = {"discounts": discounts, "metadata": metadata}
-            remote = client.v1.subscriptions.update(live.provider_subscription_id, params=update)
-        else:
-            create: Any = {
-                "customer": customer.provider_customer_id,
-                "items": [{"price": plan.provider_price_id}],
-                "discounts": discounts,
-                "metadata": metadata,
-            }
-            remote = client.v1.subscriptions.create(params=create)
-    except stripe.StripeError as exc:
-        message = exc.user_message or str(exc) or type(exc).__name__
-        raise ServiceFailed(f"Stripe refused the complimentary subscription: {message}") from exc
-    return {"coupon": str(coupon.id), "subscription": str(remote.id)}
+    if outbox_entry_id is not None:
+        params["outbox_entry"] = outbox_entry_id
+    audit_record(audit, action="subscription.comp_grant", target=person, params=params)
+    return subscription
 
 
 @transaction.atomic

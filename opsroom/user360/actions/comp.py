@@ -2,12 +2,12 @@
 
 from typing import TYPE_CHECKING
 
-from opsroom.core.errors import InvalidInput
+from opsroom.core.errors import InvalidInput, ServiceFailed
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
 from opsroom.revenue.selectors import plan_get, plan_list
-from opsroom.revenue.services import subscription_complimentary_grant
+from opsroom.revenue.services import subscription_complimentary_request
 from opsroom.revenue.stripe_api import stripe_client
 from opsroom.user360.actions.base import ActionOutcome, Data, QuickAction
 from opsroom.user360.forms import CompActionForm
@@ -45,14 +45,24 @@ def _preview(person: Person, data: Data, audit: AuditContext) -> list[tuple[str,
 
 def _run(person: Person, data: Data, audit: AuditContext, staff: User | None) -> ActionOutcome:
     plan = _plan(data)
-    subscription = subscription_complimentary_grant(
+    grant = subscription_complimentary_request(
         person=person, plan=plan, months=data["months"], audit=audit, reason=data["reason"]
     )
+    if grant.subscription is not None:
+        return ActionOutcome(
+            f"{plan.name} is free for {data['months']} month(s) "
+            f"({grant.subscription.provider_subscription_id}).",
+            "complimentary subscription granted",
+            grant.subscription.provider_subscription_id,
+        )
+    entry = grant.outbox_entry
+    if entry is not None and entry.status in ("failed", "dead"):
+        raise ServiceFailed(f"{entry.last_error} (outbox entry #{entry.pk})")
+    number = entry.pk if entry is not None else "?"
     return ActionOutcome(
-        f"{plan.name} is free for {data['months']} month(s) "
-        f"({subscription.provider_subscription_id}).",
-        "complimentary subscription granted",
-        subscription.provider_subscription_id,
+        f"{plan.name} for {data['months']} month(s) is queued for Stripe (outbox entry "
+        f"#{number}); it is recorded here once Stripe confirms it.",
+        f"queued for Stripe (outbox entry {number})",
     )
 
 
