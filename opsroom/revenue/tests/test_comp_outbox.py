@@ -12,13 +12,13 @@ from opsroom.core import clock
 from opsroom.core.models import AuditEntry, OutboxEntry
 from opsroom.core.outbox.tasks import outbox_sweep
 from opsroom.core.services.audit import AuditContext
+from opsroom.core.tests.http_stub import Stub, http_stub
 from opsroom.core.tests.outbox_worker import (
     WorkerKilled,
     killed_after_perform,
     outbox_tasks_run,
 )
 from opsroom.people.tests.factories import PersonFactory
-from opsroom.core.tests.http_stub import Stub, http_stub
 from opsroom.revenue.models import Subscription
 from opsroom.revenue.services import (
     billing_customer_upsert_many,
