@@ -91,7 +91,7 @@ def comp_grant_record(entry: OutboxEntry) -> None:
     )
     subscription_complimentary_record(
         person=Person.objects.get(pk=payload["person_id"]),
-        plan=Plan.objects.get(pk=payload["plan_id"]),
+        plan=Plan.objects.filter(pk=payload["plan_id"]).first() if payload["plan_id"] else None,
         months=int(payload["months"]),
         live=live,
         remote={"coupon": entry.outcome["coupon"], "subscription": entry.outcome["subscription"]},

@@ -32,6 +32,7 @@ from opsroom.revenue.models import (
 )
 from opsroom.revenue.mrr import subscription_mrr
 from opsroom.revenue.periods import period_end
+from opsroom.revenue.selectors import complimentary_preview
 from opsroom.revenue.stripe_api import stripe_client
 
 _LIVE = {"trialing", "active", "past_due", "unpaid", "paused"}
@@ -222,7 +223,6 @@ def payment_attempt_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[PaymentA
     return rows_upsert(PaymentAttempt, key_field="provider_attempt_id", rows=rows)
 
 
-COMP_MAX_MONTHS = 24
 # The outbox kind that applies a grant in Stripe (performed by revenue/comp_stripe.py).
 COMP_GRANT_KIND = "stripe.comp_grant"
 
@@ -240,12 +240,13 @@ class CompGrant:
 
 
 def subscription_complimentary_request(
-    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str = ""
+    *, person: Person, plan: Plan | None, months: int, audit: AuditContext, reason: str = ""
 ) -> CompGrant:
-    """Give a person `months` of a plan free: a 100% discount on their live subscription, or a
-    new complimentary one. For a Stripe customer (with Stripe configured) the grant is queued
-    in the outbox, applied in Stripe after commit and recorded here once Stripe confirms;
-    otherwise it is recorded here at once."""
+    """Make a person's current subscription free for some months (a 100% discount until then),
+    or give a person without one a new subscription to `plan`, free for those months (see
+    revenue.selectors.complimentary_preview for what is refused). For a Stripe customer (with
+    Stripe configured) the grant is queued in the outbox, applied in Stripe after commit and
+    recorded here once Stripe confirms; otherwise it is recorded here at once."""
     grant = _comp_intent(person=person, plan=plan, months=months, audit=audit, reason=reason)
     entry = grant.outbox_entry
     if entry is None:
@@ -260,17 +261,24 @@ def subscription_complimentary_request(
 
 @transaction.atomic
 def _comp_intent(
-    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str
+    *, person: Person, plan: Plan | None, months: int, audit: AuditContext, reason: str
 ) -> CompGrant:
-    if not 1 <= months <= COMP_MAX_MONTHS:
-        raise InvalidInput(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
-    live = (
-        Subscription.objects.filter(person=person, status__in=_LIVE)
-        .order_by("-created_at", "-id")
-        .first()
-    )
     customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
-    if stripe_client() is None or customer is None:
+    with_stripe = stripe_client() is not None and customer is not None
+    preview = complimentary_preview(
+        person_id=person.pk,
+        plan_id=plan.pk if plan is not None else None,
+        months=months,
+        now=clock.now(),
+        with_stripe=with_stripe,
+    )
+    live = (
+        Subscription.objects.select_related("plan").get(pk=preview.subscription_id)
+        if preview.subscription_id is not None
+        else None
+    )
+    plan = live.plan if live is not None else plan
+    if not with_stripe or customer is None:
         # Nothing leaves Opsroom, so there is no side effect to queue: recorded at once.
         subscription = subscription_complimentary_record(
             person=person,
@@ -287,8 +295,8 @@ def _comp_intent(
         kind=COMP_GRANT_KIND,
         payload={
             "person_id": person.pk,
-            "plan_id": plan.pk,
-            "price_id": plan.provider_price_id,
+            "plan_id": plan.pk if plan is not None else None,
+            "price_id": plan.provider_price_id if plan is not None else "",
             "customer_id": customer.provider_customer_id,
             "months": months,
             "live_subscription_id": live.provider_subscription_id if live else "",
@@ -307,7 +315,7 @@ def _comp_intent(
 def subscription_complimentary_record(
     *,
     person: Person,
-    plan: Plan,
+    plan: Plan | None,
     months: int,
     live: Subscription | None,
     remote: dict[str, str] | None,
@@ -326,11 +334,14 @@ def subscription_complimentary_record(
         row: Row = {
             "provider_subscription_id": live.provider_subscription_id,
             "discount_percent": Decimal(100),
+            "discount_amount": 0,
             "discount_ends_at": ends,
             "is_complimentary": True,
             "metadata": {**live.metadata, "complimentary": note},
             "source_updated_at": max(now, live.source_updated_at or now),
         }
+    elif plan is None:
+        raise InvalidInput("They have no subscription: choose the plan to give them free.")
     else:
         row = {
             "provider": "stripe" if remote else "opsroom",
@@ -356,7 +367,9 @@ def subscription_complimentary_record(
     subscription = subscription_upsert_many(rows=[row]).by_key[row["provider_subscription_id"]]
     params: dict[str, Any] = {
         "months": months,
-        "plan": plan.code,
+        "until": f"{ends:%Y-%m-%d}",
+        "plan": plan.code if plan is not None else "",
+        "plan_name": plan.name if plan is not None else "custom price",
         "subscription": subscription.provider_subscription_id,
         "applied_via": "stripe" if remote else "opsroom",
         "stripe_coupon": remote["coupon"] if remote else "",

@@ -1,10 +1,7 @@
 """Complimentary grants for Stripe customers go through the outbox: queued with the decision,
 applied in Stripe after commit with idempotency keys, recorded here once Stripe answered."""
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -12,7 +9,7 @@ from opsroom.core import clock
 from opsroom.core.models import AuditEntry, OutboxEntry
 from opsroom.core.outbox.tasks import outbox_sweep
 from opsroom.core.services.audit import AuditContext
-from opsroom.core.tests.http_stub import Stub, http_stub
+from opsroom.core.tests.http_stub import http_stub
 from opsroom.core.tests.outbox_worker import (
     WorkerKilled,
     killed_after_perform,
@@ -25,51 +22,11 @@ from opsroom.revenue.services import (
     subscription_complimentary_request,
 )
 from opsroom.revenue.tests.factories import PlanFactory, SubscriptionFactory
+from opsroom.revenue.tests.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AFTER_LEASE = T0 + timedelta(seconds=301)
-
-
-@dataclass
-class FakeStripe:
-    """Enough of Stripe's API for comps, including its idempotency: a request with a key seen
-    before gets the first answer back and creates nothing."""
-
-    stub: Stub | None = None
-    coupons: dict[str, dict[str, Any]] = field(default_factory=dict)
-    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
-    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
-    replayed: int = 0
-    rate_limited: bool = False
-
-    def handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        assert self.stub is not None
-        key = self.stub.requests[-1]["headers"].get("Idempotency-Key", "")
-        if key in self.answers:
-            self.replayed += 1
-            return self.answers[key]
-        if self.rate_limited:
-            return 429, {"error": {"type": "rate_limit_error", "message": "Too many requests"}}
-        form = parse_qs(body.decode())
-        if (method, path) == ("POST", "/v1/coupons"):
-            coupon_id = f"co_{len(self.coupons) + 1}"
-            coupon = {"id": coupon_id, "object": "coupon", "percent_off": 100}
-            self.coupons[coupon_id] = coupon
-            answer: tuple[int, Any] = (200, coupon)
-        elif (method, path) == ("POST", "/v1/subscriptions"):
-            sub = {"id": f"sub_{len(self.subscriptions) + 1}", "object": "subscription"}
-            self.subscriptions[sub["id"]] = {**sub, "coupon": form["discounts[0][coupon]"][0]}
-            answer = (200, {**sub, "status": "active"})
-        elif method == "POST" and path.startswith("/v1/subscriptions/"):
-            sub_id = path.rsplit("/", 1)[-1]
-            self.subscriptions[sub_id] = {"id": sub_id, "coupon": form["discounts[0][coupon]"][0]}
-            answer = (200, {"id": sub_id, "object": "subscription", "status": "active"})
-        else:
-            answer = (404, {"error": {"type": "invalid_request_error", "message": "unknown"}})
-        if key:
-            self.answers[key] = answer
-        return answer
 
 
 @pytest.fixture
