@@ -307,6 +307,12 @@ OPSROOM_OUTBOX_LEASE_SECONDS = envint("OPSROOM_OUTBOX_LEASE_SECONDS", 300, minim
 # Perform in the process that committed, right after the commit, instead of in a worker.
 OPSROOM_OUTBOX_INLINE = envbool("OPSROOM_OUTBOX_INLINE", False)
 
+# Signed webhooks to the host app (docs/integrating.md, "Webhooks Opsroom sends"): password
+# reset links, preference changes, flag changes. Off until a URL and a secret are set.
+OPSROOM_HOST_WEBHOOK_URL = envstr("OPSROOM_HOST_WEBHOOK_URL", "")
+OPSROOM_HOST_WEBHOOK_SECRET = envstr("OPSROOM_HOST_WEBHOOK_SECRET", "")
+OPSROOM_HOST_WEBHOOK_TIMEOUT = envint("OPSROOM_HOST_WEBHOOK_TIMEOUT", 10, minimum=1)
+
 # Stripe API calls (complimentary subscriptions); off unless a key is set.
 STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "")  # only to point tests at a local server

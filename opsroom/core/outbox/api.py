@@ -124,7 +124,7 @@ def _act(request: HttpRequest, entry_id: int, *, cancel: bool) -> Status[Any]:
     try:
         entry = act(entry_id=entry_id, audit=audit)
     except OutboxStateError as exc:
-        return Status(409, {"detail": str(exc)})
+        return Status(409, {"detail": exc.message})
     entry.refresh_from_db()
     return Status(200, _out(entry))
 

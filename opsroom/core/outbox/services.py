@@ -6,13 +6,14 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 from opsroom.core import clock
+from opsroom.core.errors import Conflict
 from opsroom.core.models import OutboxEntry
 from opsroom.core.outbox.registry import performer_get
 from opsroom.core.outbox.tasks import outbox_entry_queue
 from opsroom.core.services.audit import AuditContext, audit_record
 
 
-class OutboxStateError(ValueError):
+class OutboxStateError(Conflict):
     """The entry is not in a state that allows what was asked (e.g. cancel a running entry)."""
 
 

@@ -92,7 +92,7 @@ def outbox_retry_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = outbox_entry_retry(entry_id=entry_id, audit=AuditContext.from_request(request))
     except OutboxStateError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         entry.refresh_from_db()
         messages.success(request, f"Entry #{entry.pk} ({entry.kind}) retried: now {entry.status}.")
@@ -106,7 +106,7 @@ def outbox_cancel_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = outbox_entry_cancel(entry_id=entry_id, audit=AuditContext.from_request(request))
     except OutboxStateError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, f"Entry #{entry.pk} ({entry.kind}) canceled; it will not run.")
     return _back(request, entry_id)
