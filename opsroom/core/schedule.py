@@ -43,6 +43,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.error_spread_hourly",
         description="Recompute how many people each recent error reached, and what fixed it.",
     ),
+    "experiment_results": Job(
+        cron="20 * * * *",
+        task="opsroom.experiments.tasks.experiment_results_hourly",
+        description="Recompute each experiment's people, conversions and metric sums per variant.",
+    ),
 }
 
 

@@ -81,3 +81,24 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.flag_id}={self.variant}"
+
+
+class ExperimentResult(models.Model):
+    """An experiment's per-variant sums, recomputed by a task (experiments/results.py); the
+    statistics are computed from them when read.
+
+    `variants`: [{"key", "units", "conversions", "total", "total_squares"}] where a unit is a
+    person served exactly one variant, a conversion is doing the primary metric at or after the
+    first exposure, and total / total_squares sum the number of such events per person.
+    `daily`: [{"day": "YYYY-MM-DD", "units": {variant: n}, "conversions": {variant: n}}],
+    cumulative, for the chart and the traffic rate.
+    """
+
+    experiment = models.OneToOneField(Experiment, on_delete=models.CASCADE, related_name="result")
+    variants = models.JSONField(default=list)
+    daily = models.JSONField(default=list)
+    multiple_exposures = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"result of {self.experiment_id}"
