@@ -1,16 +1,21 @@
 """Writes of errors, API request logs and integration deliveries. Payloads are stored redacted."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
-from opsroom.core.redaction import body_redact, payload_redact
+from opsroom.core import clock
+from opsroom.core.models import ApiKey
+from opsroom.core.redaction import body_redact, payload_redact, text_redact
 from opsroom.core.upsert import Row
 from opsroom.people.models import Person
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 BODY_LIMIT = 4000
+ERROR_LIMIT = 2000
 DELIVERY_PAYLOAD_LIMIT = 20000
 
 
@@ -70,6 +75,7 @@ def delivery_record(
     person: Person | None = None,
     processing_ms: float | None = None,
     person_id: int | None = None,
+    api_key: ApiKey | None = None,
 ) -> IntegrationDelivery:
     """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
     stored = _without_nul(payload_redact(payload)) if payload is not None else {}
@@ -83,7 +89,46 @@ def delivery_record(
         event_type=_without_nul(event_type)[:100],
         external_id=_without_nul(external_id)[:128],
         payload=stored,
-        error=_without_nul(error),
+        error=_without_nul(text_redact(error[:ERROR_LIMIT])),
         person_id=person.pk if person is not None else person_id,
         processing_ms=processing_ms,
+        api_key=api_key,
     )
+
+
+def delivery_refusal_record(
+    *,
+    source: str,
+    reason: str,
+    size: int | None,
+    content_type: str,
+    ip: str | None,
+    processing_ms: float | None = None,
+) -> bool:
+    """Keep a small record of a refused, unauthenticated delivery; False when not kept.
+
+    Anyone can send these, so they are neither parsed nor stored: only their size, type and
+    address. At most OPSROOM_REFUSED_DELIVERIES_PER_MINUTE are kept per source each minute,
+    and only the newest OPSROOM_REFUSED_DELIVERIES_KEPT per source.
+    """
+    rejected = IntegrationDelivery.objects.filter(
+        source=source, outcome=IntegrationDelivery.Outcome.REJECTED
+    )
+    per_minute = settings.OPSROOM_REFUSED_DELIVERIES_PER_MINUTE
+    recent = rejected.filter(received_at__gte=clock.now() - timedelta(minutes=1))
+    if len(recent.values_list("id", flat=True)[:per_minute]) >= per_minute:
+        return False
+    IntegrationDelivery.objects.create(
+        source=source,
+        outcome=IntegrationDelivery.Outcome.REJECTED,
+        payload={"bytes": size, "content_type": _without_nul(content_type[:100]), "ip": ip},
+        error=_without_nul(text_redact(reason[:ERROR_LIMIT])),
+        processing_ms=processing_ms,
+    )
+    kept = settings.OPSROOM_REFUSED_DELIVERIES_KEPT
+    older = list(
+        rejected.order_by("-received_at", "-id").values_list("id", flat=True)[kept : kept + 100]
+    )
+    if older:
+        IntegrationDelivery.objects.filter(id__in=older).delete()
+    return True
