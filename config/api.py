@@ -5,9 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
-
 from opsroom.core.api import router as core_router
+from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
 from opsroom.core.errors import DomainError
 from opsroom.ingest.api import router as ingest_router

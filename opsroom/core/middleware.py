@@ -67,16 +67,13 @@ class StaffRequiredMiddleware:
         return None
 
 
-
 def session_start(request: HttpRequest) -> None:
     """Start the clocks of a new staff session (its absolute end is fixed from here)."""
     now = int(clock.now().timestamp())
     request.session[_STARTED_KEY] = now
     request.session[_IDLE_KEY] = now
     # A fixed end date: saving the session later (the idle clock) must not move it.
-    request.session.set_expiry(
-        datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=UTC)
-    )
+    request.session.set_expiry(datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=UTC))
 
 
 class SessionLimitsMiddleware:
@@ -102,10 +99,8 @@ class SessionLimitsMiddleware:
         if started is None:  # a session from before this check existed
             session_start(request)
             return
-        if (
-            now - int(started) > settings.SESSION_COOKIE_AGE
-            or last is not None
-            and now - int(last) > settings.OPSROOM_SESSION_IDLE_SECONDS
+        if now - int(started) > settings.SESSION_COOKIE_AGE or (
+            last is not None and now - int(last) > settings.OPSROOM_SESSION_IDLE_SECONDS
         ):
             session.flush()
             return

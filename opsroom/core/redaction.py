@@ -19,6 +19,7 @@ import binascii
 import json
 import re
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -99,7 +100,7 @@ def key_is_secret(key: str) -> bool:
         return False
     if "".join(words) in _SECRET_KEYS or any(word in _SECRET_WORDS for word in words):
         return True
-    return any(first + second in _SECRET_KEYS for first, second in zip(words, words[1:]))
+    return any(first + second in _SECRET_KEYS for first, second in pairwise(words))
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -202,25 +203,25 @@ def _secret_value(value: Any) -> Any:
     return value if value is None or isinstance(value, bool) else REDACTED
 
 
-def payload_redact(value: Any, _depth: int = 0) -> Any:
-    """A copy of a JSON-like value with secrets and card numbers replaced (cut at MAX_DEPTH)."""
+def payload_redact(value: Any, *, max_depth: int = MAX_DEPTH, _depth: int = 0) -> Any:
+    """A copy of a JSON-like value with secrets and card numbers replaced (cut at max_depth)."""
     if isinstance(value, str):
         return text_redact(value)
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
         return _number_redact(value)
-    if _depth >= MAX_DEPTH:
+    if _depth >= max_depth:
         return "[too deep]"
     if isinstance(value, dict):
         return {
             str(key): _secret_value(item)
             if key_is_secret(str(key))
-            else payload_redact(item, _depth + 1)
+            else payload_redact(item, max_depth=max_depth, _depth=_depth + 1)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [payload_redact(item, _depth + 1) for item in value]
+        return [payload_redact(item, max_depth=max_depth, _depth=_depth + 1) for item in value]
     return text_redact(str(value))
 
 

@@ -34,10 +34,23 @@ def _insert_new(model: type[Any], key_field: str, rows: Sequence[Row]) -> int:
     return len(fresh)
 
 
+_ERROR_TEXT = ("title", "message", "endpoint", "release", "environment", "fingerprint")
+
+
 @transaction.atomic
 def error_event_record_many(*, rows: Sequence[Row]) -> int:
-    """Store error occurrences once each by event id; return how many were new."""
-    return _insert_new(ErrorEvent, "event_id", rows)
+    """Store error occurrences once each by event id, text and tags redacted; return how many
+    were new."""
+    prepared = []
+    for row in rows:
+        values = dict(row)
+        for name in _ERROR_TEXT:
+            if isinstance(values.get(name), str):
+                values[name] = text_redact(values[name])
+        if "tags" in values and values["tags"] is not None:
+            values["tags"] = payload_redact(values["tags"])
+        prepared.append(values)
+    return _insert_new(ErrorEvent, "event_id", prepared)
 
 
 @transaction.atomic
@@ -49,6 +62,9 @@ def api_request_record_many(*, rows: Sequence[Row]) -> int:
         for name in ("request_body", "response_body"):
             if name in values:
                 values[name] = body_redact(values[name], limit=BODY_LIMIT)
+        for name in ("path", "route"):
+            if isinstance(values.get(name), str):
+                values[name] = text_redact(values[name])
         prepared.append(values)
     return _insert_new(ApiRequest, "request_id", prepared)
 

@@ -17,7 +17,7 @@ _IP_FACTOR = 4
 def username_key(username: str) -> str:
     """The name the throttle counts: as the sign-in form reads it (NFKC), case-folded.
 
-    'ｔhrottle_user' (a fullwidth t) signs in as 'throttle_user', so it counts as that name.
+    A name with a fullwidth letter signs in as the plain name, so it counts as that name.
     """
     return unicodedata.normalize("NFKC", username).strip().casefold()[:100]
 

@@ -5,21 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_audit_append_only'),
-        ('telemetry', '0001_initial'),
+        ("core", "0002_audit_append_only"),
+        ("telemetry", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='integrationdelivery',
-            name='api_key',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.apikey'),
+            model_name="integrationdelivery",
+            name="api_key",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.apikey",
+            ),
         ),
         migrations.AlterField(
-            model_name='integrationdelivery',
-            name='outcome',
-            field=models.CharField(choices=[('processed', 'Processed'), ('duplicate', 'Duplicate (already processed)'), ('ignored', 'Ignored (type not handled)'), ('stale', 'Stale (older than the state held)'), ('rejected', 'Rejected (not signed, or too large)'), ('failed', 'Failed (signed, but could not be applied)')], max_length=16),
+            model_name="integrationdelivery",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("processed", "Processed"),
+                    ("duplicate", "Duplicate (already processed)"),
+                    ("ignored", "Ignored (type not handled)"),
+                    ("stale", "Stale (older than the state held)"),
+                    ("rejected", "Rejected (not signed, or too large)"),
+                    ("failed", "Failed (signed, but could not be applied)"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

@@ -11,7 +11,6 @@ read only up to the endpoint's limit: an anonymous or oversized call costs almos
 import base64
 import binascii
 import hmac
-
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -62,7 +61,8 @@ def _basic_auth_ok(request: HttpRequest, secret: str | list[str]) -> bool:
         return False
     secrets = [secret] if isinstance(secret, str) else list(secret)
     # Compared with every configured pair, in constant time.
-    return any([hmac.compare_digest(given, str(item).encode()) for item in secrets])
+    matches = [hmac.compare_digest(given, str(item).encode()) for item in secrets]
+    return any(matches)
 
 
 def _dispatch(request: HttpRequest, kind: str) -> HttpResponse:

@@ -140,7 +140,9 @@ def issue_row(issue: dict[str, Any]) -> dict[str, Any]:
         "fingerprint": issue_id,
         "issue_id": issue_id,
         "title": _text(issue.get("title"), 500) or "(no title)",
-        "message": _text(_object(issue.get("metadata"), "data.issue.metadata").get("value"), 100_000),
+        "message": _text(
+            _object(issue.get("metadata"), "data.issue.metadata").get("value"), 100_000
+        ),
         "level": issue.get("level") if issue.get("level") in _LEVELS else "error",
         "endpoint": _text(issue.get("culprit"), 200),
         "occurred_at": _time(issue.get("firstSeen"), "data.issue.firstSeen"),

@@ -194,9 +194,7 @@ def charge_changed(event: Row, charge: Row, at: datetime) -> Handled:
             rows=[{"provider_customer_id": customer_id, "person_id": person_id, **card}]
         )
     if event["type"] == "charge.refunded" and invoice_id in invoices:
-        invoice_upsert_many(
-            rows=[{"provider_invoice_id": invoice_id, "amount_refunded": refunded}]
-        )
+        invoice_upsert_many(rows=[{"provider_invoice_id": invoice_id, "amount_refunded": refunded}])
     return Handled("processed", person_id, note=found.note)
 
 

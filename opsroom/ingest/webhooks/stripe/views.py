@@ -108,7 +108,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         record("failed", error=f"Not a Stripe event: {exc.message}")
         return answer(400, f"Not a Stripe event: {exc.message}")
-    named = {"payload": event, "event_type": event_type, "event_id": event_id}
+    named: dict[str, Any] = {"payload": event, "event_type": event_type, "event_id": event_id}
     if delivery_seen(source=SOURCE, external_id=event_id):
         record("duplicate", **named)
         return answer(200, "Already processed.")
