@@ -1,5 +1,6 @@
 """Every page needs a signed-in staff user, except views marked `@public`; sessions end on time."""
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -11,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 
-from opsroom.core import clock
 from opsroom.core.errors import DomainError
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -68,8 +68,12 @@ class StaffRequiredMiddleware:
 
 
 def session_start(request: HttpRequest) -> None:
-    """Start the clocks of a new staff session (its absolute end is fixed from here)."""
-    now = int(clock.now().timestamp())
+    """Start the clocks of a new staff session (its absolute end is fixed from here).
+
+    Sessions run on the wall clock, like Django's own session expiry, not on the settable
+    Opsroom clock (which tests and the simulator move).
+    """
+    now = int(time.time())
     request.session[_STARTED_KEY] = now
     request.session[_IDLE_KEY] = now
     # A fixed end date: saving the session later (the idle clock) must not move it.
@@ -94,7 +98,7 @@ class SessionLimitsMiddleware:
 
     def _enforce(self, request: HttpRequest) -> None:
         session = request.session
-        now = int(clock.now().timestamp())
+        now = int(time.time())
         started, last = session.get(_STARTED_KEY), session.get(_IDLE_KEY)
         if started is None:  # a session from before this check existed
             session_start(request)

@@ -136,7 +136,7 @@ _SCHEME = re.compile(
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*):([^/\s@]+)@")
 _KEY_SEP = re.compile(r"""(?P<key>[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63})["']?\s*[:=]\s*""")
 _VALUE = re.compile(
-    r""""(?:[^"\\]|\\.)*"|'[^']*'|(?:(?i:bearer|basic|token|digest)\s+)?[^\s&,;"'<>]+"""
+    r""""(?:[^"\\]|\\.)*"|'[^']*'|(?:(?i:bearer|basic|token|digest)\s+)?[^\s&,;#"'<>]+"""
 )
 
 

@@ -46,8 +46,8 @@ def body_read(request: HttpRequest, *, limit: int) -> bytes:
         data = request.body
     else:
         data = request.read(limit + 1)
-        request._body = data  # type: ignore[attr-defined]
-        request._stream = BytesIO(data)  # type: ignore[attr-defined]
+        request._body = data
+        request._stream = BytesIO(data)
     if len(data) > limit:
         raise BodyTooLarge(None, limit)
     return data
