@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.fields.json import (
     HasKey,
     KeyTransform,
@@ -124,14 +124,16 @@ def _attribute_q(condition: Condition) -> Q:
         return ~has_key
     if op == "contains":
         return Q(KeyTransformIContains(attribute, value))
-    exact = Q(KeyTransformExact(attribute, value))
+    # Compared as JSON, as `attributes__key=value` would be.
+    json_value = Value(value, output_field=JSONField())
+    exact = Q(KeyTransformExact(attribute, json_value))
     if op == "neq":
         return has_key & ~exact
     if op == "eq":
         return exact
     lookup = {"gt": KeyTransformGt, "gte": KeyTransformGte, "lt": KeyTransformLt}
     lookup["lte"] = KeyTransformLte
-    return Q(lookup[op](attribute, value))
+    return Q(lookup[op](attribute, json_value))
 
 
 def _negate_if(condition: Condition, q: Q) -> Q:
