@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("OPSROOM_PORT", "8000")))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError("--port must be between 1 and 65535.")
         if not settings.DEBUG:
             raise CommandError(
                 "opsroom_serve runs Django's development server, which is not built for "
@@ -27,8 +29,6 @@ class Command(BaseCommand):
                 "DEBUG=1. In production run `gunicorn config.wsgi -w 4 -b 0.0.0.0:8000`, "
                 "`manage.py db_worker` and `manage.py opsroom_scheduler` (docs/operating.md)."
             )
-        if not 0 < options["port"] < 65536:
-            raise CommandError("--port must be between 1 and 65535.")
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         address = f"{options['host']}:{options['port']}"
         commands = {
