@@ -17,7 +17,8 @@ from urllib.parse import quote
 import pytest
 import stripe
 from django.test import Client
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from config.api import api
 from opsroom.core.services.apikeys import api_key_create
@@ -106,7 +107,7 @@ path_values = st.sampled_from(
     ["1", "0", "99999999999999999999", "-1", "%EF%BC%91", "abc", "1.5", "x" * 300, "%00"]
 )
 query_values = st.one_of(
-    st.sampled_from(LOOK_ALIKES[:8] + ["[" * 5000, "-1", "1e999"]), st.text(max_size=20)
+    st.sampled_from([*LOOK_ALIKES[:8], "[" * 5000, "-1", "1e999"]), st.text(max_size=20)
 )
 
 
@@ -175,9 +176,8 @@ STRIPE_TYPES = [
 ]
 stripe_objects = st.fixed_dictionaries(
     {"id": values, "customer": values, "status": values},
-    optional={
-        name: values
-        for name in [
+    optional=dict.fromkeys(
+        [
             "items",
             "metadata",
             "current_period_end",
@@ -193,8 +193,9 @@ stripe_objects = st.fixed_dictionaries(
             "total_taxes",
             "status_transitions",
             "amount_refunded",
-        ]
-    },
+        ],
+        values,
+    ),
 )
 stripe_events = st.fixed_dictionaries(
     {
@@ -227,9 +228,8 @@ def test_the_stripe_webhook_never_answers_5xx(webhook_secrets, event, signed):
 
 sentry_errors = st.fixed_dictionaries(
     {"event_id": values},
-    optional={
-        name: values
-        for name in [
+    optional=dict.fromkeys(
+        [
             "datetime",
             "timestamp",
             "user",
@@ -239,8 +239,9 @@ sentry_errors = st.fixed_dictionaries(
             "fingerprint",
             "level",
             "issue_id",
-        ]
-    },
+        ],
+        values,
+    ),
 )
 
 

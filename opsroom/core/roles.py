@@ -49,6 +49,7 @@ _SUPPORT = [
 _BILLING = [
     "people.add_note",
     "people.email_person",
+    "people.export_people",
     "user360.share_segment",
     "revenue.change_subscription",
     "revenue.grant_complimentary_subscription",

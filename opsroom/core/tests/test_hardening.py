@@ -212,7 +212,7 @@ def test_the_role_table_in_the_docs_is_generated_from_the_code():
     [
         ("staff_analyst", "user360.share_segment", False),
         ("staff_analyst", "people.export_people", False),
-        ("staff_billing", "people.export_people", False),
+        ("staff_billing", "people.export_people", True),
         ("staff_support", "people.export_people", True),
         ("staff_support", "user360.share_segment", True),
     ],

@@ -124,14 +124,6 @@ def test_the_analyst_cannot_delete_a_shared_segment(staff_analyst, staff_support
     assert Segment.objects.count() == 2
 
 
-def test_billing_cannot_export_people(staff_billing):
-    PersonFactory(is_vip=True)
-    client = signed_in(staff_billing)
-    query = {"field": "vip", "op": "is", "value": "yes", "days": "", "key": ""}
-    response = client.post("/people/bulk/", {**query, "action": "export", "confirm_count": "1"})
-    assert response.status_code == 403
-
-
 # 4. Deep profile data renders (stored before the limits at the edge, or by another path).
 
 
