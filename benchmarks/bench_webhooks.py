@@ -13,6 +13,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from benchmarks.registry import suite, table
 
@@ -54,7 +55,7 @@ def _refused_post(port: int, path: str, size: int, headers: dict[str, str]) -> t
     return (time.perf_counter() - started) * 1000, status
 
 
-def _flood(port: int, send: Callable[[], tuple[float, int]], seconds: float) -> dict[str, object]:
+def _flood(port: int, send: Callable[[], tuple[float, int]], seconds: float) -> dict[str, Any]:
     timings: list[float] = []
     statuses: set[int] = set()
     health: list[float] = []
@@ -102,8 +103,11 @@ def run(quick: bool = False) -> None:
             _health_ms(port)
         idle = [_health_ms(port) for _ in range(40)]
         rows.append(["idle server (baseline)", 0, "", 0.0, 0.0, statistics.median(idle), max(idle)])
-        fresh = lambda: f"t={int(time.time())},v1={'0' * 64}"  # noqa: E731
-        scenarios = [
+
+        def fresh() -> str:
+            return f"t={int(time.time())},v1={'0' * 64}"
+
+        scenarios: list[tuple[str, str, int, Callable[[], dict[str, str]]]] = [
             (
                 "stripe, 30 MB, junk signature",
                 "/webhooks/stripe/",
@@ -125,9 +129,13 @@ def run(quick: bool = False) -> None:
             ),
         ]
         for label, path, size, headers in scenarios:
-            result = _flood(
-                port, lambda p=path, s=size, h=headers: _refused_post(port, p, s, h()), seconds
-            )
+
+            def send(
+                path: str = path, size: int = size, headers: Callable[[], dict[str, str]] = headers
+            ) -> tuple[float, int]:
+                return _refused_post(port, path, size, headers())
+
+            result = _flood(port, send, seconds)
             timings, health = result["timings"], result["health"]
             rows.append(
                 [

@@ -58,7 +58,7 @@ def huge_request(path: str, **headers):
     request.META["wsgi.input"] = stream
     from django.core.handlers.wsgi import LimitedStream
 
-    request._stream = LimitedStream(stream, THIRTY_MB)
+    request._stream = LimitedStream(stream, THIRTY_MB)  # type: ignore[arg-type,assignment]
     return request, stream
 
 
