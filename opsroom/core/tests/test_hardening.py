@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from conftest import STAFF_PASSWORD, signed_in
+from opsroom.core import roles
 from opsroom.core.models import AuditEntry, User
-from opsroom.core.roles import ANALYST, role_table, roles_sync
+from opsroom.core.roles import ANALYST, roles_sync
 from opsroom.people.models import Note
 from opsroom.people.tests.factories import PersonFactory
 
@@ -204,7 +205,7 @@ def test_the_role_table_in_the_docs_is_generated_from_the_code():
         r"<!-- role table: generated.*?-->\n(.*?)<!-- end of role table -->", docs, re.S
     )
     assert block is not None, "docs/operating.md lost its role table markers"
-    assert block.group(1) == role_table(), "run: manage.py opsroom_roles_doc"
+    assert block.group(1) == roles.role_table(), "run: manage.py opsroom_roles_doc"
 
 
 @pytest.mark.parametrize(
