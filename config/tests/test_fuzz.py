@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 import stripe
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from config.api import api
@@ -157,6 +157,41 @@ def test_no_api_operation_answers_5xx_to_hostile_input(admin_key, method, path, 
     run()
 
 
+KNOWN_BODIES = [
+    *RAW_BODIES,
+    b'{"conditions": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"token": "' + b"a" * 100_000 + b'"}',
+    b'[{"user_id": "u", "attributes": ' + b'{"a":' * 900 + b"1" + b"}" * 900 + b"}]",
+]
+KNOWN_QUERY = ["[" * 5000 + "]" * 5000, "1e999", "-1", "99999999999999999999", "\uff11", "%00"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    OPERATIONS,
+    ids=[f"{method} {path}" for method, path, _ in OPERATIONS],
+)
+def test_every_api_operation_survives_the_known_hostile_inputs(admin_key, method, path, operation):
+    """The inputs an outside test used, each in every body and every query parameter."""
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    query_names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+    calls = [(url, body) for body in KNOWN_BODIES] if method != "GET" else []
+    calls += [
+        (f"{url}?{name}={_quoted(value)}", b"{}") for name in query_names for value in KNOWN_QUERY
+    ]
+    client = Client()
+    for target, body in calls:
+        response = _call(
+            client,
+            method,
+            target,
+            body if method != "GET" else b"",
+            HTTP_AUTHORIZATION=f"Bearer {admin_key}",
+        )
+        assert response.status_code < 500, (method, target[:120], response.content[:300])
+
+
 @pytest.fixture
 def webhook_secrets(settings):
     settings.STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
@@ -209,6 +244,19 @@ stripe_events = st.fixed_dictionaries(
 
 @pytest.mark.django_db
 @FUZZ
+@example(event=[1, 2, 3], signed=True)
+@example(event={"id": "e", "type": "customer.created", "created": 1e20, "data": {}}, signed=True)
+@example(
+    event={
+        "id": "e",
+        "type": "customer.subscription.updated",
+        "created": 1_700_000_000,
+        "data": {
+            "object": {"id": "s", "customer": "c", "status": "active", "current_period_end": 1e20}
+        },
+    },
+    signed=True,
+)
 @given(event=stripe_events | values, signed=st.booleans())
 def test_the_stripe_webhook_never_answers_5xx(webhook_secrets, event, signed):
     body = json.dumps(event)
@@ -247,6 +295,11 @@ sentry_errors = st.fixed_dictionaries(
 
 @pytest.mark.django_db
 @FUZZ
+@example(
+    payload={"action": "created", "data": {"error": {"event_id": "e1", "datetime": 1e300}}},
+    resource="error",
+    raw=None,
+)
 @given(
     payload=st.fixed_dictionaries(
         {
