@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +15,7 @@ from opsroom.core.auth import request_staff
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
 from opsroom.core.middleware import error_page, public
 from opsroom.core.models import ApiKey
+from opsroom.core.refusals import permissions_needed
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
     api_key_list,
@@ -86,7 +86,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@permission_required("core.view_auditentry", raise_exception=True)
+@permissions_needed("core.view_auditentry")
 def audit_list(request: HttpRequest) -> HttpResponse:
     """The audit log with filters."""
     form = AuditFilterForm(request.GET or None, actions=audit_actions())
@@ -108,7 +108,7 @@ def debug_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("core.view_jobs", raise_exception=True)
+@permissions_needed("core.view_jobs")
 def job_list(request: HttpRequest) -> HttpResponse:
     """Recent background task runs and failures, and the periodic schedule."""
     status = request.GET.get("status", "")
@@ -138,7 +138,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("core.manage_api_keys", raise_exception=True)
+@permissions_needed("core.manage_api_keys")
 def api_key_index(request: HttpRequest) -> HttpResponse:
     """List API keys and create one (its secret is shown once)."""
     form = ApiKeyForm(request.POST or None)
@@ -163,7 +163,7 @@ def api_key_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("core.manage_api_keys", raise_exception=True)
+@permissions_needed("core.manage_api_keys")
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=key_id)
     api_key_revoke(api_key=key, audit=AuditContext.from_request(request))

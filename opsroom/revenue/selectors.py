@@ -254,35 +254,81 @@ class PaymentHealth:
     is_paying: bool  # has a live paid subscription
 
 
+@dataclass(frozen=True)
+class BillingStateAt:
+    """A person's subscriptions as the change log had them at a time."""
+
+    mrr: int  # minor units, all their subscriptions (any currency: a test for > 0)
+    is_delinquent: bool  # a subscription past due or unpaid
+    is_paying: bool  # a live subscription to a paid plan (trials included)
+
+
+def billing_states_as_of(
+    *, at: datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, BillingStateAt]:
+    """Each person's MRR and subscription statuses at a time, from the subscription change log
+    (the last change of each subscription before that time); people without one are left out."""
+    changes = SubscriptionChange.objects.filter(occurred_at__lt=at).exclude(
+        subscription__ended_at__lt=at  # ended before then: nothing live to read
+    )
+    if person_ids is not None:
+        changes = changes.filter(person_id__in=person_ids)
+    rows = changes.order_by("subscription_id", "occurred_at", "id").values_list(
+        "subscription_id", "person_id", "to_status", "mrr_after", "to_plan__amount"
+    )
+    latest: dict[int, tuple[int, str, int, int | None]] = {}
+    for subscription_id, person_id, status, mrr, plan_amount in rows.iterator(chunk_size=5000):
+        latest[subscription_id] = (person_id, status, mrr or 0, plan_amount)
+    states: dict[int, list[Any]] = {}
+    for person_id, status, mrr, plan_amount in latest.values():
+        state = states.setdefault(person_id, [0, False, False])
+        live = status in LIVE_STATUSES
+        state[0] += mrr if live else 0
+        state[1] = state[1] or status in DELINQUENT_STATUSES
+        state[2] = state[2] or (live and (mrr > 0 or bool(plan_amount)))
+    return {
+        person_id: BillingStateAt(mrr=mrr, is_delinquent=delinquent, is_paying=paying)
+        for person_id, (mrr, delinquent, paying) in states.items()
+    }
+
+
 def payment_health_by_person(
-    *, since: datetime, person_ids: Sequence[int] | None = None
+    *, since: datetime, person_ids: Sequence[int] | None = None, at: datetime | None = None
 ) -> dict[int, PaymentHealth]:
     """Payment health of each person (everyone, or the ones given) who pays or tried to pay
-    since a time."""
-    subscriptions = Subscription.objects.all()
+    since a time; with `at`, as it stood then (attempts before it, statuses from the change
+    log), else now."""
     attempts = PaymentAttempt.objects.filter(attempted_at__gte=since)
-    if person_ids is not None:
-        subscriptions = subscriptions.filter(person_id__in=person_ids)
-        attempts = attempts.filter(person_id__in=person_ids)
-    delinquent = set(
-        subscriptions.filter(status__in=DELINQUENT_STATUSES).values_list("person_id", flat=True)
-    )
-    paying = set(
-        subscriptions.filter(status__in=LIVE_STATUSES, amount__gt=0).values_list(
-            "person_id", flat=True
+    if at is None:
+        subscriptions = Subscription.objects.all()
+        if person_ids is not None:
+            subscriptions = subscriptions.filter(person_id__in=person_ids)
+        delinquent = set(
+            subscriptions.filter(status__in=DELINQUENT_STATUSES).values_list("person_id", flat=True)
         )
-    )
+        paying = set(
+            subscriptions.filter(status__in=LIVE_STATUSES, amount__gt=0).values_list(
+                "person_id", flat=True
+            )
+        )
+    else:
+        attempts = attempts.filter(attempted_at__lt=at)
+        states = billing_states_as_of(at=at, person_ids=person_ids)
+        delinquent = {person_id for person_id, s in states.items() if s.is_delinquent}
+        paying = {person_id for person_id, s in states.items() if s.is_paying}
+    if person_ids is not None:
+        attempts = attempts.filter(person_id__in=person_ids)
     tallies: dict[int, list[Any]] = {}
     rows = attempts.order_by("person_id", "attempted_at", "id").values_list(
         "person_id", "status", "attempted_at", "decline_code", "failure_code"
     )
     # Everyone's attempts are streamed; a few people's are simply read.
     stream = rows.iterator(chunk_size=5000) if person_ids is None else rows
-    for person_id, status, at, decline, failure in stream:
+    for person_id, status, attempted, decline, failure in stream:
         tally = tallies.setdefault(person_id, [0, 0, "", None, ""])
         tally[0] += status == PaymentAttempt.Status.FAILED
         tally[1] += status == PaymentAttempt.Status.SUCCEEDED
-        tally[2], tally[3], tally[4] = status, at, decline or failure
+        tally[2], tally[3], tally[4] = status, attempted, decline or failure
     health: dict[int, PaymentHealth] = {}
     for person_id in paying | delinquent | set(tallies):
         failed, succeeded, last_status, last_at, decline = tallies.get(

@@ -92,15 +92,22 @@ def person_ids_by_ticket_count(
 
 
 def ticket_counts_by_person(
-    *, since: datetime, person_ids: Sequence[int] | None = None
+    *, since: datetime, person_ids: Sequence[int] | None = None, at: datetime | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Per person (everyone, or the ones given): tickets opened since a time, and open now."""
-    tickets = Ticket.objects.filter(Q(created_at__gte=since) | Q(status__in=Ticket.OPEN_STATUSES))
+    """Per person (everyone, or the ones given): tickets opened since a time, and open now (or,
+    with `at`, opened before it and not resolved by then)."""
+    if at is None:
+        recent = Q(created_at__gte=since)
+        still_open = Q(status__in=Ticket.OPEN_STATUSES)
+        tickets = Ticket.objects.filter(recent | still_open)
+    else:
+        recent = Q(created_at__gte=since, created_at__lt=at)
+        still_open = Q(created_at__lt=at) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=at))
+        tickets = Ticket.objects.filter(created_at__lt=at).filter(recent | still_open)
     if person_ids is not None:
         tickets = tickets.filter(requester_id__in=person_ids)
     rows = tickets.values("requester_id").annotate(
-        recent=Count("id", filter=Q(created_at__gte=since)),
-        open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+        recent=Count("id", filter=recent), open=Count("id", filter=still_open)
     )
     return {row["requester_id"]: (row["recent"], row["open"]) for row in rows}
 

@@ -125,6 +125,12 @@ class HealthConfigForm(forms.Form):
     )
     healthy_min = forms.IntegerField(min_value=1, max_value=100, label="Healthy from")
     at_risk_min = forms.IntegerField(min_value=1, max_value=99, label="At risk from")
+    new_days = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        label="New for (days)",
+        help_text="People who signed up fewer days ago are New: not judged yet. 0: never.",
+    )
     target_days_per_week = forms.FloatField(
         min_value=0.5, max_value=7, label="Full usage (active days per week)"
     )

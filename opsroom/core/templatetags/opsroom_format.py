@@ -1,9 +1,14 @@
 """Formatting for templates: selectors hand over numbers, dates and enums; these make text."""
 
+from collections.abc import Sequence
+
 from django import template
+from django.contrib.auth.models import AnonymousUser
 
 from opsroom.core.labels import name_label
+from opsroom.core.models import User
 from opsroom.core.money import money_format
+from opsroom.core.refusals import refusal_text
 
 register = template.Library()
 
@@ -28,3 +33,20 @@ def money_by_currency(amounts: dict[str, int], default_currency: str = "usd") ->
 
 
 register.filter("event_label", name_label)
+
+
+@register.filter
+def percent(share: float | None, digits: int = 1) -> str:
+    """{{ 0.1234|percent }}: '12.3%'; None -> '—'."""
+    if share is None:
+        return "—"
+    return f"{share * 100:.{digits}f}%"
+
+
+@register.filter
+def refusal(permissions: Sequence[str] | str, user: User | AnonymousUser) -> str:
+    """{{ action.permissions|refusal:user }}: why the user may not, in words ('' when they may)."""
+    needed = [permissions] if isinstance(permissions, str) else list(permissions)
+    if user.has_perms(needed):
+        return ""
+    return refusal_text(user, needed)

@@ -7,14 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from opsroom.core.errors import DomainError
+from opsroom.core.errors import DomainError, Forbidden
+from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
@@ -186,7 +186,7 @@ def segment_delete_view(request: HttpRequest, segment_id: int) -> HttpResponse:
     try:
         segment_delete(segment=segment, audit=AuditContext.from_request(request))
     except SegmentRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
+        raise Forbidden(str(exc)) from exc
     messages.success(request, f"Deleted the segment '{segment.name}'.")
     return redirect("people:index")
 
@@ -211,8 +211,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         errors = "; ".join(str(e) for e in form.non_field_errors()) or "Choose a bulk action."
         return render(request, "user360/bulk_error.html", {"error": errors}, status=400)
     bulk_action = BULK_ACTIONS[form.cleaned_data["action"]]
-    if not request.user.has_perms(bulk_action.permissions):
-        raise PermissionDenied(f"You may not run the bulk action '{bulk_action.label}'.")
+    permissions_check(request.user, bulk_action.permissions)
     settings_ = health_settings_get()
     ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
     confirmed = request.POST.get("confirm_count", "")
@@ -220,6 +219,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         "query": query,
         "action": bulk_action.key,
         "label": bulk_action.label,
+        "verb": bulk_action.verb,
         "confirm_lines": bulk_action.confirm(form.cleaned_data),
         "count": len(ids),
         "form": form,
@@ -230,6 +230,8 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         bulk_limit_check(label=bulk_action.label, count=len(ids), factor=bulk_action.limit_factor)
         if confirmed != str(len(ids)):
             context["changed_from"] = confirmed
+            if bulk_action.preview is not None:
+                context["preview"] = bulk_action.preview(ids, form.cleaned_data)
             return render(request, "user360/bulk_confirm.html", context)
         outcome = bulk_action.run(ids, form.cleaned_data, query, AuditContext.from_request(request))
     except DomainError as exc:
