@@ -280,15 +280,15 @@ def billing_states_as_of(
     for subscription_id, person_id, status, mrr, plan_amount in rows.iterator(chunk_size=5000):
         latest[subscription_id] = (person_id, status, mrr or 0, plan_amount)
     states: dict[int, list[Any]] = {}
-    for person_id, status, mrr, plan_amount in latest.values():
-        state = states.setdefault(person_id, [0, False, False])
-        live = status in LIVE_STATUSES
-        state[0] += mrr if live else 0
-        state[1] = state[1] or status in DELINQUENT_STATUSES
-        state[2] = state[2] or (live and (mrr > 0 or bool(plan_amount)))
+    for owner, last_status, last_mrr, price in latest.values():
+        state = states.setdefault(owner, [0, False, False])
+        live = last_status in LIVE_STATUSES
+        state[0] += last_mrr if live else 0
+        state[1] = state[1] or last_status in DELINQUENT_STATUSES
+        state[2] = state[2] or (live and (last_mrr > 0 or bool(price)))
     return {
-        person_id: BillingStateAt(mrr=mrr, is_delinquent=delinquent, is_paying=paying)
-        for person_id, (mrr, delinquent, paying) in states.items()
+        owner: BillingStateAt(mrr=total, is_delinquent=delinquent, is_paying=paying)
+        for owner, (total, delinquent, paying) in states.items()
     }
 
 

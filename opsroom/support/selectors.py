@@ -102,7 +102,10 @@ def ticket_counts_by_person(
         tickets = Ticket.objects.filter(recent | still_open)
     else:
         recent = Q(created_at__gte=since, created_at__lt=at)
-        still_open = Q(created_at__lt=at) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=at))
+        # Resolved after `at`, or not resolved at all (a closed ticket without a resolution
+        # time counts as resolved, when is unknown).
+        unresolved = Q(resolved_at__isnull=True, status__in=Ticket.OPEN_STATUSES)
+        still_open = Q(created_at__lt=at) & (unresolved | Q(resolved_at__gte=at))
         tickets = Ticket.objects.filter(created_at__lt=at).filter(recent | still_open)
     if person_ids is not None:
         tickets = tickets.filter(requester_id__in=person_ids)

@@ -291,9 +291,13 @@ def weights_fit(
             for s in train
         ]
     )
-    # A component that does not apply counts as the average of those it applies to.
-    means = np.where(np.isnan(matrix).all(axis=0), 1.0, np.nanmean(matrix, axis=0))
-    matrix = np.where(np.isnan(matrix), means, matrix)
+    # A component that does not apply counts as the average of those it applies to (1.0 when
+    # it applies to no one: a constant, which the regression gives no weight).
+    known = ~np.isnan(matrix)
+    counts = known.sum(axis=0)
+    sums = np.where(known, matrix, 0.0).sum(axis=0)
+    means = np.divide(sums, counts, out=np.ones_like(sums), where=counts > 0)
+    matrix = np.where(known, matrix, means)
     model = LogisticRegression().fit(matrix, [sample.churned for sample in train])
     # A higher component should mean less churn: its weight is how much less (negative ones
     # go to 0). Components share one 0-1 scale, so the score ranks as the model does.

@@ -81,8 +81,9 @@ def test_a_bug_affecting_other_users_that_a_newer_release_stopped():
     insight = _insights(person)["bug_spread"]
     assert insight.title.startswith("Bug affecting 12 other users: fixed in 2026.11.2")
     assert insight.severity == "info"
-    assert insight.evidence[2].startswith("No occurrence since release 2026.11.2 went out")
-    assert "(60 API calls on it)" in insight.evidence[2]
+    assert insight.evidence[3].startswith("No occurrence since release 2026.11.2 went out")
+    assert "(60 API calls on it)" in insight.evidence[3]
+    assert insight.evidence[0].startswith("Error: ")  # the error's title, whole
     spread = ErrorSpread.objects.get()
     assert (spread.people, spread.occurrences, spread.last_release) == (13, 14, "2026.11.1")
 

@@ -130,11 +130,12 @@ def test_health_settings_are_explained_to_all_and_changed_by_admins(staff_analys
     page = signed_in(staff_analyst).get("/people/health/")
     assert page.status_code == 200
     assert b"How the health score works" in page.content
-    assert b"Only admins change these settings." in page.content
+    assert b"Analysts can read but not change health score settings" in page.content
     form = {
         "core_features": "meal_plan_created\nrecipe_added",
         "healthy_min": 75,
         "at_risk_min": 45,
+        "new_days": 7,
         "target_days_per_week": 4,
         "login_event": "login",
         "usage_counters": "meal_plan_created = Meal plans\nrecipe_added = Recipes added",
@@ -149,7 +150,7 @@ def test_health_settings_are_explained_to_all_and_changed_by_admins(staff_analys
     config = HealthConfig.objects.get()
     assert config.core_features == ["meal_plan_created", "recipe_added"]
     assert config.usage_counters[0] == {"event": "meal_plan_created", "label": "Meal plans"}
-    assert config.healthy_min == 75
+    assert (config.healthy_min, config.new_days) == (75, 7)
     bad = signed_in(staff_admin).post("/people/health/", {**form, "at_risk_min": 80})
     assert bad.status_code == 400
     assert b"must be below" in bad.content
