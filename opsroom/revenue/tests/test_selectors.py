@@ -51,6 +51,8 @@ def test_billing_states_as_of_a_time_come_from_the_change_log():
         return billing_states_as_of(at=start + timedelta(days=days)).get(person.pk)
 
     assert state(-1) is None  # before it started
-    assert state(10).mrr > 0 and not state(10).is_delinquent
-    assert state(40).mrr > 0 and state(40).is_delinquent  # past due still counts as MRR
+    assert state(10).mrr > 0
+    assert not state(10).is_delinquent
+    assert state(40).mrr > 0  # past due still counts as MRR
+    assert state(40).is_delinquent
     assert state(70) is None  # ended: nothing live to read

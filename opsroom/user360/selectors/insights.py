@@ -69,7 +69,8 @@ def _inactivity(activity: PersonActivity, snapshot: PersonSnapshot) -> Insight |
     return Insight(
         key="inactivity",
         severity="warning",
-        title=f"Hasn't {verb} for {since_last} day{pluralize(since_last)} (unusual for this person)",
+        title=f"Hasn't {verb} for {since_last} day{pluralize(since_last)} "
+        "(unusual for this person)",
         evidence=[
             f"Usually every {typical:g} day{'s' if typical != 1 else ''} "
             f"(median gap over {len(days)} active days in 180 days)",

@@ -273,6 +273,9 @@ def test_inputs_as_of_a_past_day_ignore_what_came_after():
     assert (then.tickets_30d, then.open_tickets, then.errors_7d) == (0, 0, 0)
     assert then.account_age_days == 91
     # The change log had them past due since day -20: delinquent then, without the attempt.
-    assert then.payment is not None and then.payment.is_delinquent and then.payment.failed == 0
+    assert then.payment is not None
+    assert then.payment.is_delinquent
+    assert then.payment.failed == 0
     assert (now.tickets_30d, now.open_tickets, now.errors_7d) == (1, 1, 3)
-    assert now.payment is not None and now.payment.failed == 1
+    assert now.payment is not None
+    assert now.payment.failed == 1
