@@ -3,6 +3,7 @@ weights, the CSV format, and the bands' order on a demo world."""
 
 import io
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -72,7 +73,7 @@ def test_weights_are_fitted_on_the_earlier_days_and_beat_the_hand_set_ones_on_th
 def test_the_report_gives_churn_per_band_with_intervals_and_the_auc():
     samples = _synthetic(customers=150, weeks=6)
     report = health_report(samples, SETTINGS)
-    assert report.samples == 900 and report.customers == 150
+    assert (report.samples, report.customers) == (900, 150)
     assert report.churned == sum(sample.churned for sample in samples)
     assert sum(band.samples for band in report.bands) == 900
     for band in report.bands:
@@ -123,7 +124,7 @@ def test_samples_round_trip_through_csv_and_a_bad_file_is_refused_with_its_line(
 def test_validation_days_end_where_the_30_day_outcome_is_known():
     days = validation_days(today=date(2026, 11, 28), months=3)
     assert days[-1] == date(2026, 10, 28)
-    assert all((later - earlier).days == 7 for earlier, later in zip(days, days[1:], strict=False))
+    assert all((later - earlier).days == 7 for earlier, later in pairwise(days))
     assert days[0] >= date(2026, 7, 28)
     with pytest.raises(InvalidInput):
         validation_days(today=date(2026, 11, 28), months=0)
