@@ -81,6 +81,76 @@ def mrr_by_month(*, currency: str, since: datetime) -> dict[str, int]:
     return series
 
 
+def mrr_total_as_of(*, currency: str, at: datetime) -> int:
+    """MRR at a time, summed from the change log (as mrr_by_month)."""
+    total = SubscriptionChange.objects.filter(currency=currency, occurred_at__lt=at).aggregate(
+        total=Sum("mrr_after") - Sum("mrr_before")
+    )["total"]
+    return int(total or 0)
+
+
+def cancellations_count(*, since: datetime, until: datetime) -> int:
+    """Subscriptions that ended (were canceled) in a time range."""
+    return SubscriptionChange.objects.filter(
+        kind=SubscriptionChange.Kind.CANCELED, occurred_at__gte=since, occurred_at__lt=until
+    ).count()
+
+
+@dataclass(frozen=True)
+class MrrAtRisk:
+    currency: str
+    delinquent_mrr: int  # past due or unpaid: the card failed
+    delinquent: int
+    canceling_mrr: int  # set to cancel at the end of the period
+    canceling: int
+
+    @property
+    def total(self) -> int:
+        return self.delinquent_mrr + self.canceling_mrr
+
+
+def mrr_at_risk(*, currency: str) -> MrrAtRisk:
+    """MRR that may be lost: subscriptions past due or unpaid, and those set to cancel."""
+    live = Subscription.objects.filter(currency=currency, status__in=LIVE_STATUSES)
+    delinquent = live.filter(status__in=DELINQUENT_STATUSES).aggregate(
+        n=Count("id"), mrr=Sum("mrr_amount")
+    )
+    canceling = (
+        live.exclude(status__in=DELINQUENT_STATUSES)
+        .filter(cancel_at_period_end=True)
+        .aggregate(n=Count("id"), mrr=Sum("mrr_amount"))
+    )
+    return MrrAtRisk(
+        currency=currency,
+        delinquent_mrr=delinquent["mrr"] or 0,
+        delinquent=delinquent["n"],
+        canceling_mrr=canceling["mrr"] or 0,
+        canceling=canceling["n"],
+    )
+
+
+def payments_failing(*, since: datetime, limit: int = 10) -> tuple[int, list[PaymentAttempt]]:
+    """People whose last payment since a time failed with none paid after: how many, and the
+    latest failed attempt of the most recent ones (with the person)."""
+    ids = person_ids_payment_failed(since=since)
+    count = ids.count()
+    attempts = (
+        PaymentAttempt.objects.filter(
+            person_id__in=ids,
+            status=PaymentAttempt.Status.FAILED,
+            attempted_at__gte=since,
+        )
+        .select_related("person")
+        .order_by("-attempted_at", "-id")
+    )
+    latest: dict[int, PaymentAttempt] = {}
+    for attempt in attempts.iterator(chunk_size=200):
+        latest.setdefault(attempt.person_id, attempt)
+        if len(latest) >= limit:
+            break
+    return count, list(latest.values())
+
+
 # Reads for one person (the People app's User 360) and person-id sets for its filters.
 
 SUBSCRIPTION_STATUSES: tuple[str, ...] = tuple(Subscription.Status.values)

@@ -36,6 +36,18 @@ register.filter("event_label", name_label)
 
 
 @register.filter
+def money_abs(amount_minor: int | None, currency: str) -> str:
+    """{{ delta|money_abs:currency }}: the size of an amount, without its sign: -1250 -> '$12.50'."""
+    return money_format(abs(amount_minor) if amount_minor is not None else None, currency or "usd")
+
+
+@register.filter
+def abs_value(number: float | None) -> float | None:
+    """{{ delta|abs_value }}: the size of a number, without its sign."""
+    return abs(number) if number is not None else None
+
+
+@register.filter
 def percent(share: float | None, digits: int = 1) -> str:
     """{{ 0.1234|percent }}: '12.3%'; None -> '—'."""
     if share is None:
