@@ -13,4 +13,5 @@ SOON = timedelta(hours=1)
 
 def first_reply_due(*, created_at: datetime, priority: str) -> datetime:
     """When a ticket's first reply is due."""
-    return created_at + timedelta(hours=FIRST_REPLY_HOURS.get(priority, FIRST_REPLY_HOURS["normal"]))
+    hours = FIRST_REPLY_HOURS.get(priority, FIRST_REPLY_HOURS["normal"])
+    return created_at + timedelta(hours=hours)

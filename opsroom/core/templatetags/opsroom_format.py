@@ -37,7 +37,7 @@ register.filter("event_label", name_label)
 
 @register.filter
 def money_abs(amount_minor: int | None, currency: str) -> str:
-    """{{ delta|money_abs:currency }}: the size of an amount, without its sign: -1250 -> '$12.50'."""
+    """{{ delta|money_abs:currency }}: an amount without its sign: -1250 -> '$12.50'."""
     return money_format(abs(amount_minor) if amount_minor is not None else None, currency or "usd")
 
 

@@ -49,9 +49,7 @@ def test_a_ticket_within_an_hour_of_its_target_is_about_to_breach():
 def test_billing_sees_failed_payments_and_mrr_at_risk_first(staff_billing):
     plan = PlanFactory(provider_price_id="price_m", amount=2000, interval="month")
     failing = SubscriptionFactory(plan=plan, status="past_due")
-    PaymentAttemptFactory(
-        person=failing.person, status="failed", decline_code="insufficient_funds"
-    )
+    PaymentAttemptFactory(person=failing.person, status="failed", decline_code="insufficient_funds")
     SubscriptionFactory(plan=plan, cancel_at_period_end=True)
     SubscriptionFactory(plan=plan)
     response = signed_in(staff_billing).get("/")
