@@ -5,8 +5,9 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,6 +19,7 @@ from opsroom.core.models import ApiKey
 from opsroom.core.refusals import permissions_needed
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
+    AuditFilter,
     api_key_list,
     audit_actions,
     audit_entry_list,
@@ -85,20 +87,31 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": database})
 
 
+@public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the app's icon."""
+    return HttpResponsePermanentRedirect(static("opsroom/favicon.svg"))
+
+
 @require_GET
 @permissions_needed("core.view_auditentry")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The audit log with filters."""
+    """The audit log, newest first, with filters."""
     form = AuditFilterForm(request.GET or None, actions=audit_actions())
-    entries = audit_entry_list(filters=form.filters()) if form.is_valid() else None
+    filtered = form.is_bound and any(value for key, value in request.GET.items() if key != "page")
+    if not filtered:
+        entries = audit_entry_list(filters=AuditFilter())  # the latest entries, unfiltered
+    else:
+        entries = audit_entry_list(filters=form.filters()) if form.is_valid() else None
     page = Paginator(entries, 50).get_page(request.GET.get("page")) if entries is not None else None
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "core/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-        status=200 if form.is_valid() or not request.GET else 400,
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": filtered},
+        status=200 if not filtered or form.is_valid() else 400,
     )
 
 

@@ -1,6 +1,7 @@
 """Formatting for templates: selectors hand over numbers, dates and enums; these make text."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django import template
 from django.contrib.auth.models import AnonymousUser
@@ -11,6 +12,7 @@ from opsroom.core.money import money_format
 from opsroom.core.refusals import refusal_text
 
 register = template.Library()
+PARAM_TEXT_LIMIT = 200
 
 
 @register.filter
@@ -62,3 +64,31 @@ def refusal(permissions: Sequence[str] | str, user: User | AnonymousUser) -> str
     if user.has_perms(needed):
         return ""
     return refusal_text(user, needed)
+
+
+def _param_text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_param_text(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{name_label(key).lower()}: {_param_text(v)}" for key, v in value.items())
+    text = str(value)
+    return text if len(text) <= PARAM_TEXT_LIMIT else text[: PARAM_TEXT_LIMIT - 1] + "…"
+
+
+@register.filter
+def param_rows(params: Any) -> list[tuple[str, str]]:
+    """{{ entry.params|param_rows }}: an audit entry's parameters as (label, text) rows; a
+    change ({"from": {...}, "to": {...}}) as one row per field, 'before → after'."""
+    if not isinstance(params, dict) or not params:
+        return []
+    before, after = params.get("from"), params.get("to")
+    if set(params) == {"from", "to"} and isinstance(before, dict) and isinstance(after, dict):
+        return [
+            (name_label(key), f"{_param_text(before.get(key))} → {_param_text(after.get(key))}")
+            for key in dict.fromkeys([*before, *after])
+        ]
+    return [(name_label(key), _param_text(value)) for key, value in params.items()]

@@ -86,6 +86,7 @@ def _summary(row: PersonRow) -> PersonSummaryOut:
     response={200: PeoplePage, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_search",
+    summary="Search people",
 )
 def search(
     request: HttpRequest,
@@ -241,6 +242,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
     response=IntelligenceOut,
     auth=staff_or_key("read"),
     operation_id="people_intelligence",
+    summary="Everything known about a person",
 )
 def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     """Everything about one person: profile, health, subscription, support, usage, flags,
@@ -255,6 +257,7 @@ def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     response={200: TimelineOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_timeline",
+    summary="A person's timeline",
 )
 def timeline(
     request: HttpRequest,
@@ -288,6 +291,7 @@ def timeline(
     response=list[InsightOut],
     auth=staff_or_key("read"),
     operation_id="people_insights",
+    summary="A person's insights",
 )
 def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     """A person's insights, most urgent first, each with its evidence and recommended action."""
@@ -301,6 +305,7 @@ def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     response={200: AnswerOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_ask",
+    summary="Ask about a person",
 )
 def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
@@ -331,6 +336,7 @@ def _form_errors(form: Any) -> str:
     response={200: ActionOut, 400: ErrorOut, 403: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="people_actions",
+    summary="Take a quick action on a person",
 )
 def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
     """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""
