@@ -61,6 +61,9 @@ class HealthInputs:
     errors_7d: int = 0
     payment: PaymentHealth | None = None
     account_age_days: int | None = None  # None: signup date unknown
+    # Days since the host app last saw them, when scoring now (None: unknown, or a past day,
+    # where today's last-seen time would leak what came after).
+    seen_days_ago: int | None = None
 
     @property
     def is_paying(self) -> bool:
@@ -68,8 +71,9 @@ class HealthInputs:
 
     @property
     def is_inactive(self) -> bool:
-        """No activity in the last 4 weeks (LAPSED_DAYS)."""
-        return self.events_7d == 0 and self.events_prev_21d == 0
+        """No activity in the last 4 weeks (LAPSED_DAYS), nor seen since."""
+        seen = self.seen_days_ago is not None and self.seen_days_ago < LAPSED_DAYS
+        return self.events_7d == 0 and self.events_prev_21d == 0 and not seen
 
 
 @dataclass(frozen=True)

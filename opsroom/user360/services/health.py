@@ -122,18 +122,24 @@ def _activity(
     )
 
 
-def _people_on(*, on: date, person_ids: Sequence[int] | None) -> dict[int, int | None]:
-    """Each person's account age in days on a day (None: signup unknown): everyone who had
-    signed up by the end of that day (people without a signup date too), or the ones given."""
+def _people_on(
+    *, on: date, person_ids: Sequence[int] | None, now: datetime | None
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each person's account age in days on a day (None: signup unknown) and, scoring `now`,
+    the days since last seen: everyone who had signed up by the end of that day (people
+    without a signup date too), or the ones given."""
     if person_ids is None:
         signed_up = Q(signed_up_at__isnull=True) | Q(signed_up_at__date__lte=on)
         people = Person.objects.filter(signed_up, is_placeholder=False)
     else:
         people = Person.objects.filter(pk__in=person_ids)
-    rows = people.order_by("id").values_list("id", "signed_up_at")
+    rows = people.order_by("id").values_list("id", "signed_up_at", "last_seen_at")
     return {
-        person_id: (on - signed.date()).days if signed is not None else None
-        for person_id, signed in rows.iterator(chunk_size=5000)
+        person_id: (
+            (on - signed.date()).days if signed is not None else None,
+            (now - seen).days if now is not None and seen is not None else None,
+        )
+        for person_id, signed, seen in rows.iterator(chunk_size=5000)
     }
 
 
@@ -163,7 +169,8 @@ def health_inputs(
         since=moment - timedelta(days=60), person_ids=person_ids, at=as_of
     )
     inputs: dict[int, HealthInputs] = {}
-    for person_id, age in _people_on(on=on, person_ids=person_ids).items():
+    people = _people_on(on=on, person_ids=person_ids, now=moment if at is None else None)
+    for person_id, (age, seen_days_ago) in people.items():
         row = activity.get(person_id, {})
         recent_tickets, open_tickets = tickets.get(person_id, (0, 0))
         inputs[person_id] = HealthInputs(
@@ -177,6 +184,7 @@ def health_inputs(
             errors_7d=errors.get(person_id, 0),
             payment=payments.get(person_id),
             account_age_days=age,
+            seen_days_ago=seen_days_ago,
         )
     return inputs
 

@@ -32,4 +32,6 @@ def device_label(device: DeviceFacts) -> str:
     name = device.device or {"ios": "iOS", "android": "Android", "web": "Web"}.get(
         device.platform, device.platform.capitalize() or "Unknown device"
     )
-    return f"{name} · {system}" if system and system != name else name
+    if not system or system == name:
+        return name
+    return system if system.startswith(name) else f"{name} · {system}"

@@ -136,9 +136,11 @@ def test_the_daily_task_scores_everyone_from_derived_tables_and_keeps_history():
         )
         SubscriptionFactory(person=active)
         PaymentAttemptFactory(person=active, attempted_at=NOW - timedelta(days=5))
-        gone = PersonFactory()
+        gone = PersonFactory(last_seen_at=NOW - timedelta(days=40))
         events(gone, list(range(40, 60)), ["login"], NOW)
-        gone_paying = PersonFactory()
+        back_today = PersonFactory(last_seen_at=NOW - timedelta(hours=1))
+        events(back_today, list(range(40, 60)), ["login"], NOW)
+        gone_paying = PersonFactory(last_seen_at=NOW - timedelta(days=40))
         events(gone_paying, list(range(40, 60)), ["login"], NOW)
         SubscriptionFactory(person=gone_paying)
         newcomer = PersonFactory(signed_up_at=NOW - timedelta(days=2))
@@ -151,12 +153,14 @@ def test_the_daily_task_scores_everyone_from_derived_tables_and_keeps_history():
         run = health_scores_compute()
     with clock.clock_frozen_at(NOW + timedelta(days=1)):
         health_scores_compute()
-    assert run.people == 5  # the placeholder is not scored
+    assert run.people == 6  # the placeholder is not scored
     assert set(run.core_features) == {"meal_plan_created", "recipe_added"}
     scores = {h.person_id: h for h in PersonHealth.objects.all()}
     assert scores[active.pk].band == "healthy"
     # Free and inactive for 4 weeks: lapsed, not Critical; the same while paying is Critical.
     assert scores[gone.pk].band == "lapsed"
+    # Seen today (after the day's windows): not lapsed, whatever the last 4 weeks say.
+    assert scores[back_today.pk].band != "lapsed"
     assert scores[gone_paying.pk].band == "critical"
     assert scores[newcomer.pk].band == "new"
     assert scores[troubled.pk].score < scores[active.pk].score

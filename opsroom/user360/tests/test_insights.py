@@ -30,7 +30,7 @@ def test_jane_is_inactive_unusually_for_her_renews_soon_and_hits_one_endpoint():
     inactivity = found["inactivity"]
     assert inactivity.title == "Hasn't logged in for 8 days (unusual for this person)"
     assert inactivity.numbers == {"days_inactive": 8, "median_gap_days": 1, "longest_gap_days": 1}
-    assert inactivity.evidence[1] == "Longest gap before this: 1 days"
+    assert inactivity.evidence[1] == "Longest gap before this: 1 day"
     errors_insight = found["repeated_errors"]
     assert errors_insight.title == "3 errors in the last 7 days on POST /api/recipes/generate"
     renewal = found["renewal_low_engagement"]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core.errors import DomainError, Forbidden
-from opsroom.core.refusals import permissions_check
+from opsroom.core.refusals import permissions_check, refusal_text
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
@@ -43,6 +43,8 @@ from opsroom.user360.services.health import health_settings_get
 from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
 
 PAGE_SIZE = 50
+# What acting on a set takes (each bulk action adds its own): said when none is allowed.
+BULK_PERMISSIONS = ("people.bulk_act_on_people", "people.export_people")
 
 
 def people_query_from(data: QueryDict) -> PeopleQuery:
@@ -126,7 +128,14 @@ def index(request: HttpRequest) -> HttpResponse:
             context["count"] = page.paginator.count
         context["query_params"] = query_params(query)
         context["query_string"] = urlencode(context["query_params"])
-        context["bulk_actions"] = BULK_ACTIONS
+        allowed = {
+            key: action
+            for key, action in BULK_ACTIONS.items()
+            if request.user.has_perms(action.permissions)
+        }
+        context["bulk_actions"] = allowed
+        if not allowed:
+            context["bulk_refusal"] = refusal_text(request.user, BULK_PERMISSIONS)
         context["templates"] = template_list()
     status = 400 if error else 200
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
