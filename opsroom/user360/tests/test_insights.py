@@ -206,3 +206,44 @@ def test_insights_come_most_urgent_first():
     assert [i.severity for i in ordered] == sorted(
         (i.severity for i in ordered), key=["critical", "warning", "opportunity", "info"].index
     )
+
+
+@pytest.mark.django_db
+def test_each_insight_opens_the_email_it_recommends(staff_support):
+    from urllib.parse import parse_qs, urlparse
+
+    from conftest import signed_in
+    from opsroom.messaging.tests.factories import EmailTemplateFactory
+    from opsroom.people.tests.factories import PersonFactory
+    from opsroom.user360.selectors.insights import Insight
+    from opsroom.user360.views.person import _insight_rows
+
+    for key, name in [
+        ("card_expiring", "Card expiring"),
+        ("update_card_reminder", "Dunning: update card"),
+        ("winback_offer", "Win-back: offer"),
+        ("winback_miss_you", "Win-back: we miss you"),
+        ("onboarding_templates", "Onboarding: templates"),
+    ]:
+        EmailTemplateFactory(key=key, name=name)
+    person = PersonFactory()
+
+    def insight(key, hints, subject="", body=""):
+        return Insight(key, "warning", "t", [], "a", "email", {}, hints, subject, body)
+
+    rows = _insight_rows(
+        person,
+        [
+            insight("payment_failed", ("update card", "update_card", "payment failed")),
+            insight("inactivity", ("miss you", "miss_you", "we miss")),
+            insight(
+                "similar_users_feature", ("grocery_list_created",), "A tip", "Hi Jo,\n\nTry it."
+            ),
+        ],
+    )
+    templates = [row["template"].key if row["template"] else None for row in rows]
+    assert templates == ["update_card_reminder", "winback_miss_you", None]
+    draft = parse_qs(urlparse(rows[2]["email_url"]).query)
+    assert draft == {"subject": ["A tip"], "body": ["Hi Jo,\n\nTry it."]}
+    form = signed_in(staff_support).get(rows[2]["email_url"]).context["form"]
+    assert (form["subject"].value(), form["body"].value()) == ("A tip", "Hi Jo,\n\nTry it.")

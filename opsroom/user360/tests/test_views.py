@@ -193,3 +193,23 @@ def test_app_opens_count_as_logins_and_profiles_read_as_text(staff_analyst):
     assert b"Last login \xc2\xb7 App open \xc2\xb7 Recipe viewed" in page
     assert b"Noah (10yo, picky, allergies: sesame)" in page
     assert b"<dt>Beta tester</dt><dd>no</dd>" in page
+
+
+def test_the_quick_actions_and_the_tabs_come_before_everything_else(staff_support):
+    world = jane()
+    page = signed_in(staff_support).get(f"/people/{world.person.pk}/").content.decode()
+    bar = page.index("data-quick-actions")
+    assert bar < page.index('aria-label="Summary"') < page.index('id="health"')
+    assert 'data-action="email"' in page[bar : page.index('aria-label="Summary"')]
+    # The timeline and the debug tools share one card, as tabs the address keeps (#debug).
+    assert 'data-tab="timeline"' in page
+    assert 'data-tab="debug"' in page
+    assert page.index('id="timeline"') < page.index('id="debug"')
+
+
+def test_the_devices_card_lists_the_clients_of_their_api_calls(staff_support):
+    world = jane()
+    page = signed_in(staff_support).get(f"/people/{world.person.pk}/").content.decode()
+    card = page[page.index('data-card="devices"') :]
+    card = card[: card.index("</section>")]
+    assert "last seen" in card or "No API calls or events" in card

@@ -10,8 +10,6 @@ from opsroom.people.models import Person
 from opsroom.user360.selectors.search import people_search
 
 SUGGESTIONS = 8
-# What a match must be to jump straight to the person on Enter (else the People list).
-_EXACT = ("user id", "email")
 
 
 @require_GET
@@ -39,7 +37,10 @@ def go(request: HttpRequest) -> HttpResponse:
     hits = people_search(query=query, limit=2)
     first = hits[0] if hits else None
     certain = first is not None and (
-        len(hits) == 1 or first.reason.startswith("ticket") or first.reason in _EXACT
+        len(hits) == 1
+        or first.reason.startswith("ticket")
+        or first.reason == "user id"
+        or Person.objects.filter(pk=first.person_id, email__iexact=query).exists()
     )
     if first is not None and certain:
         anchor = "?kind=ticket#timeline" if first.reason.startswith("ticket") else ""
