@@ -18,10 +18,19 @@ def _choices(pairs: list[tuple[str, str]], empty: str = "") -> list[tuple[str, s
 
 
 class EmailActionForm(forms.Form):
-    template = forms.ChoiceField(required=False, label="Template")
-    subject = forms.CharField(required=False, max_length=300)
+    template = forms.ChoiceField(
+        required=False,
+        label="Template",
+        help_text="Filled in for this person; you read the result before it is sent.",
+    )
+    subject = forms.CharField(
+        required=False, max_length=300, help_text="Without a template: your own subject."
+    )
     body = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 8}), label="Message"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Message",
+        help_text="Without a template: your own message, sent as written.",
     )
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
