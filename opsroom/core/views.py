@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -15,7 +16,7 @@ from opsroom.core import clock
 from opsroom.core.auth import request_staff
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
 from opsroom.core.middleware import error_page, public
-from opsroom.core.models import ApiKey
+from opsroom.core.models import ApiKey, AuditEntry
 from opsroom.core.refusals import permissions_needed
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
@@ -100,10 +101,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     """The audit log, newest first, with filters."""
     form = AuditFilterForm(request.GET or None, actions=audit_actions())
     filtered = form.is_bound and any(value for key, value in request.GET.items() if key != "page")
+    entries: QuerySet[AuditEntry] | None = None
     if not filtered:
         entries = audit_entry_list(filters=AuditFilter())  # the latest entries, unfiltered
-    else:
-        entries = audit_entry_list(filters=form.filters()) if form.is_valid() else None
+    elif form.is_valid():
+        entries = audit_entry_list(filters=form.filters())
     page = Paginator(entries, 50).get_page(request.GET.get("page")) if entries is not None else None
     query = request.GET.copy()
     query.pop("page", None)

@@ -287,7 +287,7 @@ def email_deliveries(emails: list[Row], window: Window, person_of: PersonOf) -> 
                 rows.append(_email_row("deferred", message_id, email, at, person_id, tracked=False))
         for event, field in EMAIL_EVENTS:
             at = email.get(field)
-            if window.holds(at):
+            if at is not None and window.holds(at):
                 events.append((at, message_id, event, email))
     for at, message_id, event, email in sorted(events, key=lambda e: (e[0], e[1], e[2])):
         person_id = person_of(email.get("_person"))
