@@ -27,6 +27,7 @@ from opsroom.user360.schemas import (
     ActionOut,
     AnswerOut,
     AskIn,
+    DeviceOut,
     FlagOut,
     HealthComponentOut,
     HealthOut,
@@ -183,6 +184,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
         health=HealthOut(
             score=health.score,
             band=health.band,
+            uncapped_score=health.uncapped_score,
             components=[
                 HealthComponentOut(
                     key=c.key,
@@ -221,6 +223,18 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
         usage_30d=[
             UsageOut(event=u.event, label=u.label or name_label(u.event), count_30d=u.count_30d)
             for u in snapshot.activity.usage_30d
+        ],
+        devices=[
+            DeviceOut(
+                platform=device.platform,
+                device=device.device,
+                os=" ".join(part for part in (device.os_name, device.os_version) if part),
+                app_version=device.app_version,
+                browser=device.browser,
+                last_seen_at=device.last_seen_at,
+                api_calls_30d=device.api_calls_30d,
+            )
+            for device in snapshot.devices
         ],
         flags=[
             FlagOut(

@@ -212,4 +212,5 @@ def test_the_devices_card_lists_the_clients_of_their_api_calls(staff_support):
     page = signed_in(staff_support).get(f"/people/{world.person.pk}/").content.decode()
     card = page[page.index('data-card="devices"') :]
     card = card[: card.index("</section>")]
-    assert "last seen" in card or "No API calls or events" in card
+    assert "<strong>iPhone · iOS 17.2</strong> · app 5.26.0" in card
+    assert "1 API call</span>" in card
