@@ -186,3 +186,36 @@ def test_the_command_evaluates_a_file_and_refuses_a_bad_one(tmp_path):
     (tmp_path / "bad.csv").write_text("day,person_id\n")
     with pytest.raises(CommandError, match="lacks the column"):
         call_command("people_health_validate", from_file=tmp_path / "bad.csv")
+
+
+@pytest.mark.django_db
+def test_admins_queue_a_check_and_use_the_fitted_weights(staff_admin, staff_analyst):
+    from django_tasks_db.models import DBTaskResult
+
+    from conftest import signed_in
+    from opsroom.core.models import AuditEntry
+    from opsroom.user360.models import HealthConfig
+    from opsroom.user360.services.health import health_settings_get
+
+    report = health_report(_synthetic(), health_settings_get())
+    HealthValidation.objects.create(
+        first_day=report.first_day,
+        last_day=report.last_day,
+        samples=report.samples,
+        report=report.as_dict(),
+    )
+    page = signed_in(staff_analyst).get("/people/health/").content.decode()
+    assert "Use the fitted weights" not in page  # analysts read it, admins act on it
+    assert "data-band-churn" in page
+    assert f'data-auc="{report.auc}"' in page
+    assert signed_in(staff_analyst).post("/people/health/fitted/").status_code == 403
+    assert signed_in(staff_analyst).post("/people/health/validate/").status_code == 403
+    admin = signed_in(staff_admin)
+    assert "Use the fitted weights" in admin.get("/people/health/").content.decode()
+    assert admin.post("/people/health/fitted/").status_code == 302
+    assert HealthConfig.objects.get().weights == report.fit.weights
+    assert AuditEntry.objects.filter(action="people.health_settings_change").exists()
+    assert admin.post("/people/health/validate/").status_code == 302
+    assert DBTaskResult.objects.filter(
+        task_path="opsroom.user360.tasks.health_validation_weekly"
+    ).exists()
