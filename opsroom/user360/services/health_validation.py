@@ -17,7 +17,7 @@ from typing import IO
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.revenue.selectors import billing_states_as_of
-from opsroom.user360.health import COMPONENTS, HealthSettings, health_compute
+from opsroom.user360.health import COMPONENTS, HealthInputs, HealthSettings, health_compute
 from opsroom.user360.health_fit import HealthReport, HealthSample, health_report
 from opsroom.user360.models import HealthValidation
 from opsroom.user360.services.health import health_inputs, health_settings_get
@@ -26,6 +26,7 @@ CHURN_DAYS = 30
 EVERY_DAYS = 7
 DEFAULT_MONTHS = 12
 KEPT_RUNS = 20
+CHUNK = 2000
 CSV_FIELDS = (
     "day",
     "person_id",
@@ -61,11 +62,14 @@ def health_samples_gather(*, days: Sequence[date], settings_: HealthSettings) ->
     samples: list[HealthSample] = []
     for day in days:
         at = _midnight(day)
-        paying = [p for p, state in billing_states_as_of(at=at).items() if state.mrr > 0]
+        paying = sorted(p for p, state in billing_states_as_of(at=at).items() if state.mrr > 0)
         if not paying:
             continue
-        later = billing_states_as_of(at=at + timedelta(days=CHURN_DAYS), person_ids=paying)
-        inputs = health_inputs(on=day, settings_=settings_, person_ids=paying, at=at)
+        later = billing_states_as_of(at=at + timedelta(days=CHURN_DAYS))
+        inputs: dict[int, HealthInputs] = {}
+        for start in range(0, len(paying), CHUNK):  # bounded IN lists, whatever the size
+            chunk = paying[start : start + CHUNK]
+            inputs.update(health_inputs(on=day, settings_=settings_, person_ids=chunk, at=at))
         for person_id in paying:
             if person_id not in inputs:
                 continue  # a placeholder person, or one removed since
