@@ -2,6 +2,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from conftest import signed_in
+from opsroom.core import sqlite_functions
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext, audit_record
 
@@ -35,14 +36,40 @@ def test_the_database_refuses_updates_even_in_raw_sql():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite keeps DELETE for test flushes"
-)
-def test_postgresql_refuses_deletes_in_raw_sql():
+def test_the_database_refuses_deletes_even_in_raw_sql(monkeypatch):
+    # The test suite lets Django's flush empty the table on SQLite; production does not.
+    monkeypatch.setattr(sqlite_functions, "audit_purge_allowed", False)
     entry = _entry()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "delete",
+    [
+        lambda: AuditEntry._base_manager.all().delete(),
+        lambda: AuditEntry._base_manager.filter(action="person.note_add").update(action="x"),
+        lambda: AuditEntry.objects.all()._raw_delete(using="default"),
+        lambda: AuditEntry._base_manager.all()._raw_delete(using="default"),
+        lambda: AuditEntry._default_manager.all()._update({"action": "x"}),
+        lambda: AuditEntry.objects.bulk_update(list(AuditEntry.objects.all()), ["action"]),
+    ],
+    ids=[
+        "base-manager-delete",
+        "base-manager-update",
+        "raw-delete",
+        "base-raw-delete",
+        "internal-update",
+        "bulk-update",
+    ],
+)
+def test_no_orm_path_changes_or_deletes_entries(delete):
+    entry = _entry()
+    with pytest.raises(PermissionError), transaction.atomic():
+        delete()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "person.note_add"
 
 
 @pytest.mark.django_db
@@ -81,3 +108,22 @@ def test_the_client_ip_comes_from_the_trusted_proxy_hop(rf, settings):
     assert AuditContext.from_request(request).ip == "203.0.113.9"
     settings.OPSROOM_TRUSTED_PROXIES = 0
     assert AuditContext.from_request(request).ip == "10.0.0.1"
+
+
+@pytest.mark.django_db
+def test_the_audit_page_opens_on_the_latest_entries_with_readable_parameters(staff_analyst):
+    _entry(action="person.tag_add", target_id="7", params={"tags": ["bug-3481", "vip"]})
+    _entry(
+        action="people.health_settings_change",
+        params={"from": {"healthy_min": 70}, "to": {"healthy_min": 75}},
+    )
+    response = signed_in(staff_analyst).get("/audit/")
+    assert response.status_code == 200
+    assert [row.action for row in response.context["page"]] == [
+        "people.health_settings_change",
+        "person.tag_add",
+    ]
+    page = response.content.decode()
+    assert "<dt>Tags</dt><dd>bug-3481, vip</dd>" in page
+    assert "<dt>Healthy min</dt><dd>70 → 75</dd>" in page
+    assert "{&#x27;" not in page  # no Python dict

@@ -1,7 +1,6 @@
 """The people API: search, user intelligence, timeline, insights, ask, actions.
 Read endpoints accept an API key with the read scope."""
 
-import json
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -12,6 +11,8 @@ from ninja.params.functions import Query
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.errors import InvalidInput
+from opsroom.core.jsonshape import json_bounded, json_parse
 from opsroom.core.labels import name_label
 from opsroom.core.models import User
 from opsroom.core.money import money_format
@@ -27,6 +28,7 @@ from opsroom.user360.schemas import (
     ActionOut,
     AnswerOut,
     AskIn,
+    DeviceOut,
     FlagOut,
     HealthComponentOut,
     HealthOut,
@@ -86,6 +88,7 @@ def _summary(row: PersonRow) -> PersonSummaryOut:
     response={200: PeoplePage, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_search",
+    summary="Search people",
 )
 def search(
     request: HttpRequest,
@@ -97,9 +100,9 @@ def search(
 ) -> Status[Any]:
     """Find people: search text (email, name, user id, #ticket), a quick filter, conditions."""
     try:
-        rows = json.loads(conditions) if conditions.strip() else []
-    except json.JSONDecodeError as exc:
-        return Status(400, {"detail": f"'conditions' is not valid JSON: {exc.msg} at {exc.pos}."})
+        rows = json_parse(conditions, what="'conditions'") if conditions.strip() else []
+    except InvalidInput as exc:
+        return Status(400, {"detail": exc.message})
     try:
         query = people_query_build(
             text=q, quick=quick, conditions=conditions_parse(rows), sort=sort
@@ -177,11 +180,12 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
         last_login=snapshot.activity.last_login,
         last_active=snapshot.activity.last_active,
         errors_7d=snapshot.errors.count_7d,
-        attributes=person.attributes,
+        attributes=json_bounded(person.attributes),
         tags=list(person.tags),
         health=HealthOut(
             score=health.score,
             band=health.band,
+            uncapped_score=health.uncapped_score,
             components=[
                 HealthComponentOut(
                     key=c.key,
@@ -222,6 +226,18 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
             UsageOut(event=u.event, label=u.label or name_label(u.event), count_30d=u.count_30d)
             for u in snapshot.activity.usage_30d
         ],
+        devices=[
+            DeviceOut(
+                platform=device.platform,
+                device=device.device,
+                os=" ".join(part for part in (device.os_name, device.os_version) if part),
+                app_version=device.app_version,
+                browser=device.browser,
+                last_seen_at=device.last_seen_at,
+                api_calls_30d=device.api_calls_30d,
+            )
+            for device in snapshot.devices
+        ],
         flags=[
             FlagOut(
                 key=flag.key,
@@ -242,6 +258,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
     response=IntelligenceOut,
     auth=staff_or_key("read"),
     operation_id="people_intelligence",
+    summary="Everything known about a person",
 )
 def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     """Everything about one person: profile, health, subscription, support, usage, flags,
@@ -256,6 +273,7 @@ def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     response={200: TimelineOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_timeline",
+    summary="A person's timeline",
 )
 def timeline(
     request: HttpRequest,
@@ -289,6 +307,7 @@ def timeline(
     response=list[InsightOut],
     auth=staff_or_key("read"),
     operation_id="people_insights",
+    summary="A person's insights",
 )
 def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     """A person's insights, most urgent first, each with its evidence and recommended action."""
@@ -302,6 +321,7 @@ def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     response={200: AnswerOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_ask",
+    summary="Ask about a person",
 )
 def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
@@ -332,6 +352,7 @@ def _form_errors(form: Any) -> str:
     response={200: ActionOut, 400: ErrorOut, 403: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="people_actions",
+    summary="Take a quick action on a person",
 )
 def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
     """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""

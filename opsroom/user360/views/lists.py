@@ -1,21 +1,20 @@
 """The people list: search as you type, quick filters, the condition builder, saved segments
 and bulk actions on the filtered set."""
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from opsroom.core.errors import DomainError
+from opsroom.core.errors import DomainError, Forbidden
+from opsroom.core.refusals import permissions_check, refusal_text
 from opsroom.core.services.audit import AuditContext
+from opsroom.core.spreadsheet import csv_response
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
 from opsroom.user360.bulk import BULK_ACTIONS
@@ -40,9 +39,16 @@ from opsroom.user360.selectors.lists import (
 )
 from opsroom.user360.services.bulk import bulk_limit_check
 from opsroom.user360.services.health import health_settings_get
-from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
+from opsroom.user360.services.segments import (
+    SegmentForbidden,
+    SegmentRefused,
+    segment_delete,
+    segment_save,
+)
 
 PAGE_SIZE = 50
+# What acting on a set takes (each bulk action adds its own): said when none is allowed.
+BULK_PERMISSIONS = ("people.bulk_act_on_people", "people.export_people")
 
 
 def people_query_from(data: QueryDict) -> PeopleQuery:
@@ -126,7 +132,14 @@ def index(request: HttpRequest) -> HttpResponse:
             context["count"] = page.paginator.count
         context["query_params"] = query_params(query)
         context["query_string"] = urlencode(context["query_params"])
-        context["bulk_actions"] = BULK_ACTIONS
+        allowed = {
+            key: action
+            for key, action in BULK_ACTIONS.items()
+            if request.user.has_perms(action.permissions)
+        }
+        context["bulk_actions"] = allowed
+        if not allowed:
+            context["bulk_refusal"] = refusal_text(request.user, BULK_PERMISSIONS)
         context["templates"] = template_list()
     status = 400 if error else 200
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
@@ -169,7 +182,7 @@ def segment_save_view(request: HttpRequest) -> HttpResponse:
             is_shared=form.cleaned_data["is_shared"],
             audit=AuditContext.from_request(request),
         )
-    except (FilterError, SegmentRefused) as exc:
+    except (FilterError, SegmentRefused, SegmentForbidden) as exc:
         messages.error(request, str(exc))
         return redirect_to_query(request.POST)
     messages.success(request, f"Saved the segment '{segment.name}'.")
@@ -186,7 +199,7 @@ def segment_delete_view(request: HttpRequest, segment_id: int) -> HttpResponse:
     try:
         segment_delete(segment=segment, audit=AuditContext.from_request(request))
     except SegmentRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
+        raise Forbidden(str(exc)) from exc
     messages.success(request, f"Deleted the segment '{segment.name}'.")
     return redirect("people:index")
 
@@ -211,8 +224,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         errors = "; ".join(str(e) for e in form.non_field_errors()) or "Choose a bulk action."
         return render(request, "user360/bulk_error.html", {"error": errors}, status=400)
     bulk_action = BULK_ACTIONS[form.cleaned_data["action"]]
-    if not request.user.has_perms(bulk_action.permissions):
-        raise PermissionDenied(f"You may not run the bulk action '{bulk_action.label}'.")
+    permissions_check(request.user, bulk_action.permissions)
     settings_ = health_settings_get()
     ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
     confirmed = request.POST.get("confirm_count", "")
@@ -220,6 +232,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         "query": query,
         "action": bulk_action.key,
         "label": bulk_action.label,
+        "verb": bulk_action.verb,
         "confirm_lines": bulk_action.confirm(form.cleaned_data),
         "count": len(ids),
         "form": form,
@@ -230,25 +243,13 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         bulk_limit_check(label=bulk_action.label, count=len(ids), factor=bulk_action.limit_factor)
         if confirmed != str(len(ids)):
             context["changed_from"] = confirmed
+            if bulk_action.preview is not None:
+                context["preview"] = bulk_action.preview(ids, form.cleaned_data)
             return render(request, "user360/bulk_confirm.html", context)
         outcome = bulk_action.run(ids, form.cleaned_data, query, AuditContext.from_request(request))
     except DomainError as exc:
         return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
     if outcome.rows is not None:
-        return _csv_response(outcome.rows, outcome.filename)
+        return csv_response(outcome.rows, outcome.filename)
     messages.success(request, outcome.message)
     return redirect_to_query(request.POST)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
