@@ -54,3 +54,31 @@ class ErrorSpread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint}: {self.people} people"
+
+
+class Alert(models.Model):
+    """Something an operator should know now: an anomaly, an automatic rollback, a budget
+    projection. Sent by email and signed webhook when raised (analytics/alerts.py)."""
+
+    class Kind(models.TextChoices):
+        ANOMALY = "anomaly", "Anomaly"
+        ROLLBACK = "rollback", "Automatic rollback"
+        AI_BUDGET = "ai_budget", "AI budget"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)  # the page that explains it
+    # One alert per fact: a rollout, an anomaly, a budget month.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-created_at"], name="alert_time")]
+        permissions = [("manage_alerts", "Can acknowledge alerts, snooze and tune anomaly alerts")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,6 +5,7 @@ from typing import Any
 
 from django_tasks import task
 
+from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.spread import error_spread_refresh
 
 
@@ -12,3 +13,9 @@ from opsroom.analytics.services.spread import error_spread_refresh
 def error_spread_hourly() -> dict[str, Any]:
     """Recompute how far each recent error fingerprint reached, and what stopped it."""
     return {"fingerprints": error_spread_refresh()}
+
+
+@task()
+def rollouts_watch_often() -> dict[str, Any]:
+    """Watch every staged flag rollout: roll back on an error spike, advance when due."""
+    return {"rollouts": rollouts_watch()}

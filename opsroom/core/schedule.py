@@ -48,6 +48,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.error_spread_hourly",
         description="Recompute how many people each recent error reached, and what fixed it.",
     ),
+    "flag_rollouts": Job(
+        cron="*/5 * * * *",
+        task="opsroom.analytics.tasks.rollouts_watch_often",
+        description="Watch staged flag rollouts: roll back on an error spike, advance when due.",
+    ),
     "experiment_results": Job(
         cron="20 * * * *",
         task="opsroom.experiments.tasks.experiment_results_hourly",

@@ -1,16 +1,33 @@
 """The experiments API: results of each A/B test and the sample-size calculator."""
 
+import hashlib
+import json
 import math
-from typing import Literal
+from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Router
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router, Status
 
-from opsroom.core.auth import staff_or_key
-from opsroom.core.errors import InvalidInput, NotFound
-from opsroom.experiments.models import Experiment
+from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.errors import Forbidden, InvalidInput, NotFound
+from opsroom.core.models import User
+from opsroom.core.services.audit import AuditContext
+from opsroom.experiments.models import Experiment, FeatureFlag, FlagRollout
 from opsroom.experiments.results import ExperimentReport, experiment_report
-from opsroom.experiments.schemas import ComparisonOut, ExperimentOut, SampleSizeOut, VariantOut
+from opsroom.experiments.rollouts import FlagChange, flag_change, flag_public, rollout_start
+from opsroom.experiments.schemas import (
+    ComparisonOut,
+    ExperimentOut,
+    FlagChangeIn,
+    FlagOut,
+    FlagsOut,
+    RolloutIn,
+    RolloutOut,
+    SampleSizeOut,
+    VariantOut,
+)
+from opsroom.experiments.selectors import flag_get, rollouts_for_flag
 from opsroom.experiments.statistics import Comparison, sample_size_conversion, sample_size_mean
 
 router = Router(tags=["experiments"])
@@ -123,3 +140,118 @@ def experiment(request: HttpRequest, key: str) -> ExperimentOut:
     if row is None:
         raise NotFound(f"No experiment with the key {key!r}.")
     return _experiment_out(experiment_report(experiment=row))
+
+
+# The flags the host app reads, and changes made by operators or admin keys.
+
+
+def _flags_state() -> tuple[str, list[dict[str, object]]]:
+    flags = list(FeatureFlag.objects.order_by("key"))
+    body = [flag_public(flag) for flag in flags]
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:32]
+    return digest, body
+
+
+@router.get(
+    "/flags",
+    response={200: FlagsOut},
+    auth=staff_or_key("read"),
+    operation_id="flags_list",
+)
+def flags(request: HttpRequest) -> HttpResponse | FlagsOut:
+    """Every flag's current rules, for the host app to evaluate locally. Cache it: send the
+    ETag back as If-None-Match to get a 304 when nothing changed."""
+    etag, body = _flags_state()
+    quoted = f'"{etag}"'
+    headers = {
+        "ETag": quoted,
+        "Cache-Control": f"private, max-age={settings.OPSROOM_FLAGS_MAX_AGE}",
+    }
+    if request.headers.get("If-None-Match") == quoted:
+        response = HttpResponse(status=304)
+    else:
+        response = JsonResponse({"etag": etag, "flags": body})
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _staff_may(request: HttpRequest, permission: str) -> AuditContext:
+    auth = request.auth  # type: ignore[attr-defined]
+    if isinstance(auth, User) and not auth.has_perm(permission):
+        raise Forbidden(f"Your role may not do this ({permission}).")
+    return AuditContext.from_request(request)
+
+
+@router.post(
+    "/flags/{key}",
+    response={200: FlagOut},
+    auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
+    operation_id="flags_change",
+)
+def flag_change_endpoint(request: HttpRequest, key: str, data: FlagChangeIn) -> FlagOut:
+    """Change a flag's switch, rollout percentage, rules or default; audited, and the host
+    app is told by a signed webhook."""
+    audit = _staff_may(request, "experiments.change_featureflag")
+    flag = flag_get(key=key)
+    if flag is None:
+        raise NotFound(f"No flag with the key {key!r}.")
+    changed = flag_change(
+        flag=flag,
+        change=FlagChange(
+            is_enabled=data.enabled,
+            rollout_percent=data.rollout_percent,
+            rules=data.rules,
+            default_variant=data.default_variant,
+        ),
+        audit=audit,
+    )
+    return FlagOut(**flag_public(changed))
+
+
+@router.post(
+    "/flags/{key}/rollouts",
+    response={201: RolloutOut},
+    auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
+    operation_id="flags_rollout_start",
+)
+def rollout_start_endpoint(request: HttpRequest, key: str, data: RolloutIn) -> Status[Any]:
+    """Start a staged rollout watched by the error guardrail."""
+    audit = _staff_may(request, "experiments.manage_rollout")
+    flag = flag_get(key=key)
+    if flag is None:
+        raise NotFound(f"No flag with the key {key!r}.")
+    rollout = rollout_start(
+        flag=flag, stages=data.stages, stage_minutes=data.stage_minutes, alpha=data.alpha,
+        audit=audit,
+    )  # fmt: skip
+    return Status(201, _rollout_out(rollout))
+
+
+@router.get(
+    "/flags/{key}/rollouts",
+    response=list[RolloutOut],
+    auth=staff_or_key("read"),
+    operation_id="flags_rollouts",
+)
+def rollouts_endpoint(request: HttpRequest, key: str) -> list[RolloutOut]:
+    """A flag's rollouts, newest first, with the guardrail's latest figures."""
+    flag = flag_get(key=key)
+    if flag is None:
+        raise NotFound(f"No flag with the key {key!r}.")
+    return [_rollout_out(rollout) for rollout in rollouts_for_flag(flag_id=flag.pk)]
+
+
+def _rollout_out(rollout: FlagRollout) -> RolloutOut:
+    return RolloutOut(
+        id=rollout.pk,
+        flag=rollout.flag.key,
+        status=rollout.status,
+        stages=list(rollout.stages),
+        percent=rollout.percent,
+        stage_minutes=rollout.stage_minutes,
+        started_at=rollout.started_at,
+        finished_at=rollout.finished_at,
+        reason=rollout.reason,
+        guardrail=dict(rollout.guardrail),
+    )

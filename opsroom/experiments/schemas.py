@@ -1,8 +1,9 @@
 """Schemas of the experiments API."""
 
 from datetime import datetime
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ComparisonOut(Schema):
@@ -50,3 +51,45 @@ class SampleSizeOut(Schema):
     per_variant: int
     total: int
     days: int | None
+
+
+class FlagOut(Schema):
+    key: str
+    enabled: bool
+    variants: list[dict[str, Any]]
+    default_variant: str
+    rules: list[dict[str, Any]]
+    rollout_percent: int
+    version: int
+    updated_at: str
+
+
+class FlagsOut(Schema):
+    etag: str
+    flags: list[FlagOut]
+
+
+class FlagChangeIn(Schema):
+    enabled: bool | None = None
+    rollout_percent: int | None = Field(default=None, ge=0, le=100)
+    rules: list[dict[str, Any]] | None = None
+    default_variant: str | None = Field(default=None, max_length=64)
+
+
+class RolloutIn(Schema):
+    stages: list[int] = Field(default=[10, 25, 50, 100], min_length=1, max_length=10)
+    stage_minutes: int = Field(ge=5, le=43200)
+    alpha: float = Field(default=0.05, gt=0, le=0.2)
+
+
+class RolloutOut(Schema):
+    id: int
+    flag: str
+    status: str
+    stages: list[int]
+    percent: int
+    stage_minutes: int
+    started_at: datetime
+    finished_at: datetime | None
+    reason: str
+    guardrail: dict[str, Any]

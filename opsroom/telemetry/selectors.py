@@ -250,3 +250,20 @@ def integration_status(*, since: datetime) -> list[SourceStatus]:
         ).first()
         statuses.append(SourceStatus(source, latest, processed, counts, error or ""))
     return statuses
+
+
+def error_times_for_people(
+    *, person_ids: Sequence[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """Times of each of some people's errors (level error or fatal) since a time."""
+    times: dict[int, list[datetime]] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 2000):
+        rows = ErrorEvent.objects.filter(
+            person_id__in=ids[start : start + 2000],
+            occurred_at__gte=since,
+            level__in=_ERROR_LEVELS,
+        ).values_list("person_id", "occurred_at")
+        for person_id, at in rows:
+            times.setdefault(person_id, []).append(at)
+    return times
