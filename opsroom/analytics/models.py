@@ -82,3 +82,24 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ErrorImpact(models.Model):
+    """What one error group did to the people it reached, against comparable people who did
+    not hit it (analytics/services/impact.py), refreshed hourly with the error spread.
+
+    `outcomes`: [{"key", "label", "affected_n", "affected_hits", "comparable_n",
+    "comparable_hits", "difference", "ci_low", "ci_high", "p_value"}].
+    """
+
+    fingerprint = models.CharField(max_length=200, unique=True)
+    comparison = models.CharField(max_length=300)  # who the comparable people are
+    affected = models.PositiveIntegerField()
+    comparable = models.PositiveIntegerField()
+    outcomes = models.JSONField(default=list)
+    mrr_at_stake = models.BigIntegerField(default=0)  # minor units
+    currency = models.CharField(max_length=3)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"impact of {self.fingerprint}"

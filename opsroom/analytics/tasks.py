@@ -6,13 +6,15 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.analytics.rollouts import rollouts_watch
+from opsroom.analytics.services.impact import error_impacts_refresh
 from opsroom.analytics.services.spread import error_spread_refresh
 
 
 @task()
 def error_spread_hourly() -> dict[str, Any]:
     """Recompute how far each recent error fingerprint reached, and what stopped it."""
-    return {"fingerprints": error_spread_refresh()}
+    spread = error_spread_refresh()
+    return {"fingerprints": spread, "impacts": error_impacts_refresh()}
 
 
 @task()

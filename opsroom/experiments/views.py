@@ -2,12 +2,12 @@
 
 import math
 
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from opsroom.core.errors import InvalidInput
+from opsroom.core.refusals import permissions_needed
 from opsroom.experiments.forms import SampleSizeForm
 from opsroom.experiments.models import Experiment
 from opsroom.experiments.results import experiment_report
@@ -15,7 +15,7 @@ from opsroom.experiments.statistics import sample_size_conversion, sample_size_m
 
 
 @require_GET
-@permission_required("experiments.view_experiment", raise_exception=True)
+@permissions_needed("experiments.view_experiment")
 def experiment_list(request: HttpRequest) -> HttpResponse:
     """Every experiment with its headline result."""
     experiments = Experiment.objects.select_related("flag", "result").order_by("-created_at")
@@ -24,7 +24,7 @@ def experiment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("experiments.view_experiment", raise_exception=True)
+@permissions_needed("experiments.view_experiment")
 def experiment_detail(request: HttpRequest, key: str) -> HttpResponse:
     """The A/B test dashboard of one experiment."""
     experiment = get_object_or_404(Experiment.objects.select_related("flag", "result"), key=key)
@@ -36,7 +36,7 @@ def experiment_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
-@permission_required("experiments.view_experiment", raise_exception=True)
+@permissions_needed("experiments.view_experiment")
 def sample_size(request: HttpRequest) -> HttpResponse:
     """How many people each variant needs, and how long that takes at a given traffic."""
     form = SampleSizeForm(request.GET or None)

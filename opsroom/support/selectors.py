@@ -217,3 +217,14 @@ def ticket_for_message_ids(*, message_ids: Sequence[str]) -> Ticket | None:
 def ticket_get_by_number(*, number: int) -> Ticket | None:
     """A ticket by its number, or None."""
     return Ticket.objects.select_related("requester").filter(pk=number).first()
+
+
+def tickets_for_people(
+    *, person_ids: Sequence[int], since: datetime, limit: int = 100
+) -> list[Ticket]:
+    """Tickets some people opened since a time, newest first (with their requesters)."""
+    return list(
+        Ticket.objects.filter(requester_id__in=list(person_ids), created_at__gte=since)
+        .select_related("requester")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -65,6 +65,7 @@ class ApiRequest(models.Model):
     received_at = models.DateTimeField(default=clock.now)
 
     class Meta:
+        permissions = [("replay_apirequest", "Can replay a recorded request against staging")]
         indexes = [
             models.Index(fields=["person", "-occurred_at"], name="apireq_person_time"),
             models.Index(fields=["route", "occurred_at"], name="apireq_route_time"),
@@ -113,3 +114,22 @@ class IntegrationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.event_type} {self.outcome}"
+
+
+class RequestReplay(models.Model):
+    """A recorded request sent again to the staging base URL, and what came back."""
+
+    api_request = models.ForeignKey(ApiRequest, on_delete=models.CASCADE, related_name="replays")
+    url = models.CharField(max_length=800)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    response_body = models.TextField(blank=True)  # redacted and truncated
+    error = models.TextField(blank=True)
+    replayed_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"replay of {self.api_request_id}: {self.status or self.error[:40]}"

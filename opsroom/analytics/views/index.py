@@ -1,13 +1,14 @@
 """The Analytics section's front page: where each tool is."""
 
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from opsroom.core.refusals import permissions_needed
+
 
 @require_GET
-@permission_required("analytics.view_errorspread", raise_exception=True)
+@permissions_needed("analytics.view_errorspread")
 def index(request: HttpRequest) -> HttpResponse:
     """The list of analytics tools."""
     return render(request, "analytics/index.html")

@@ -2,9 +2,9 @@
 funnels). Requests never call these: they scan events."""
 
 from collections.abc import Collection, Iterator
-from datetime import datetime
+from datetime import date, datetime
 
-from opsroom.people.models import Event
+from opsroom.people.models import ActivityDaily, Event
 
 
 def event_times(
@@ -28,3 +28,22 @@ def event_times_for_people(
         occurred_at__lt=until,
     )
     yield from events.values_list("person_id", "name", "occurred_at").iterator(chunk_size=5000)
+
+
+def active_days_for_people(
+    *, person_ids: Collection[int], since: date, until: date
+) -> dict[int, set[date]]:
+    """The days (in a range, `until` excluded) on which each of some people did anything."""
+    days: dict[int, set[date]] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 2000):
+        rows = (
+            ActivityDaily.objects.filter(
+                person_id__in=ids[start : start + 2000], day__gte=since, day__lt=until
+            )
+            .values_list("person_id", "day")
+            .distinct()
+        )
+        for person_id, day in rows:
+            days.setdefault(person_id, set()).add(day)
+    return days
