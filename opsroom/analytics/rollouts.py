@@ -11,13 +11,12 @@ which bounds the one-sided error by alpha) of p_exposed - p_control is above 0.
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opsroom.analytics.alerts import alert_raise
 from opsroom.analytics.models import Alert
 from opsroom.core import clock
 from opsroom.core.services.audit import AuditContext
-from opsroom.experiments.models import FlagRollout
 from opsroom.experiments.rollouts import (
     rollout_advance,
     rollout_checked,
@@ -31,6 +30,9 @@ from opsroom.telemetry.selectors import error_times_for_people
 # Before deciding anything: people on each side and errors among the exposed.
 MIN_PEOPLE, MIN_ERRORS = 30, 3
 GUARD = AuditContext.system("rollout guard")
+
+if TYPE_CHECKING:
+    from opsroom.experiments.models import FlagRollout
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Guardrail:
         return self.control_errors / self.control if self.control else 0.0
 
 
-def guardrail_measure(rollout: FlagRollout) -> Guardrail:
+def guardrail_measure(rollout: "FlagRollout") -> Guardrail:
     """The error rates of exposed and control people since the rollout started, and the test."""
     flag = rollout.flag
     first_on: dict[int, Any] = {}
@@ -96,7 +98,7 @@ def _figures(guardrail: Guardrail) -> dict[str, Any]:
     return figures
 
 
-def rollout_watch(rollout: FlagRollout) -> str:
+def rollout_watch(rollout: "FlagRollout") -> str:
     """Check one running rollout: roll back, advance, or keep watching. Returns what it did."""
     guardrail = guardrail_measure(rollout)
     figures = _figures(guardrail)
@@ -121,7 +123,7 @@ def rollout_watch(rollout: FlagRollout) -> str:
     rollout_checked(rollout=rollout, guardrail=figures)
     if rollout_stage_due(rollout, now=clock.now()):
         advanced = rollout_advance(rollout=rollout, audit=GUARD)
-        return "completed" if advanced.status == FlagRollout.Status.COMPLETED else "advanced"
+        return "completed" if advanced.status == "completed" else "advanced"
     return "watching"
 
 
