@@ -87,6 +87,7 @@ def _experiment_out(report: ExperimentReport) -> ExperimentOut:
     response=list[ExperimentOut],
     auth=staff_or_key("read"),
     operation_id="experiments_list",
+    summary="List experiments with their results",
 )
 def experiments(request: HttpRequest) -> list[ExperimentOut]:
     """Every experiment with its results (recomputed hourly)."""
@@ -99,6 +100,7 @@ def experiments(request: HttpRequest) -> list[ExperimentOut]:
     response=SampleSizeOut,
     auth=staff_or_key("read"),
     operation_id="experiments_sample_size",
+    summary="Sample size per variant",
 )
 def sample_size(
     request: HttpRequest,
@@ -133,6 +135,7 @@ def sample_size(
     response=ExperimentOut,
     auth=staff_or_key("read"),
     operation_id="experiments_get",
+    summary="Get an experiment's results",
 )
 def experiment(request: HttpRequest, key: str) -> ExperimentOut:
     """One experiment's results."""
@@ -157,6 +160,7 @@ def _flags_state() -> tuple[str, list[dict[str, object]]]:
     response={200: FlagsOut},
     auth=staff_or_key("read"),
     operation_id="flags_list",
+    summary="List every flag's current rules",
 )
 def flags(request: HttpRequest) -> HttpResponse | FlagsOut:
     """Every flag's current rules, for the host app to evaluate locally. Cache it: send the
@@ -188,6 +192,7 @@ def _staff_may(request: HttpRequest, permission: str) -> AuditContext:
     response={200: FlagOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="flags_change",
+    summary="Change a flag",
 )
 def flag_change_endpoint(request: HttpRequest, key: str, data: FlagChangeIn) -> FlagOut:
     """Change a flag's switch, rollout percentage, rules or default; audited, and the host
@@ -214,6 +219,7 @@ def flag_change_endpoint(request: HttpRequest, key: str, data: FlagChangeIn) -> 
     response={201: RolloutOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="flags_rollout_start",
+    summary="Start a staged rollout",
 )
 def rollout_start_endpoint(request: HttpRequest, key: str, data: RolloutIn) -> Status[Any]:
     """Start a staged rollout watched by the error guardrail."""
@@ -233,6 +239,7 @@ def rollout_start_endpoint(request: HttpRequest, key: str, data: RolloutIn) -> S
     response=list[RolloutOut],
     auth=staff_or_key("read"),
     operation_id="flags_rollouts",
+    summary="List a flag's rollouts",
 )
 def rollouts_endpoint(request: HttpRequest, key: str) -> list[RolloutOut]:
     """A flag's rollouts, newest first, with the guardrail's latest figures."""
