@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from opsroom.core.api import router as core_router
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
 from opsroom.core.errors import DomainError
+from opsroom.core.ml.api import router as models_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
 from opsroom.user360.api import router as user360_router
@@ -48,6 +49,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 api.add_router("/", core_router)
+api.add_router("/", models_router)
 api.add_router("/", user360_router)
 api.add_router("/", people_router)
 api.add_router("/ingest/", ingest_router)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from opsroom.core import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("debug/jobs/", views.job_list, name="job_list"),
     path("api-keys/", views.api_key_index, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("models/", include("opsroom.core.ml.urls")),
 ]
