@@ -11,6 +11,11 @@ accepted: the smallest count at which even a perfect record gives a one-sided (1
 Clopper-Pearson lower bound at or above the target (299 rows for 99% at alpha 0.05). With
 fewer, no threshold is returned and automation stays off. The lower bound itself is
 reported beside the precision, so a reader sees how sure the figure is.
+
+`claim="lower_bound"` is the stricter rule for actions that must not go wrong: the lowest
+threshold whose lower bound, not only its measured precision, reaches the target. The
+threshold is then higher and covers fewer rows, but new rows are at least as precise with
+(1 - alpha) confidence, rather than about half of the time.
 """
 
 import math
@@ -25,6 +30,7 @@ from statsmodels.stats.proportion import proportion_confint
 from opsroom.core.errors import InvalidInput
 
 Outcome = Literal["met", "too_few_rows", "target_not_reached"]
+Claim = Literal["estimate", "lower_bound"]
 
 
 def min_accepted(target: float, alpha: float = 0.05) -> int:
@@ -47,6 +53,7 @@ def precision_lower_bound(*, correct: int, accepted: int, alpha: float = 0.05) -
 class ThresholdChoice:
     target: float
     alpha: float
+    claim: Claim
     threshold: float | None  # None: the target cannot be claimed on these rows
     outcome: Outcome
     precision: float | None
@@ -76,8 +83,10 @@ def threshold_for_precision(
     correct: Sequence[bool] | npt.NDArray[Any],
     target: float = 0.99,
     alpha: float = 0.05,
+    claim: Claim = "estimate",
 ) -> ThresholdChoice:
-    """The lowest confidence threshold whose held-back precision reaches `target`.
+    """The lowest confidence threshold whose held-back precision (or, with
+    `claim="lower_bound"`, its lower bound) reaches `target`.
 
     `correct` says whether the prediction of each row would have been right (a row that should
     have been refused, such as an out-of-scope one, is never right).
@@ -95,7 +104,12 @@ def threshold_for_precision(
         accepted = end + 1
         if accepted < needed:
             break
-        if right[end] / accepted >= target:
+        hits = int(right[end])
+        if hits / accepted < target:
+            continue
+        if claim == "estimate" or (
+            precision_lower_bound(correct=hits, accepted=int(accepted), alpha=alpha) >= target
+        ):
             best = end
             break
     if best is None:
@@ -103,6 +117,7 @@ def threshold_for_precision(
         return ThresholdChoice(
             target=target,
             alpha=alpha,
+            claim=claim,
             threshold=None,
             outcome=outcome,
             precision=None,
@@ -117,6 +132,7 @@ def threshold_for_precision(
     return ThresholdChoice(
         target=target,
         alpha=alpha,
+        claim=claim,
         threshold=float(c_sorted[best]),
         outcome="met",
         precision=hits / accepted,

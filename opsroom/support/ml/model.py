@@ -1,0 +1,293 @@
+"""The ticket category classifier: learns an operator's own taxonomy from labelled tickets.
+
+Pipeline (chosen by measurement, see docs/support.md): word and character n-gram TF-IDF,
+plus all-MiniLM-L6-v2 sentence embeddings when the embeddings extra is installed, into a
+linear SVM; its scores become probabilities by temperature scaling on held-back rows, and the
+same held-back rows set the confidence threshold at which a prediction is trusted for
+automatic action: by default the lowest one whose 95% lower bound on precision reaches
+`target_precision`, so that new tickets keep that precision. Below the threshold it abstains:
+`label` is None, while `best_label` and the alternatives still guide a human.
+
+Rows labelled "" are out of scope: they are never a right answer. When the training rows hold
+enough of them they form a class of their own, which takes probability away from the real
+categories for texts like them.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.model_selection import train_test_split
+from sklearn.svm import LinearSVC
+
+from opsroom.core.errors import InvalidInput
+from opsroom.core.ml.calibration import TemperatureScaler
+from opsroom.core.ml.embeddings import (
+    MODEL_ID,
+    SentenceEncoder,
+    embeddings_available,
+    sentence_encoder,
+)
+from opsroom.core.ml.splits import time_split
+from opsroom.core.ml.thresholds import Claim, ThresholdChoice, threshold_for_precision
+from opsroom.support.ml.features import char_vectorizer, word_vectorizer
+
+OUT_OF_SCOPE = "__out_of_scope__"
+MIN_HELD_BACK_ROWS = 20
+MIN_OUT_OF_SCOPE_CLASS = 5
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class TriagePrediction:
+    """What the classifier says about one text."""
+
+    label: str | None  # the category, or None: not sure enough (or out of scope)
+    best_label: str  # the most likely category, even when abstaining
+    confidence: float  # calibrated probability of best_label
+    alternatives: tuple[Alternative, ...]  # the most likely categories, best first
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What training measured on the rows it held back."""
+
+    rows: int
+    held_back_rows: int
+    classes: int
+    out_of_scope_rows: int
+    embeddings: bool
+    temperature: float
+    threshold: ThresholdChoice | None
+    held_back_accuracy: float | None
+    seconds: float
+
+
+class TriageClassifier:
+    """Text in, category with a calibrated confidence out (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        embeddings: bool | None = None,
+        target_precision: float = 0.99,
+        threshold_claim: Claim = "lower_bound",
+        held_back: float = 0.15,
+        c: float = 0.5,
+        embedding_weight: float = 2.0,
+        refit: bool = True,
+        seed: int = 0,
+    ) -> None:
+        self.embeddings = embeddings
+        self.target_precision = target_precision
+        self.threshold_claim = threshold_claim
+        self.held_back = held_back
+        self.c = c
+        self.embedding_weight = embedding_weight
+        self.refit = refit
+        self.seed = seed
+        self.embedding_model: str | None = None
+        self.classes_: list[str] = []
+        self.scaler = TemperatureScaler()
+        self.threshold: ThresholdChoice | None = None
+        self.summary: FitSummary | None = None
+        self._word: Any = None
+        self._char: Any = None
+        self._svm: LinearSVC | None = None
+
+    @property
+    def method(self) -> str:
+        features = "word+char TF-IDF"
+        if self.embedding_model:
+            features += f" + {self.embedding_model} embeddings"
+        return f"{features}, linear SVM, temperature-scaled"
+
+    @property
+    def labels(self) -> list[str]:
+        """The categories it can answer (out of scope is not one)."""
+        return [label for label in self.classes_ if label != OUT_OF_SCOPE]
+
+    # Training
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str | None],
+        *,
+        times: Sequence[datetime] | None = None,
+    ) -> "TriageClassifier":
+        """Learn from labelled texts ("" or None: out of scope); with `times`, hold back the
+        latest rows rather than a random sample."""
+        started = time.perf_counter()
+        y = np.array([label or OUT_OF_SCOPE for label in labels], dtype=object)
+        if len(texts) != len(y):
+            raise InvalidInput("Give one label per text.")
+        if len(set(y) - {OUT_OF_SCOPE}) < 2:
+            raise InvalidInput("Training needs at least 2 different labels.")
+        use_embeddings = embeddings_available() if self.embeddings is None else self.embeddings
+        self.embedding_model = MODEL_ID if use_embeddings else None
+        text_list = [text or "" for text in texts]
+        vectors = self._encoder().encode(text_list) if use_embeddings else None
+
+        fit_rows, held_rows = self._held_back_split(y, times)
+        self._fit_rows(text_list, y, vectors, fit_rows)
+        threshold = None
+        accuracy = None
+        if len(held_rows):
+            scores = self._scores([text_list[i] for i in held_rows], _rows(vectors, held_rows))
+            known = np.isin(y[held_rows], self.classes_)
+            if known.any():
+                index = {label: i for i, label in enumerate(self.classes_)}
+                truth = np.array([index[label] for label in y[held_rows][known]])
+                self.scaler.fit(scores[known], truth)
+            best, confidence = self._best(self.scaler.transform(scores))
+            correct = (best == y[held_rows]) & (y[held_rows] != OUT_OF_SCOPE)
+            in_scope = y[held_rows] != OUT_OF_SCOPE
+            accuracy = float(correct[in_scope].mean()) if in_scope.any() else None
+            threshold = threshold_for_precision(
+                confidence=confidence,
+                correct=correct,
+                target=self.target_precision,
+                claim=self.threshold_claim,
+            )
+            if self.refit:
+                self._fit_rows(text_list, y, vectors, np.arange(len(y)))
+        self.threshold = threshold
+        self.summary = FitSummary(
+            rows=len(y),
+            held_back_rows=len(held_rows),
+            classes=len(self.labels),
+            out_of_scope_rows=int((y == OUT_OF_SCOPE).sum()),
+            embeddings=use_embeddings,
+            temperature=self.scaler.temperature,
+            threshold=threshold,
+            held_back_accuracy=accuracy,
+            seconds=time.perf_counter() - started,
+        )
+        return self
+
+    def _held_back_split(
+        self, y: npt.NDArray[Any], times: Sequence[datetime] | None
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        everything = np.arange(len(y))
+        if len(y) * self.held_back < MIN_HELD_BACK_ROWS:
+            return everything, everything[:0]
+        if times is not None:
+            split = time_split(timestamps=times, test_fraction=self.held_back)
+            return split.train, split.test
+        _, counts = np.unique(y, return_counts=True)
+        fit_rows, held_rows = train_test_split(
+            everything,
+            test_size=self.held_back,
+            random_state=self.seed,
+            stratify=y if counts.min() >= 2 else None,
+        )
+        return np.sort(fit_rows), np.sort(held_rows)
+
+    def _fit_rows(
+        self,
+        texts: list[str],
+        y: npt.NDArray[Any],
+        vectors: npt.NDArray[np.float32] | None,
+        rows: npt.NDArray[np.intp],
+    ) -> None:
+        y_fit = y[rows]
+        if (y_fit == OUT_OF_SCOPE).sum() < MIN_OUT_OF_SCOPE_CLASS:
+            rows = rows[y_fit != OUT_OF_SCOPE]
+            y_fit = y[rows]
+        if len(set(y_fit)) < 2:
+            raise InvalidInput("Training needs at least 2 different labels among its rows.")
+        fit_texts = [texts[i] for i in rows]
+        self._word = word_vectorizer()
+        self._char = char_vectorizer()
+        try:
+            word = self._word.fit_transform(fit_texts)
+            char = self._char.fit_transform(fit_texts)
+        except ValueError as exc:  # every text empty, or no n-gram seen twice
+            raise InvalidInput("The texts hold too few words to learn from.") from exc
+        # The pruned n-grams are kept only for inspection; they would bloat the stored model.
+        self._word.stop_words_ = None
+        self._char.stop_words_ = None
+        svm = LinearSVC(C=self.c, random_state=self.seed)
+        svm.fit(self._stack(word, char, _rows(vectors, rows)), y_fit)
+        svm.coef_ = svm.coef_.astype(np.float32)
+        self._svm = svm
+        self.classes_ = [str(label) for label in svm.classes_]
+
+    # Prediction
+
+    def _encoder(self) -> SentenceEncoder:
+        return sentence_encoder()
+
+    def _stack(self, word: Any, char: Any, vectors: npt.NDArray[np.float32] | None) -> Any:
+        blocks = [word, char]
+        if vectors is not None:
+            blocks.append(sp.csr_matrix(vectors * self.embedding_weight))
+        return sp.hstack(blocks, format="csr")
+
+    def _scores(self, texts: list[str], vectors: npt.NDArray[np.float32] | None) -> Matrix:
+        if self._svm is None:
+            raise InvalidInput("The classifier has not been trained.")
+        if self.embedding_model and vectors is None:
+            vectors = self._encoder().encode(texts)
+        X = self._stack(self._word.transform(texts), self._char.transform(texts), vectors)
+        scores = np.asarray(self._svm.decision_function(X), dtype=float)
+        if scores.ndim == 1:  # two classes: one margin, for the second class
+            scores = np.c_[-scores / 2, scores / 2]
+        return scores
+
+    def _best(self, probabilities: Matrix) -> tuple[npt.NDArray[Any], Matrix]:
+        in_scope = [i for i, label in enumerate(self.classes_) if label != OUT_OF_SCOPE]
+        columns = probabilities[:, in_scope]
+        best = columns.argmax(axis=1)
+        labels = np.array([self.classes_[in_scope[i]] for i in best], dtype=object)
+        return labels, columns[np.arange(len(best)), best]
+
+    def predict_proba(self, texts: Sequence[str]) -> Matrix:
+        """Calibrated probabilities, one column per entry of `classes_`."""
+        if not len(texts):
+            return np.zeros((0, len(self.classes_)))
+        return self.scaler.transform(self._scores([text or "" for text in texts], None))
+
+    def predict(self, texts: Sequence[str], *, k: int = 3) -> list[TriagePrediction]:
+        """A prediction per text; `label` is None below the threshold."""
+        probabilities = self.predict_proba(texts)
+        in_scope = [i for i, label in enumerate(self.classes_) if label != OUT_OF_SCOPE]
+        threshold = self.threshold.threshold if self.threshold is not None else None
+        predictions = []
+        for row in probabilities:
+            ranked = sorted(in_scope, key=lambda i: -row[i])
+            best = ranked[0]
+            confidence = float(row[best])
+            predictions.append(
+                TriagePrediction(
+                    label=self.classes_[best]
+                    if threshold is not None and confidence >= threshold
+                    else None,
+                    best_label=self.classes_[best],
+                    confidence=confidence,
+                    alternatives=tuple(
+                        Alternative(label=self.classes_[i], confidence=float(row[i]))
+                        for i in ranked[:k]
+                    ),
+                )
+            )
+        return predictions
+
+
+def _rows(
+    vectors: npt.NDArray[np.float32] | None, rows: npt.NDArray[np.intp]
+) -> npt.NDArray[np.float32] | None:
+    return vectors[rows] if vectors is not None else None
