@@ -105,7 +105,10 @@ class TriageClassifier:
         self.summary: FitSummary | None = None
         self._word: Any = None
         self._char: Any = None
-        self._svm: LinearSVC | None = None
+        # The SVM's weights as one (features x classes) matrix: scoring a single ticket is then
+        # one sparse-dense product, without scikit-learn's per-call checks and copies.
+        self._weights: npt.NDArray[np.float32] | None = None
+        self._bias: npt.NDArray[np.float32] | None = None
 
     @property
     def method(self) -> str:
@@ -222,8 +225,8 @@ class TriageClassifier:
         self._char.stop_words_ = None
         svm = LinearSVC(C=self.c, random_state=self.seed)
         svm.fit(self._stack(word, char, _rows(vectors, rows)), y_fit)
-        svm.coef_ = svm.coef_.astype(np.float32)
-        self._svm = svm
+        self._weights = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)
+        self._bias = svm.intercept_.astype(np.float32)
         self.classes_ = [str(label) for label in svm.classes_]
 
     # Prediction
@@ -235,16 +238,16 @@ class TriageClassifier:
         blocks = [word, char]
         if vectors is not None:
             blocks.append(sp.csr_matrix(vectors * self.embedding_weight))
-        return sp.hstack(blocks, format="csr")
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _scores(self, texts: list[str], vectors: npt.NDArray[np.float32] | None) -> Matrix:
-        if self._svm is None:
+        if self._weights is None or self._bias is None:
             raise InvalidInput("The classifier has not been trained.")
         if self.embedding_model and vectors is None:
             vectors = self._encoder().encode(texts)
         X = self._stack(self._word.transform(texts), self._char.transform(texts), vectors)
-        scores = np.asarray(self._svm.decision_function(X), dtype=float)
-        if scores.ndim == 1:  # two classes: one margin, for the second class
+        scores = np.asarray(X @ self._weights + self._bias, dtype=float)
+        if scores.shape[1] == 1:  # two classes: one margin, for the second class
             scores = np.c_[-scores / 2, scores / 2]
         return scores
 
