@@ -46,6 +46,10 @@ def _p95_ms(classifier, texts: list[str]) -> float:
     return statistics.quantiles(timings, n=20)[-1]
 
 
+def _percent(value: float | None) -> float | str:
+    return "—" if value is None else round(100 * value, 2)
+
+
 @suite("triage")
 def triage(quick: bool = False) -> None:
     from opsroom.core.ml.embeddings import embeddings_available
@@ -80,15 +84,15 @@ def triage(quick: bool = False) -> None:
             [
                 name,
                 classifier.method,
-                round(evaluation.accuracy or 0.0, 4),
-                round(evaluation.macro_f1 or 0.0, 4),
-                round(evaluation.ece or 0.0, 4),
+                _percent(evaluation.accuracy),
+                _percent(evaluation.macro_f1),
+                _percent(evaluation.ece),
                 round(evaluation.train_seconds, 1),
                 round(cpu, 1),
                 round(p95, 2),
-                "—" if evaluation.threshold is None else round(evaluation.threshold, 3),
-                "—" if evaluation.precision is None else round(evaluation.precision, 4),
-                round(evaluation.coverage, 4),
+                "—" if evaluation.threshold is None else f"{evaluation.threshold:.3f}",
+                _percent(evaluation.precision),
+                _percent(evaluation.coverage),
             ]
         )
     print(
@@ -101,22 +105,23 @@ def triage(quick: bool = False) -> None:
             [
                 "variant",
                 "method",
-                "accuracy",
-                "macro-F1",
-                "ECE",
+                "accuracy %",
+                "macro-F1 %",
+                "ECE %",
                 "train s",
                 "CPU s",
                 "p95 ms/ticket",
                 "threshold",
-                "precision",
-                "coverage",
+                "precision %",
+                "coverage %",
             ],
             rows,
         )
     )
     print(
-        f"\nTargets: accuracy ≥ {TARGETS['accuracy']}, "
+        f"\nTargets: accuracy ≥ {100 * TARGETS['accuracy']:.0f}%, "
         f"training ≤ {TARGETS['train_seconds']:.0f} s, "
-        f"p95 < {TARGETS['p95_ms']:.0f} ms per ticket, precision ≥ {TARGETS['precision']} at the "
-        "threshold. CPU s covers training and predicting the test file."
+        f"p95 < {TARGETS['p95_ms']:.0f} ms per ticket, "
+        f"precision ≥ {100 * TARGETS['precision']:.0f}% at the threshold. "
+        "CPU s covers training and predicting the test file."
     )

