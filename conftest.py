@@ -1,5 +1,6 @@
 """Fixtures every app's tests share: the standing staff users and a real browser."""
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,6 +24,77 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 STAFF_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test accounts only
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _commit_hooks_run_when_the_application_commits() -> Iterator[None]:
+    """`transaction.on_commit` callbacks run when the application's outermost atomic block
+    ends, as in production, although each test runs inside a transaction of its own.
+
+    Django's TestCase otherwise never runs them (its transaction is rolled back), so a side
+    effect queued on commit (the outbox: emails, Stripe calls) would never happen in a test.
+    A block that rolls back still drops its callbacks, as a real rollback does.
+    """
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.transaction import Atomic, get_connection
+
+    def in_test_transaction_only(blocks: list[Any]) -> bool:
+        return bool(blocks) and all(block._from_testcase for block in blocks)
+
+    def run(func: Any, robust: bool) -> None:
+        if not robust:
+            func()
+            return
+        try:
+            func()
+        except Exception:
+            logging.getLogger("django.db.backends").exception("on_commit callback failed")
+
+    original_enter, original_exit = Atomic.__enter__, Atomic.__exit__
+    original_on_commit = BaseDatabaseWrapper.on_commit
+
+    def enter(self: Any) -> None:
+        connection = get_connection(self.using)
+        outermost = not self._from_testcase and in_test_transaction_only(connection.atomic_blocks)
+        original_enter(self)
+        if outermost:
+            marks = connection.__dict__.setdefault("_app_commit_marks", [])
+            marks.append(len(connection.run_on_commit))
+
+    def exit(self: Any, exc_type: Any, exc: Any, tb: Any) -> None:
+        connection = get_connection(self.using)
+        blocks = connection.atomic_blocks
+        outermost = (
+            not self._from_testcase
+            and bool(blocks)
+            and blocks[-1] is self
+            and in_test_transaction_only(blocks[:-1])
+        )
+        commits = exc_type is None and not connection.needs_rollback
+        try:
+            original_exit(self, exc_type, exc, tb)
+        finally:
+            start = connection.__dict__["_app_commit_marks"].pop() if outermost else None
+        if start is None or not commits:
+            return
+        hooks = connection.run_on_commit[start:]
+        del connection.run_on_commit[start:]
+        for _, func, robust in hooks:
+            run(func, robust)
+
+    def on_commit(self: Any, func: Any, robust: bool = False) -> None:
+        if in_test_transaction_only(self.atomic_blocks):
+            run(func, robust)  # outside any application transaction: production runs it now
+        else:
+            original_on_commit(self, func, robust)
+
+    Atomic.__enter__, Atomic.__exit__ = enter, exit  # type: ignore[method-assign]
+    BaseDatabaseWrapper.on_commit = on_commit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Atomic.__enter__, Atomic.__exit__ = original_enter, original_exit  # type: ignore[method-assign]
+        BaseDatabaseWrapper.on_commit = original_on_commit  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

@@ -32,14 +32,17 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, *, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -203,6 +206,8 @@ EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Opsroom <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A send must end well within the outbox lease (below), or another worker may take it over.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 60, minimum=1)
 
 # Sessions and cookies. Staff sessions end after 12 hours, or 2 hours idle.
 SESSION_COOKIE_AGE = envint("OPSROOM_SESSION_SECONDS", 12 * 3600)
@@ -291,6 +296,22 @@ OPSROOM_LLM_BASE_URL = envstr("OPSROOM_LLM_BASE_URL", "")
 OPSROOM_LLM_API_KEY = envstr("OPSROOM_LLM_API_KEY", "")
 OPSROOM_LLM_MODEL = envstr("OPSROOM_LLM_MODEL", "")
 OPSROOM_LLM_TIMEOUT = envint("OPSROOM_LLM_TIMEOUT", 20)
+
+# The outbox (docs/operating.md, "Side effects"): emails and Stripe calls are written as
+# intents in the transaction, performed by a task after commit, and retried with backoff.
+OPSROOM_OUTBOX_MAX_ATTEMPTS = envint("OPSROOM_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OPSROOM_OUTBOX_BACKOFF_SECONDS = envint("OPSROOM_OUTBOX_BACKOFF_SECONDS", 30, minimum=0)
+OPSROOM_OUTBOX_BACKOFF_MAX_SECONDS = envint("OPSROOM_OUTBOX_BACKOFF_MAX_SECONDS", 3600, minimum=0)
+# A worker's claim on an entry; past it the worker is presumed dead and the entry is retried.
+OPSROOM_OUTBOX_LEASE_SECONDS = envint("OPSROOM_OUTBOX_LEASE_SECONDS", 300, minimum=1)
+# Perform in the process that committed, right after the commit, instead of in a worker.
+OPSROOM_OUTBOX_INLINE = envbool("OPSROOM_OUTBOX_INLINE", False)
+
+# Signed webhooks to the host app (docs/integrating.md, "Webhooks Opsroom sends"): password
+# reset links, preference changes, flag changes. Off until a URL and a secret are set.
+OPSROOM_HOST_WEBHOOK_URL = envstr("OPSROOM_HOST_WEBHOOK_URL", "")
+OPSROOM_HOST_WEBHOOK_SECRET = envstr("OPSROOM_HOST_WEBHOOK_SECRET", "")
+OPSROOM_HOST_WEBHOOK_TIMEOUT = envint("OPSROOM_HOST_WEBHOOK_TIMEOUT", 10, minimum=1)
 
 # Stripe API calls (complimentary subscriptions); off unless a key is set.
 STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")

@@ -22,3 +22,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_roles_sync_after_last_app, dispatch_uid="opsroom_roles_sync")
+        from opsroom.core.outbox.host_webhook import HOST_WEBHOOK
+        from opsroom.core.outbox.registry import performer_register
+
+        performer_register(HOST_WEBHOOK)

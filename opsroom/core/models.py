@@ -197,3 +197,78 @@ class ModelArtifact(models.Model):
         """Strictly better than the rule baseline on the held-out data, by the primary metric."""
         score, baseline = self.primary_score, self.baseline_score
         return score is not None and (baseline is None or score > baseline)
+
+
+class OutboxEntry(models.Model):
+    """A side effect to perform after commit (an email, a Stripe call, a webhook), and its fate.
+
+    The row is written in the transaction that decided the side effect; a task performs it
+    after commit, outside any transaction (see opsroom/core/outbox/).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"  # an error that retrying cannot fix
+        DEAD = "dead", "Gave up"  # errors until the last allowed attempt
+        CANCELED = "canceled", "Canceled"
+
+    kind = models.CharField(max_length=64)
+    # What the performer needs: ids and parameters, never credentials. Shown redacted.
+    payload = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=clock.now)
+    # When a task was last queued for this entry; the sweep re-queues entries left waiting.
+    enqueued_at = models.DateTimeField(default=clock.now)
+    # While running: the claim's token and when the claim lapses (a worker killed mid-flight).
+    claim_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+    target_type = models.CharField(max_length=50, blank=True)
+    target_id = models.CharField(max_length=100, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    # Who caused it, kept to audit the outcome in their name.
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    actor_ip = models.GenericIPAddressField(null=True, blank=True)
+    actor_user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "outbox entries"
+        permissions = [("manage_outbox", "Can retry and cancel side effects in the outbox")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["-created_at"], name="outbox_time"),
+            models.Index(fields=["kind", "-created_at"], name="outbox_kind_time"),
+            models.Index(fields=["target_type", "target_id", "-created_at"], name="outbox_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_retryable(self) -> bool:
+        # A pending entry may be retried too: now, instead of after its backoff.
+        return self.status in (
+            self.Status.PENDING,
+            self.Status.FAILED,
+            self.Status.DEAD,
+            self.Status.CANCELED,
+        )
+
+    @property
+    def is_cancelable(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.FAILED, self.Status.DEAD)

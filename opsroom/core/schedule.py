@@ -23,6 +23,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.core.tasks.task_results_prune",
         description="Delete finished task results and schedule slots older than 14 days.",
     ),
+    "outbox_sweep": Job(
+        cron="*/5 * * * *",
+        task="opsroom.core.outbox.tasks.outbox_sweep",
+        description="Queue due outbox retries, and entries whose worker died mid-flight.",
+    ),
     "people_health_scores": Job(
         cron="15 2 * * *",
         task="opsroom.user360.tasks.health_scores_daily",

@@ -12,4 +12,5 @@ urlpatterns = [
     path("api-keys/", views.api_key_index, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
     path("models/", include("opsroom.core.ml.urls")),
+    path("outbox/", include("opsroom.core.outbox.urls")),
 ]

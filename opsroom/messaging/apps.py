@@ -7,5 +7,9 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
+        from opsroom.core.outbox.registry import performer_register
+        from opsroom.messaging.sending import EMAIL_SEND
+
+        performer_register(EMAIL_SEND)
         # Registers this app's part of the person snapshot (opsroom.people.snapshot).
         from opsroom.messaging import snapshot  # noqa: F401

@@ -92,6 +92,8 @@ class EmailMessage(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        # Handed to the mail server by a worker that has not recorded the answer (yet).
+        SENDING = "sending", "Sending (unconfirmed)"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         OPENED = "opened", "Opened"
@@ -102,8 +104,8 @@ class EmailMessage(models.Model):
 
     # Status ranks: a later tracking event never moves a message back (opened -> delivered).
     STATUS_RANK = {
-        "queued": 0, "failed": 1, "sent": 2, "delivered": 3, "opened": 4, "clicked": 5,
-        "bounced": 6, "complained": 7,
+        "queued": 0, "sending": 1, "failed": 1, "sent": 2, "delivered": 3, "opened": 4,
+        "clicked": 5, "bounced": 6, "complained": 7,
     }  # fmt: skip
 
     provider_message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)

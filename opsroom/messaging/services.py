@@ -1,17 +1,16 @@
-"""Writes of email templates, sequences and messages; sending through Django's email API."""
+"""Writes of email templates, sequences and messages; emails are queued for the outbox."""
 
 from collections.abc import Sequence
 from datetime import datetime
-from email.utils import make_msgid
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
-from django.core.mail import EmailMessage as DjangoEmail
 from django.db import transaction
 from django.template import Context, Template, TemplateSyntaxError
 
-from opsroom.core import clock
 from opsroom.core.errors import Conflict, InvalidInput
+from opsroom.core.outbox.services import outbox_enqueue
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
 from opsroom.messaging.models import (
@@ -20,6 +19,7 @@ from opsroom.messaging.models import (
     EmailTemplate,
     SequenceEnrollment,
 )
+from opsroom.messaging.sending import EMAIL_SEND
 from opsroom.people.models import Person
 
 # Tracking event -> the timestamp field it sets.
@@ -164,7 +164,6 @@ def email_tracking_apply_many(*, events: Sequence[tuple[str, str, datetime]]) ->
     return set(wanted) - known
 
 
-@transaction.atomic
 def email_send(
     *,
     person: Person,
@@ -174,7 +173,33 @@ def email_send(
     template: EmailTemplate | None = None,
     sequence: EmailSequence | None = None,
 ) -> EmailMessage:
-    """Send an email to a person now, through the configured email backend, and record it."""
+    """Queue an email to a person; the outbox sends it after commit (messaging/sending.py).
+
+    Returns the message as it stands then: "queued" while a worker has yet to send it, or
+    already "sent" (or "failed") where the outbox runs inline.
+    """
+    record = _email_queue(
+        person=person,
+        subject=subject,
+        body_text=body_text,
+        audit=audit,
+        template=template,
+        sequence=sequence,
+    )
+    record.refresh_from_db()
+    return record
+
+
+@transaction.atomic
+def _email_queue(
+    *,
+    person: Person,
+    subject: str,
+    body_text: str,
+    audit: AuditContext,
+    template: EmailTemplate | None,
+    sequence: EmailSequence | None,
+) -> EmailMessage:
     if not person.email:
         raise Conflict("This person has no email address.")
     if person.status != Person.Status.ACTIVE:
@@ -182,7 +207,9 @@ def email_send(
     subject = subject.strip()
     if not subject or not body_text.strip():
         raise InvalidInput("An email needs a subject and a body.")
-    message_id = make_msgid(domain="opsroom.local")
+    # One id names the outbox entry and the Message-ID header, fixed before any attempt.
+    key = uuid4().hex
+    message_id = f"<{key}.email@opsroom.local>"
     record = EmailMessage.objects.create(
         provider_message_id=message_id,
         person=person,
@@ -193,24 +220,18 @@ def email_send(
         body_text=body_text,
         sent_by=audit.actor,
     )
-    email = DjangoEmail(
-        subject=record.subject,
-        body=body_text,
-        to=[person.email],
-        headers={"Message-ID": message_id},
+    entry = outbox_enqueue(
+        kind=EMAIL_SEND.kind,
+        payload={
+            "email_id": record.pk,
+            "message_id": message_id,
+            "to": record.to_email,
+            "subject": record.subject,
+        },
+        idempotency_key=f"{EMAIL_SEND.kind}:{key}",
+        audit=audit,
+        target=person,
     )
-    try:
-        email.send()
-    except Exception as exc:
-        record.status = EmailMessage.Status.FAILED
-        record.error = f"{type(exc).__name__}: {exc}"[:2000]
-        record.save(update_fields=["status", "error"])
-    else:
-        provider_id = _provider_message_id(email) or message_id
-        record.provider_message_id = provider_id
-        record.status = EmailMessage.Status.SENT
-        record.sent_at = clock.now()
-        record.save(update_fields=["provider_message_id", "status", "sent_at"])
     audit_record(
         audit,
         action="person.email_send",
@@ -220,12 +241,7 @@ def email_send(
             "subject": record.subject,
             "template": template.key if template else "",
             "status": record.status,
+            "outbox_entry": entry.pk,
         },
     )
     return record
-
-
-def _provider_message_id(email: DjangoEmail) -> str | None:
-    # django-anymail reports the ESP's id for tracking webhooks to match against.
-    status = getattr(email, "anymail_status", None)
-    return getattr(status, "message_id", None) if status is not None else None

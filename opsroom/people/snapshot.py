@@ -126,6 +126,10 @@ class BillingFacts:
     cancel_at_period_end: bool
     next_charge_at: datetime | None
     next_charge_amount: int | None  # what that charge will be, discounts applied
+    # A comp (complimentary months): free until then, and the first charge paid after it.
+    complimentary_until: datetime | None
+    next_paid_charge_at: datetime | None
+    next_paid_charge_amount: int | None
     ends_at: datetime | None
     card_brand: str
     card_last4: str

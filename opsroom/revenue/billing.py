@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from opsroom.core.money import money_round
 from opsroom.revenue.models import Subscription
+from opsroom.revenue.periods import period_end
 
 # A subscription in these statuses charges at the end of its period (unless set to cancel).
 _CHARGING = ("trialing", "active", "past_due", "unpaid")
@@ -43,3 +44,45 @@ def dashboard_url(*, provider: str, provider_customer_id: str, livemode: bool) -
         return ""
     mode = "" if livemode else "test/"
     return f"https://dashboard.stripe.com/{mode}customers/{provider_customer_id}"
+
+
+def charge_dates(subscription: Subscription, *, until: datetime, limit: int = 60) -> list[datetime]:
+    """The charges the subscription makes from its next one up to (not including) `until`."""
+    at = next_charge_at(subscription)
+    dates: list[datetime] = []
+    while at is not None and at < until and len(dates) < limit:
+        dates.append(at)
+        at = period_end(
+            start=at,
+            interval=subscription.interval,
+            interval_count=max(subscription.interval_count, 1),
+        )
+    return dates
+
+
+def first_charge_from(subscription: Subscription, *, start: datetime) -> datetime | None:
+    """The subscription's first charge at or after a time (e.g. when a discount has ended)."""
+    at = next_charge_at(subscription)
+    for _ in range(600):
+        if at is None or at >= start:
+            return at
+        at = period_end(
+            start=at,
+            interval=subscription.interval,
+            interval_count=max(subscription.interval_count, 1),
+        )
+    return None
+
+
+def months_per_charge_of(interval: str, interval_count: int) -> int:
+    """How many months one charge covers (0 when a charge covers less than a month)."""
+    if interval == "year":
+        return 12 * max(interval_count, 1)
+    if interval == "month":
+        return max(interval_count, 1)
+    return 0
+
+
+def months_per_charge(subscription: Subscription) -> int:
+    """How many months one of the subscription's charges covers."""
+    return months_per_charge_of(subscription.interval, subscription.interval_count)

@@ -258,3 +258,30 @@ class PaymentAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_attempt_id} ({self.status})"
+
+
+class MarketingSpend(models.Model):
+    """What was spent on one acquisition channel (and campaign) in one month: the input of CAC,
+    LTV:CAC and attribution. Operators enter it (form, API, import); nothing computes it."""
+
+    channel = models.CharField(max_length=64)
+    campaign = models.CharField(max_length=128, blank=True)
+    month = models.DateField()  # the first day of the month
+    amount = models.BigIntegerField()  # minor units of `currency`
+    currency = models.CharField(max_length=3, default="usd")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name_plural = "marketing spend"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "campaign", "month", "currency"], name="spend_once"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="spend_not_negative"),
+        ]
+        indexes = [models.Index(fields=["month", "channel"], name="spend_month_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.month:%Y-%m}: {self.amount} {self.currency}"

@@ -6,21 +6,25 @@ A row carrying `source_updated_at` older than the state held is ignored (reporte
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-import stripe
 from django.db import transaction
 
 from opsroom.core import clock
-from opsroom.core.errors import Conflict, InvalidInput, ServiceFailed
+from opsroom.core.errors import Conflict, InvalidInput
+from opsroom.core.models import OutboxEntry
+from opsroom.core.outbox.services import outbox_enqueue
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Guard, Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
 from opsroom.revenue.models import (
     BillingCustomer,
     Invoice,
+    MarketingSpend,
     PaymentAttempt,
     Plan,
     Subscription,
@@ -28,6 +32,7 @@ from opsroom.revenue.models import (
 )
 from opsroom.revenue.mrr import subscription_mrr
 from opsroom.revenue.periods import period_end
+from opsroom.revenue.selectors import complimentary_preview
 from opsroom.revenue.stripe_api import stripe_client
 
 _LIVE = {"trialing", "active", "past_due", "unpaid", "paused"}
@@ -218,36 +223,125 @@ def payment_attempt_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[PaymentA
     return rows_upsert(PaymentAttempt, key_field="provider_attempt_id", rows=rows)
 
 
-COMP_MAX_MONTHS = 24
+# The outbox kind that applies a grant in Stripe (performed by revenue/comp_stripe.py).
+COMP_GRANT_KIND = "stripe.comp_grant"
+
+
+@dataclass(frozen=True)
+class CompGrant:
+    """What a complimentary grant did: recorded here, or queued to be applied in Stripe first."""
+
+    subscription: Subscription | None
+    outbox_entry: OutboxEntry | None = None
+
+    @property
+    def is_applied(self) -> bool:
+        return self.subscription is not None
+
+
+def subscription_complimentary_request(
+    *, person: Person, plan: Plan | None, months: int, audit: AuditContext, reason: str = ""
+) -> CompGrant:
+    """Make a person's current subscription free for some months (a 100% discount until then),
+    or give a person without one a new subscription to `plan`, free for those months (see
+    revenue.selectors.complimentary_preview for what is refused). For a Stripe customer (with
+    Stripe configured) the grant is queued in the outbox, applied in Stripe after commit and
+    recorded here once Stripe confirms; otherwise it is recorded here at once."""
+    grant = _comp_intent(person=person, plan=plan, months=months, audit=audit, reason=reason)
+    entry = grant.outbox_entry
+    if entry is None:
+        return grant
+    entry.refresh_from_db()
+    if entry.status == OutboxEntry.Status.DONE:
+        provider_id = str(entry.outcome.get("recorded_subscription", ""))
+        subscription = Subscription.objects.filter(provider_subscription_id=provider_id).first()
+        return CompGrant(subscription=subscription, outbox_entry=entry)
+    return grant
 
 
 @transaction.atomic
-def subscription_complimentary_grant(
-    *, person: Person, plan: Plan, months: int, audit: AuditContext, reason: str = ""
+def _comp_intent(
+    *, person: Person, plan: Plan | None, months: int, audit: AuditContext, reason: str
+) -> CompGrant:
+    customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
+    with_stripe = stripe_client() is not None and customer is not None
+    preview = complimentary_preview(
+        person_id=person.pk,
+        plan_id=plan.pk if plan is not None else None,
+        months=months,
+        now=clock.now(),
+        with_stripe=with_stripe,
+    )
+    live = (
+        Subscription.objects.select_related("plan").get(pk=preview.subscription_id)
+        if preview.subscription_id is not None
+        else None
+    )
+    plan = live.plan if live is not None else plan
+    if not with_stripe or customer is None:
+        # Nothing leaves Opsroom, so there is no side effect to queue: recorded at once.
+        subscription = subscription_complimentary_record(
+            person=person,
+            plan=plan,
+            months=months,
+            live=live,
+            remote=None,
+            audit=audit,
+            reason=reason,
+        )
+        return CompGrant(subscription=subscription)
+    key = uuid4().hex
+    entry = outbox_enqueue(
+        kind=COMP_GRANT_KIND,
+        payload={
+            "person_id": person.pk,
+            "plan_id": plan.pk if plan is not None else None,
+            "price_id": plan.provider_price_id if plan is not None else "",
+            "customer_id": customer.provider_customer_id,
+            "months": months,
+            "live_subscription_id": live.provider_subscription_id if live else "",
+            "live_provider": live.provider if live else "",
+            "reason": reason,
+            "granted_by": audit.label,
+        },
+        idempotency_key=f"{COMP_GRANT_KIND}:{key}",
+        audit=audit,
+        target=person,
+    )
+    return CompGrant(subscription=None, outbox_entry=entry)
+
+
+@transaction.atomic
+def subscription_complimentary_record(
+    *,
+    person: Person,
+    plan: Plan | None,
+    months: int,
+    live: Subscription | None,
+    remote: dict[str, str] | None,
+    audit: AuditContext,
+    reason: str = "",
+    outbox_entry_id: int | None = None,
 ) -> Subscription:
-    """Give a person `months` of a plan free: a 100% discount on their live subscription, or a
-    new complimentary one. Applied through the Stripe API first when Stripe is configured and
-    the person is a Stripe customer; recorded here either way."""
-    if not 1 <= months <= COMP_MAX_MONTHS:
-        raise InvalidInput(f"A complimentary subscription lasts 1 to {COMP_MAX_MONTHS} months.")
+    """Record a complimentary grant here (after Stripe applied it, when `remote` holds its
+    coupon and subscription ids), and audit it."""
     now = clock.now()
     ends = period_end(start=now, interval="month", interval_count=months)
-    live = (
-        Subscription.objects.filter(person=person, status__in=_LIVE)
-        .order_by("-created_at", "-id")
-        .first()
-    )
     note = {"months": months, "until": ends.isoformat(), "granted_by": audit.label}
-    remote = _comp_apply_in_stripe(person=person, plan=plan, months=months, live=live, note=note)
+    if remote:
+        note["stripe_coupon"] = remote["coupon"]
     if live is not None:
         row: Row = {
             "provider_subscription_id": live.provider_subscription_id,
             "discount_percent": Decimal(100),
+            "discount_amount": 0,
             "discount_ends_at": ends,
             "is_complimentary": True,
             "metadata": {**live.metadata, "complimentary": note},
             "source_updated_at": max(now, live.source_updated_at or now),
         }
+    elif plan is None:
+        raise InvalidInput("They have no subscription: choose the plan to give them free.")
     else:
         row = {
             "provider": "stripe" if remote else "opsroom",
@@ -271,59 +365,20 @@ def subscription_complimentary_grant(
             "source_updated_at": now,
         }
     subscription = subscription_upsert_many(rows=[row]).by_key[row["provider_subscription_id"]]
-    audit_record(
-        audit,
-        action="subscription.comp_grant",
-        target=person,
-        params={
-            "months": months,
-            "plan": plan.code,
-            "subscription": subscription.provider_subscription_id,
-            "applied_via": "stripe" if remote else "opsroom",
-            "stripe_coupon": remote["coupon"] if remote else "",
-            "reason": reason,
-        },
-    )
-    return subscription
-
-
-def _comp_apply_in_stripe(
-    *, person: Person, plan: Plan, months: int, live: Subscription | None, note: dict[str, Any]
-) -> dict[str, str] | None:
-    client = stripe_client()
-    customer = BillingCustomer.objects.filter(person=person, provider="stripe").first()
-    if client is None or customer is None:
-        return None
-    metadata = {
-        "opsroom_complimentary_months": str(months),
-        "opsroom_granted_by": note["granted_by"],
+    params: dict[str, Any] = {
+        "months": months,
+        "until": f"{ends:%Y-%m-%d}",
+        "plan": plan.code if plan is not None else "",
+        "plan_name": plan.name if plan is not None else "custom price",
+        "subscription": subscription.provider_subscription_id,
+        "applied_via": "stripe" if remote else "opsroom",
+        "stripe_coupon": remote["coupon"] if remote else "",
+        "reason": reason,
     }
-    try:
-        coupon = client.v1.coupons.create(
-            params={
-                "percent_off": 100,
-                "duration": "repeating",
-                "duration_in_months": months,
-                "name": f"Complimentary, {months} month{'s' if months != 1 else ''}",
-                "metadata": metadata,
-            }
-        )
-        discounts = [{"coupon": coupon.id}]
-        if live is not None and live.provider == "stripe":
-            update: Any = {"discounts": discounts, "metadata": metadata}
-            remote = client.v1.subscriptions.update(live.provider_subscription_id, params=update)
-        else:
-            create: Any = {
-                "customer": customer.provider_customer_id,
-                "items": [{"price": plan.provider_price_id}],
-                "discounts": discounts,
-                "metadata": metadata,
-            }
-            remote = client.v1.subscriptions.create(params=create)
-    except stripe.StripeError as exc:
-        message = exc.user_message or str(exc) or type(exc).__name__
-        raise ServiceFailed(f"Stripe refused the complimentary subscription: {message}") from exc
-    return {"coupon": str(coupon.id), "subscription": str(remote.id)}
+    if outbox_entry_id is not None:
+        params["outbox_entry"] = outbox_entry_id
+    audit_record(audit, action="subscription.comp_grant", target=person, params=params)
+    return subscription
 
 
 @transaction.atomic
@@ -342,3 +397,54 @@ def billing_customer_person_move(*, provider_customer_id: str, person_id: int) -
     for model in (Subscription, SubscriptionChange, Invoice, PaymentAttempt, BillingCustomer):
         moved += model.objects.filter(person_id=old_person_id).update(person_id=person_id)
     return moved
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    channel: str
+    month: date  # any day of the month; stored as its first day
+    amount: int  # minor units
+    currency: str
+    campaign: str = ""
+    note: str = ""
+
+
+@transaction.atomic
+def marketing_spend_record_many(
+    *, rows: Sequence[SpendRow], audit: AuditContext | None = None
+) -> tuple[int, int]:
+    """Record spend per channel, campaign and month (a later row for the same month replaces
+    it); return (created, updated). Staff entries are audited."""
+    created = updated = 0
+    for row in rows:
+        channel = row.channel.strip()
+        if not channel:
+            raise InvalidInput("Marketing spend needs a channel.")
+        if row.amount < 0:
+            raise InvalidInput("Marketing spend cannot be negative.")
+        currency = row.currency.strip().lower()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInput(f"'{row.currency}' is not a three-letter currency code.")
+        spend, is_new = MarketingSpend.objects.update_or_create(
+            channel=channel,
+            campaign=row.campaign.strip(),
+            month=row.month.replace(day=1),
+            currency=currency,
+            defaults={"amount": row.amount, "note": row.note.strip(), "updated_at": clock.now()},
+        )
+        created += is_new
+        updated += not is_new
+        if audit is not None:
+            audit_record(
+                audit,
+                action="revenue.marketing_spend_set",
+                target=spend,
+                params={
+                    "channel": spend.channel,
+                    "campaign": spend.campaign,
+                    "month": f"{spend.month:%Y-%m}",
+                    "amount": spend.amount,
+                    "currency": spend.currency,
+                },
+            )
+    return created, updated

@@ -8,7 +8,13 @@ from django.conf import settings
 
 from opsroom.people.models import Person
 from opsroom.people.snapshot import BILLING, BillingFacts, PaymentFacts
-from opsroom.revenue.billing import charge_amount, dashboard_url, ends_at, next_charge_at
+from opsroom.revenue.billing import (
+    charge_amount,
+    dashboard_url,
+    ends_at,
+    first_charge_from,
+    next_charge_at,
+)
 from opsroom.revenue.models import BillingCustomer, PaymentAttempt
 from opsroom.revenue.selectors import (
     billing_customer_for_person,
@@ -75,6 +81,9 @@ def billing_facts(person: Person, now: datetime) -> BillingFacts:
         cancel_at_period_end=False,
         next_charge_at=None,
         next_charge_amount=None,
+        complimentary_until=None,
+        next_paid_charge_at=None,
+        next_paid_charge_amount=None,
         ends_at=None,
         card_brand=customer.card_brand if customer else "",
         card_last4=customer.card_last4 if customer else "",
@@ -95,6 +104,10 @@ def billing_facts(person: Person, now: datetime) -> BillingFacts:
         return facts
     plan = subscription.plan
     next_at = next_charge_at(subscription)
+    free_until = subscription.discount_ends_at if subscription.is_complimentary else None
+    next_paid = next_at
+    if free_until is not None and next_at is not None:
+        next_paid = first_charge_from(subscription, start=free_until)
     return replace(
         facts,
         status=subscription.status,
@@ -118,5 +131,8 @@ def billing_facts(person: Person, now: datetime) -> BillingFacts:
         cancel_at_period_end=subscription.cancel_at_period_end,
         next_charge_at=next_at,
         next_charge_amount=charge_amount(subscription, at=next_at) if next_at else None,
+        complimentary_until=free_until,
+        next_paid_charge_at=next_paid,
+        next_paid_charge_amount=charge_amount(subscription, at=next_paid) if next_paid else None,
         ends_at=ends_at(subscription),
     )

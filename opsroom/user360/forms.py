@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 
 from opsroom.core.errors import DomainError
-from opsroom.revenue.services import COMP_MAX_MONTHS
+from opsroom.revenue.selectors import COMP_MAX_MONTHS
 from opsroom.user360.bulk import BULK_ACTIONS
 from opsroom.user360.health import COMPONENTS
 
@@ -37,14 +37,26 @@ class EmailActionForm(forms.Form):
 
 
 class CompActionForm(forms.Form):
-    plan = forms.TypedChoiceField(coerce=int, label="Plan")
+    plan = forms.TypedChoiceField(coerce=int, label="Plan to give", required=False)
     months = forms.IntegerField(min_value=1, max_value=COMP_MAX_MONTHS, initial=1)
     reason = forms.CharField(max_length=300, help_text="Kept in the audit log.")
 
-    def __init__(self, *args: Any, plans: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, plans: list[tuple[int, str]], current: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["plan"])
-        field.choices = [(str(pk), label) for pk, label in plans]
+        field.choices = [("", "—"), *((str(pk), label) for pk, label in plans)]
+        field.empty_value = None
+        if current:
+            # A comp makes their current subscription free: there is no plan to choose (one
+            # sent anyway, e.g. through the API, is refused unless it is theirs).
+            field.widget = forms.HiddenInput()
+            months = self.fields["months"]
+            months.help_text = f"Their current subscription ({current}) is free for these months."
+            return
+        field.required = True
+        field.help_text = "They have no subscription: they get a new one, free for the months."
 
 
 class NoteActionForm(forms.Form):

@@ -71,6 +71,9 @@ class SubscriptionOut(Schema):
     next_charge_amount: str
     ends_at: datetime | None
     is_complimentary: bool
+    complimentary_until: datetime | None = Field(
+        description="a comp: the subscription is free until then"
+    )
     card: str
     stripe_url: str
 

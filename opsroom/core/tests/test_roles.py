@@ -17,23 +17,43 @@ def test_every_permission_named_for_a_role_exists():
     [
         (
             "staff_admin",
-            ["people.impersonate_person", "core.manage_api_keys", "core.view_jobs"],
+            [
+                "people.impersonate_person",
+                "core.manage_api_keys",
+                "core.view_jobs",
+                "core.manage_outbox",
+            ],
             [],
         ),
         (
             "staff_support",
             ["people.add_note", "people.impersonate_person", "support.change_ticket"],
-            ["revenue.grant_complimentary_subscription", "core.manage_api_keys"],
+            [
+                "revenue.grant_complimentary_subscription",
+                "core.manage_api_keys",
+                "core.manage_outbox",
+            ],
         ),
         (
             "staff_billing",
             ["revenue.grant_complimentary_subscription", "people.add_note"],
-            ["people.impersonate_person", "core.manage_api_keys"],
+            ["people.impersonate_person", "core.manage_api_keys", "core.manage_outbox"],
         ),
         (
             "staff_analyst",
-            ["people.view_person", "revenue.view_subscription", "core.view_auditentry"],
-            ["people.add_note", "people.email_person", "support.change_ticket", "core.view_jobs"],
+            [
+                "people.view_person",
+                "revenue.view_subscription",
+                "core.view_auditentry",
+                "core.view_outboxentry",
+            ],
+            [
+                "people.add_note",
+                "people.email_person",
+                "support.change_ticket",
+                "core.view_jobs",
+                "core.manage_outbox",
+            ],
         ),
     ],
     ids=["admin", "support", "billing", "analyst"],

@@ -11,6 +11,7 @@ from opsroom.ingest.kinds.people import (
 )
 from opsroom.ingest.kinds.revenue import (
     invoices_store,
+    marketing_spend_store,
     payments_store,
     plans_store,
     subscriptions_store,
@@ -20,7 +21,13 @@ from opsroom.ingest.kinds.telemetry import api_requests_store, errors_store
 from opsroom.ingest.schemas.experiments import ExposureIn
 from opsroom.ingest.schemas.messaging import EmailEventIn, EmailIn
 from opsroom.ingest.schemas.people import EventIn, PersonIn
-from opsroom.ingest.schemas.revenue import InvoiceIn, PaymentIn, PlanIn, SubscriptionIn
+from opsroom.ingest.schemas.revenue import (
+    InvoiceIn,
+    MarketingSpendIn,
+    PaymentIn,
+    PlanIn,
+    SubscriptionIn,
+)
 from opsroom.ingest.schemas.support import TicketIn, TicketMessageIn
 from opsroom.ingest.schemas.telemetry import ApiRequestIn, ErrorIn
 
@@ -79,6 +86,13 @@ KINDS: dict[str, Kind] = {
             exposures_store,
             "user_id + flag + variant",
             "Record feature-flag variants served",
+        ),
+        Kind(
+            "marketing-spend",
+            MarketingSpendIn,
+            marketing_spend_store,
+            "channel + campaign + month + currency",
+            "Record marketing spend per channel and month (for CAC)",
         ),
     )
 }

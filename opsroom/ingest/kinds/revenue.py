@@ -5,6 +5,7 @@ naming an unknown one is refused, so send plans, then subscriptions, invoices an
 """
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -14,8 +15,10 @@ from opsroom.ingest.kinds.rows import distinct, item_row, unknown_reference
 from opsroom.people.services import person_ids_ensure
 from opsroom.revenue.selectors import plan_terms_by_price
 from opsroom.revenue.services import (
+    SpendRow,
     invoice_ids_by_provider_id,
     invoice_upsert_many,
+    marketing_spend_record_many,
     payment_attempt_upsert_many,
     plan_upsert_many,
     subscription_ids_by_provider_id,
@@ -117,3 +120,19 @@ def payments_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport
         rows.append(row)
     result = payment_attempt_upsert_many(rows=rows)
     return StoreReport(created=len(result.created), updated=len(result.updated), rejected=rejected)
+
+
+def marketing_spend_store(items: Sequence[tuple[int, Any]], source: str) -> StoreReport:
+    rows = [
+        SpendRow(
+            channel=item.channel,
+            campaign=item.campaign,
+            month=date.fromisoformat(f"{item.month}-01"),
+            amount=item.amount,
+            currency=item.currency,
+            note=item.note,
+        )
+        for _, item in items
+    ]
+    created, updated = marketing_spend_record_many(rows=rows)
+    return StoreReport(created=created, updated=updated)

@@ -60,6 +60,16 @@ def _moment(value: datetime) -> datetime:
     return _in_range(value)
 
 
+def _month(value: str) -> str:
+    if not 1970 <= int(value[:4]) < 9000:
+        raise ValueError("must be a month between 1970-01 and 8999-12")
+    return value
+
+
+# A calendar month as YYYY-MM.
+Month = Annotated[str, S(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), AfterValidator(_month)]
+
+
 # When something happened: with a time zone, and not more than a day ahead.
 Happened = Annotated[AwareDatetime, AfterValidator(_happened)]
 # A scheduled time (a period end, a due date, a trial end): with a time zone, may be ahead.

@@ -14,12 +14,16 @@ from opsroom.ingest.schemas.fields import (
     Key,
     Moment,
     Money,
+    Month,
     PositiveMoney,
+    Required64,
     SmallCount,
     Text32,
     Text40,
     Text64,
+    Text128,
     Text200,
+    Text300,
     Text500,
 )
 
@@ -136,3 +140,14 @@ class PaymentIn(ItemIn):
     next_retry_at: Moment | None = None
     card_brand: Text32 | None = None
     card_last4: Annotated[str, Field(pattern=r"^[0-9]{4}$")] | None = None
+
+
+class MarketingSpendIn(ItemIn):
+    """What was spent on a channel (and campaign) in a month; a later item replaces it."""
+
+    channel: Required64 = Field(description="e.g. google_ads, facebook, content")
+    campaign: Text128 = Field("", description="optional; spend is also kept per campaign")
+    month: Month = Field(description="YYYY-MM")
+    amount: PositiveMoney = Field(description="minor units of `currency`")
+    currency: Currency
+    note: Text300 = ""

@@ -1,6 +1,6 @@
 """Each batch endpoint with valid, invalid, repeated and out-of-order input."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -9,6 +9,7 @@ from opsroom.experiments.models import Exposure, FeatureFlag
 from opsroom.messaging.models import EmailMessage
 from opsroom.people.models import Person
 from opsroom.revenue.models import Invoice, PaymentAttempt, Plan, Subscription, SubscriptionChange
+from opsroom.revenue.selectors import marketing_spend_list
 from opsroom.support.models import Ticket, TicketMessage
 from opsroom.telemetry.models import ApiRequest, ErrorEvent
 
@@ -279,3 +280,20 @@ def test_plans_are_upserted(ingest):
     assert fields(answer) == [(1, "currency")]
     ingest.ok("plans", [_plan(amount=1299)])
     assert Plan.objects.get().amount == 1299
+
+
+def test_marketing_spend_by_channel_and_month(ingest):
+    response = ingest.post(
+        "marketing-spend",
+        [
+            {"channel": "facebook", "month": "2026-09", "amount": 50000, "currency": "USD"},
+            {"channel": "facebook", "month": "2026-13", "amount": 1, "currency": "usd"},
+            {"channel": "", "month": "2026-09", "amount": 1, "currency": "usd"},
+        ],
+    )
+    body = response.json()
+    assert response.status_code == 200
+    assert body["accepted"] == [0]
+    assert [r["index"] for r in body["rejected"]] == [1, 2]
+    spend = marketing_spend_list(start=date(2026, 9, 1), end=date(2026, 9, 30))
+    assert [(s.channel, s.amount, s.currency) for s in spend] == [("facebook", 50000, "usd")]

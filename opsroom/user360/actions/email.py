@@ -41,9 +41,14 @@ def _run(person: Person, data: Data, audit: AuditContext, staff: User | None) ->
         return ActionOutcome(
             f"The email could not be sent: {message.error}", message.status, str(message.pk), False
         )
-    return ActionOutcome(
-        f"Email '{message.subject}' sent to {message.to_email}.", message.status, str(message.pk)
-    )
+    if message.status == "sent":
+        text = f"Email '{message.subject}' sent to {message.to_email}."
+    else:
+        text = (
+            f"Email '{message.subject}' to {message.to_email} is queued; it is sent in a moment "
+            "(its state is on the timeline)."
+        )
+    return ActionOutcome(text, message.status, str(message.pk))
 
 
 def _from_api(data: ActionIn) -> Data:

@@ -207,6 +207,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
             next_charge_amount=next_amount,
             ends_at=billing.ends_at,
             is_complimentary=billing.is_complimentary,
+            complimentary_until=billing.complimentary_until,
             card=_card(billing),
             stripe_url=billing.dashboard_url,
         ),

@@ -80,8 +80,11 @@ def _subscription_line(snapshot: PersonSnapshot) -> str:
         tier = billing.tier or "no tier"
         parts = [f"Subscription: {plan_label(billing)} ({tier}), status {billing.status}"]
     parts.append(f"MRR {money_format(billing.mrr, billing.currency)}")
-    if billing.is_complimentary:
-        parts.append("complimentary")
+    if billing.complimentary_until:
+        parts.append(f"complimentary until {billing.complimentary_until:%Y-%m-%d}")
+        if billing.next_paid_charge_at:
+            paid = money_format(billing.next_paid_charge_amount, billing.currency)
+            parts.append(f"next paid charge {billing.next_paid_charge_at:%Y-%m-%d} ({paid})")
     if billing.next_charge_at:
         amount = money_format(billing.next_charge_amount, billing.currency)
         parts.append(f"next charge {billing.next_charge_at:%Y-%m-%d} ({amount})")
