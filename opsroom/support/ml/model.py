@@ -5,7 +5,10 @@ plus all-MiniLM-L6-v2 sentence embeddings when the embeddings extra is installed
 linear SVM; its scores become probabilities by temperature scaling on held-back rows, and the
 same held-back rows set the confidence threshold at which a prediction is trusted for
 automatic action: by default the lowest one whose 95% lower bound on precision reaches
-`target_precision`, so that new tickets keep that precision. Below the threshold it abstains:
+`target_precision`, so that new tickets keep that precision. When the held-back slice is too
+small to ever show that (fewer rows than `min_accepted`), the rows are scored out of fold
+instead (rolling-origin folds by time, or stratified folds), so a history of a few hundred
+tickets can still earn a threshold. Below the threshold it abstains:
 `label` is None, while `best_label` and the alternatives still guide a human.
 
 Rows labelled "" are out of scope: they are never a right answer. When the training rows hold
@@ -22,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.svm import LinearSVC
 
 from opsroom.core.errors import InvalidInput
@@ -33,13 +36,23 @@ from opsroom.core.ml.embeddings import (
     embeddings_available,
     sentence_encoder,
 )
-from opsroom.core.ml.splits import time_split
-from opsroom.core.ml.thresholds import Claim, ThresholdChoice, threshold_for_precision
+from opsroom.core.ml.splits import rolling_origin_folds, time_split
+from opsroom.core.ml.thresholds import (
+    Claim,
+    ThresholdChoice,
+    min_accepted,
+    threshold_for_precision,
+)
 from opsroom.support.ml.features import char_vectorizer, word_vectorizer
 
 OUT_OF_SCOPE = "__out_of_scope__"
 MIN_HELD_BACK_ROWS = 20
 MIN_OUT_OF_SCOPE_CLASS = 5
+# When the held-back slice is too small to claim the precision target, thresholds come from
+# out-of-fold scores instead: CROSS_FOLDS folds (by time when rows have times, the first
+# CROSS_MIN_TRAIN of them only ever training).
+CROSS_FOLDS = 4
+CROSS_MIN_TRAIN = 0.2
 
 Matrix = npt.NDArray[np.float64]
 
@@ -144,18 +157,18 @@ class TriageClassifier:
         text_list = [text or "" for text in texts]
         vectors = self._encoder().encode(text_list) if use_embeddings else None
 
-        fit_rows, held_rows = self._held_back_split(y, times)
-        self._fit_rows(text_list, y, vectors, fit_rows)
+        held_rows, scores, classes, fitted_on_all = self._held_back_scores(
+            text_list, y, vectors, times
+        )
         threshold = None
         accuracy = None
         if len(held_rows):
-            scores = self._scores([text_list[i] for i in held_rows], _rows(vectors, held_rows))
-            known = np.isin(y[held_rows], self.classes_)
+            known = np.isin(y[held_rows], classes)
             if known.any():
-                index = {label: i for i, label in enumerate(self.classes_)}
+                index = {label: i for i, label in enumerate(classes)}
                 truth = np.array([index[label] for label in y[held_rows][known]])
                 self.scaler.fit(scores[known], truth)
-            best, confidence = self._best(self.scaler.transform(scores))
+            best, confidence = _best(self.scaler.transform(scores), classes)
             correct = (best == y[held_rows]) & (y[held_rows] != OUT_OF_SCOPE)
             in_scope = y[held_rows] != OUT_OF_SCOPE
             accuracy = float(correct[in_scope].mean()) if in_scope.any() else None
@@ -165,8 +178,8 @@ class TriageClassifier:
                 target=self.target_precision,
                 claim=self.threshold_claim,
             )
-            if self.refit:
-                self._fit_rows(text_list, y, vectors, np.arange(len(y)))
+        if not fitted_on_all and (self.refit or not len(held_rows)):
+            self._fit_rows(text_list, y, vectors, np.arange(len(y)))
         self.threshold = threshold
         self.summary = FitSummary(
             rows=len(y),
@@ -180,6 +193,66 @@ class TriageClassifier:
             seconds=time.perf_counter() - started,
         )
         return self
+
+    def _held_back_scores(
+        self,
+        texts: list[str],
+        y: npt.NDArray[Any],
+        vectors: npt.NDArray[np.float32] | None,
+        times: Sequence[datetime] | None,
+    ) -> tuple[npt.NDArray[np.intp], Matrix, list[str], bool]:
+        """Scores of rows the scoring model never saw: the held-back slice, or (when that slice is
+        too small to claim the precision target) out-of-fold scores of most rows."""
+        fit_rows, held_rows = self._held_back_split(y, times)
+        if not len(held_rows):
+            return held_rows, np.zeros((0, 0)), [], False
+        if len(held_rows) < min_accepted(self.target_precision) <= len(y):
+            try:
+                return self._cross_fitted_scores(texts, y, vectors, times)
+            except InvalidInput:  # a fold with a single label: use the slice after all
+                pass
+        self._fit_rows(texts, y, vectors, fit_rows)
+        scores = self._scores([texts[i] for i in held_rows], _rows(vectors, held_rows))
+        return held_rows, scores, list(self.classes_), False
+
+    def _cross_fitted_scores(
+        self,
+        texts: list[str],
+        y: npt.NDArray[Any],
+        vectors: npt.NDArray[np.float32] | None,
+        times: Sequence[datetime] | None,
+    ) -> tuple[npt.NDArray[np.intp], Matrix, list[str], bool]:
+        if times is not None:  # each fold trains on earlier rows only
+            folds = [
+                (fold.train, fold.test)
+                for fold in rolling_origin_folds(
+                    timestamps=times, folds=CROSS_FOLDS, min_train_fraction=CROSS_MIN_TRAIN
+                )
+            ]
+        else:
+            _, counts = np.unique(y, return_counts=True)
+            splitter = (
+                StratifiedKFold(CROSS_FOLDS, shuffle=True, random_state=self.seed)
+                if counts.min() >= CROSS_FOLDS
+                else KFold(CROSS_FOLDS, shuffle=True, random_state=self.seed)
+            )
+            folds = list(splitter.split(np.zeros(len(y)), y))
+        out_of_scope_is_class = (y == OUT_OF_SCOPE).sum() >= MIN_OUT_OF_SCOPE_CLASS
+        classes = sorted(
+            {str(label) for label in y if out_of_scope_is_class or label != OUT_OF_SCOPE}
+        )
+        held_parts, score_parts = [], []
+        for train, test in folds:
+            self._fit_rows(texts, y, vectors, np.asarray(train))
+            fold_scores = self._scores([texts[i] for i in test], _rows(vectors, np.asarray(test)))
+            # A class absent from this fold's training rows gets a score far below the others.
+            aligned = np.full((len(test), len(classes)), fold_scores.min() - 10.0)
+            for column, label in enumerate(self.classes_):
+                aligned[:, classes.index(label)] = fold_scores[:, column]
+            held_parts.append(np.asarray(test))
+            score_parts.append(aligned)
+        self._fit_rows(texts, y, vectors, np.arange(len(y)))
+        return np.concatenate(held_parts), np.vstack(score_parts), classes, True
 
     def _held_back_split(
         self, y: npt.NDArray[Any], times: Sequence[datetime] | None
@@ -251,13 +324,6 @@ class TriageClassifier:
             scores = np.c_[-scores / 2, scores / 2]
         return scores
 
-    def _best(self, probabilities: Matrix) -> tuple[npt.NDArray[Any], Matrix]:
-        in_scope = [i for i, label in enumerate(self.classes_) if label != OUT_OF_SCOPE]
-        columns = probabilities[:, in_scope]
-        best = columns.argmax(axis=1)
-        labels = np.array([self.classes_[in_scope[i]] for i in best], dtype=object)
-        return labels, columns[np.arange(len(best)), best]
-
     def predict_proba(self, texts: Sequence[str]) -> Matrix:
         """Calibrated probabilities, one column per entry of `classes_`."""
         if not len(texts):
@@ -288,6 +354,15 @@ class TriageClassifier:
                 )
             )
         return predictions
+
+
+def _best(probabilities: Matrix, classes: list[str]) -> tuple[npt.NDArray[Any], Matrix]:
+    """The most likely in-scope class of each row, and its probability."""
+    in_scope = [i for i, label in enumerate(classes) if label != OUT_OF_SCOPE]
+    columns = probabilities[:, in_scope]
+    best = columns.argmax(axis=1)
+    labels = np.array([classes[in_scope[i]] for i in best], dtype=object)
+    return labels, columns[np.arange(len(best)), best]
 
 
 def _rows(

@@ -66,15 +66,40 @@ def test_no_threshold_when_too_few_rows_are_held_back():
     assert all(p.label is None for p in model.predict(["cancel my plan"]))
 
 
-def test_held_back_rows_are_the_latest_when_times_are_given():
+def _timed(per_class, seed):
     from datetime import UTC, datetime, timedelta
 
-    rows = labelled_rows(100, seed=3)
+    rows = labelled_rows(per_class, seed=seed)
     texts, labels = zip(*rows, strict=True)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    times = [start + timedelta(hours=i) for i in range(len(rows))]
+    return texts, labels, [start + timedelta(hours=i) for i in range(len(rows))]
+
+
+def test_held_back_rows_are_the_latest_when_times_are_given():
+    texts, labels, times = _timed(525, seed=3)
     model = TriageClassifier(embeddings=False).fit(texts, labels, times=times)
-    assert model.summary.held_back_rows == 60  # the latest 15% of 400
+    assert model.summary.held_back_rows == 315  # the latest 15% of 2,100: enough to claim 99%
+    assert model.threshold.outcome == "met"
+
+
+def test_a_small_history_is_judged_out_of_fold_to_reach_enough_rows():
+    # 400 rows: a 15% slice (60) could never show 99%; rolling-origin folds score the 80%
+    # after the first 20%, each by a model trained on earlier rows only.
+    texts, labels, times = _timed(100, seed=3)
+    model = TriageClassifier(embeddings=False).fit(texts, labels, times=times)
+    assert model.summary.held_back_rows == 320
+    assert model.threshold.rows == 320
+    assert model.threshold.outcome == "met"
+    assert sorted(model.labels) == ["account_access", "billing", "bug", "cancellation"]
+    assert model.predict(["Please cancel my Basic subscription"])[0].label == "cancellation"
+
+
+def test_without_times_a_small_set_is_judged_by_stratified_folds():
+    texts, labels = zip(*labelled_rows(100, out_of_scope=40, seed=13), strict=True)
+    model = TriageClassifier(embeddings=False).fit(texts, labels)
+    assert model.summary.held_back_rows == 440  # every row, once
+    assert model.threshold.outcome == "met"
+    assert model.predict(["Tell me a joke about a horse"])[0].label is None
 
 
 def test_training_refuses_what_it_cannot_learn_from():
