@@ -3,9 +3,10 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from opsroom.core.api import router as core_router
+from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
 from opsroom.core.errors import DomainError
 from opsroom.core.ml.api import router as models_router
@@ -22,6 +23,7 @@ api = NinjaAPI(
     docs_url="/docs",
     docs_decorator=staff_member_required,
     auth=[ApiKeyAuth("read"), StaffSessionAuth()],
+    parser=BoundedJsonParser(),
 )
 
 
@@ -35,6 +37,14 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
         },
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps a body its parser refused as "Cannot parse request body"; say why instead.
+    cause = exc.__cause__
+    detail = cause.message if isinstance(cause, BodyRefused) else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(DomainError)

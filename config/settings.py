@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "opsroom.core.middleware.SessionLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -256,10 +257,21 @@ OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
 
-# Ingestion: the largest batch body accepted (Django must allow reading it), and the secrets
-# that webhooks are signed with. See docs/integrating.md.
+# Request bodies. Pages and the API read at most this much (Django refuses more with a 400);
+# the batch API and the webhooks read their own, larger bodies with their own limits below.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("OPSROOM_UPLOAD_MAX_BYTES", 2_621_440)
+# Ingestion: the largest batch body accepted, and the secrets that webhooks are signed with.
+# See docs/integrating.md.
 OPSROOM_INGEST_MAX_BYTES = envint("OPSROOM_INGEST_MAX_BYTES", 32 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = OPSROOM_INGEST_MAX_BYTES
+# The largest webhook body each endpoint reads (bigger ones are refused unread, with a 413).
+OPSROOM_STRIPE_WEBHOOK_MAX_BYTES = envint("OPSROOM_STRIPE_WEBHOOK_MAX_BYTES", 1024 * 1024)
+OPSROOM_SENTRY_WEBHOOK_MAX_BYTES = envint("OPSROOM_SENTRY_WEBHOOK_MAX_BYTES", 2 * 1024 * 1024)
+OPSROOM_EMAIL_TRACKING_MAX_BYTES = envint("OPSROOM_EMAIL_TRACKING_MAX_BYTES", 2 * 1024 * 1024)
+OPSROOM_EMAIL_INBOUND_MAX_BYTES = envint("OPSROOM_EMAIL_INBOUND_MAX_BYTES", 40 * 1024 * 1024)
+# Refused (unsigned, too large) webhook calls: at most this many kept a minute per source,
+# and only the newest this many per source.
+OPSROOM_REFUSED_DELIVERIES_PER_MINUTE = envint("OPSROOM_REFUSED_DELIVERIES_PER_MINUTE", 20)
+OPSROOM_REFUSED_DELIVERIES_KEPT = envint("OPSROOM_REFUSED_DELIVERIES_KEPT", 500)
 STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_WEBHOOK_TOLERANCE = envint("STRIPE_WEBHOOK_TOLERANCE", 300)
 STRIPE_USER_ID_METADATA_KEY = envstr("STRIPE_USER_ID_METADATA_KEY", "user_id")

@@ -1,7 +1,10 @@
 from typing import Any
 
 from django.apps import AppConfig, apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+
+from opsroom.core.sqlite_functions import sqlite_functions_register
 
 
 def _roles_sync_after_last_app(sender: AppConfig, **kwargs: Any) -> None:
@@ -22,6 +25,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_roles_sync_after_last_app, dispatch_uid="opsroom_roles_sync")
+        # Django's hook for per-connection setup: the audit log's SQLite trigger reads it.
+        connection_created.connect(sqlite_functions_register, dispatch_uid="opsroom_sqlite_fns")
         from opsroom.core.outbox.host_webhook import HOST_WEBHOOK
         from opsroom.core.outbox.registry import performer_register
 

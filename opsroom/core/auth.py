@@ -27,7 +27,17 @@ class ApiKeyAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """A signed-in, active staff user (CSRF-checked for unsafe methods)."""
+    """A signed-in, active staff user (CSRF-checked for unsafe methods).
+
+    A request without a signed-in session is simply not authenticated by this (a 401 when
+    nothing else authenticates it); only a signed-in session is held to the CSRF check.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "_cached_user", None) or request.user
+        if not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "_cached_user", None) or request.user

@@ -1,12 +1,13 @@
-"""Every page needs a signed-in staff user, except views marked `@public`."""
+"""Every page needs a signed-in staff user, except views marked `@public`; sessions end on time."""
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,6 +20,7 @@ V = TypeVar("V", bound=Callable[..., Any])
 _API_NAMESPACE = "api"
 _API_DOCS = {"openapi-json", "openapi-view", "api-root"}
 _IDLE_KEY = "opsroom_last_active"
+_STARTED_KEY = "opsroom_signed_in_at"
 # The idle clock is written to the session at most this often.
 _IDLE_RESOLUTION_SECONDS = 60
 
@@ -53,9 +55,6 @@ class StaffRequiredMiddleware:
         if match and match.namespace == _API_NAMESPACE and match.url_name not in _API_DOCS:
             return None
         user = request.user
-        if user.is_authenticated and self._idle_expired(request):
-            logout(request)
-            user = request.user
         if not user.is_authenticated:
             login_url = f"{reverse('login')}?next={quote(request.get_full_path())}"
             if request.headers.get("HX-Request"):
@@ -67,14 +66,50 @@ class StaffRequiredMiddleware:
             return HttpResponseForbidden("Opsroom is for staff accounts only.")
         return None
 
-    def _idle_expired(self, request: HttpRequest) -> bool:
+
+def session_start(request: HttpRequest) -> None:
+    """Start the clocks of a new staff session (its absolute end is fixed from here).
+
+    Sessions run on the wall clock, like Django's own session expiry, not on the settable
+    Opsroom clock (which tests and the simulator move).
+    """
+    now = int(time.time())
+    request.session[_STARTED_KEY] = now
+    request.session[_IDLE_KEY] = now
+    # A fixed end date: saving the session later (the idle clock) must not move it.
+    request.session.set_expiry(datetime.fromtimestamp(now + settings.SESSION_COOKIE_AGE, tz=UTC))
+
+
+class SessionLimitsMiddleware:
+    """A signed-in session ends 12 hours after sign-in, and after 2 hours without a request.
+
+    On every path (pages, the API, the public ones): it sits before authentication, so an
+    ended session reaches no view as signed in.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if session.get(SESSION_KEY) is not None:
+            self._enforce(request)
+        return self.get_response(request)
+
+    def _enforce(self, request: HttpRequest) -> None:
+        session = request.session
         now = int(time.time())
-        last = request.session.get(_IDLE_KEY)
-        if last is not None and now - int(last) > settings.OPSROOM_SESSION_IDLE_SECONDS:
-            return True
+        started, last = session.get(_STARTED_KEY), session.get(_IDLE_KEY)
+        if started is None:  # a session from before this check existed
+            session_start(request)
+            return
+        if now - int(started) > settings.SESSION_COOKIE_AGE or (
+            last is not None and now - int(last) > settings.OPSROOM_SESSION_IDLE_SECONDS
+        ):
+            session.flush()
+            return
         if last is None or now - int(last) > _IDLE_RESOLUTION_SECONDS:
-            request.session[_IDLE_KEY] = now
-        return False
+            session[_IDLE_KEY] = now
 
 
 class DomainErrorMiddleware:

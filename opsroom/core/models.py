@@ -56,18 +56,27 @@ class ApiKey(models.Model):
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Every ORM path that changes or removes rows refuses: update, delete and their internals
+    (`_update` behind `save()` and `bulk_update`, `_raw_delete` behind cascades)."""
+
     def update(self, **kwargs: Any) -> int:
         raise PermissionError("the audit log is append-only")
 
+    def _update(self, values: Any) -> Any:
+        raise PermissionError("the audit log is append-only")
+
     def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+    def _raw_delete(self, using: Any) -> int:
         raise PermissionError("the audit log is append-only")
 
 
 class AuditEntry(models.Model):
     """One action that changed data or touched a customer. Rows are never changed or deleted.
 
-    A database trigger (see the migration) refuses UPDATE on every database and DELETE on
-    PostgreSQL; the model refuses both.
+    Database triggers (core migrations 0002 and 0003) refuse UPDATE and DELETE on SQLite and
+    PostgreSQL; the model, its managers (`objects`, `_base_manager`) and querysets refuse both.
     """
 
     occurred_at = models.DateTimeField(default=clock.now)
@@ -94,6 +103,8 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name_plural = "audit entries"
+        # Django's internal paths (related objects, cascades) use the base manager: make it ours.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["-occurred_at"], name="audit_time"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),

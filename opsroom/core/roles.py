@@ -1,12 +1,17 @@
 """Staff roles are Django groups; this module says which permissions each one holds.
 
 Code checks permissions, never role names. `roles_sync` makes the groups match this table;
-it runs after every migrate, so a new permission reaches its roles on deploy.
+it runs after every migrate, so a new permission reaches its roles on deploy. The role table
+in docs/operating.md is generated from here (`manage.py opsroom_roles_doc`), and a test fails
+when the two differ.
 """
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db import models
 from django.db.models import Q
+
+from opsroom.core.services.audit import AuditContext, audit_record
 
 ADMIN = "Admin"
 SUPPORT_AGENT = "Support agent"
@@ -35,6 +40,7 @@ _SUPPORT = [
     "people.bulk_act_on_people",
     "people.export_people",
     "people.add_tag",
+    "user360.share_segment",
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",
@@ -44,6 +50,7 @@ _BILLING = [
     "people.add_note",
     "people.email_person",
     "people.export_people",
+    "user360.share_segment",
     "revenue.change_subscription",
     "revenue.grant_complimentary_subscription",
     "revenue.change_invoice",
@@ -53,7 +60,8 @@ _BILLING = [
     "messaging.add_emailmessage",
 ]
 
-# Permissions on top of "view everything". Admin holds every permission there is.
+# Permissions on top of "view everything". Admin holds every permission there is. The Analyst
+# reads everything and changes nothing (it may keep private saved searches, which are its own).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPPORT_AGENT: _SUPPORT,
     BILLING_SPECIALIST: _BILLING,
@@ -75,17 +83,66 @@ def _permissions(names: list[str]) -> Q:
     return query
 
 
+def _names(permissions: "models.QuerySet[Permission]") -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in permissions.values_list("content_type__app_label", "codename")
+    }
+
+
 def roles_sync() -> None:
-    """Create the role groups and give each exactly its permissions."""
+    """Create the role groups and give each exactly its permissions (changes are audited)."""
     for role in ROLES:
-        group, _ = Group.objects.get_or_create(name=role)
+        group, created = Group.objects.get_or_create(name=role)
         if role == ADMIN:
             permissions = Permission.objects.all()
         else:
             permissions = Permission.objects.filter(
                 _view_permissions() | _permissions(ROLE_PERMISSIONS[role])
             )
+        before = set() if created else _names(group.permissions.all())
         group.permissions.set(permissions)
+        after = _names(permissions)
+        if not created and after != before:
+            audit_record(
+                AuditContext.system("roles sync"),
+                action="role.permissions_set",
+                target=group,
+                params={"added": sorted(after - before), "removed": sorted(before - after)},
+            )
+
+
+def role_table() -> str:
+    """The role table of docs/operating.md, as Markdown, from ROLE_PERMISSIONS."""
+    lines = [
+        "| permission | " + " | ".join(ROLES) + " |",
+        "| --- |" + " :---: |" * len(ROLES),
+        "| view every Opsroom record (people, revenue, support, telemetry, audit log…) |"
+        + " yes |" * len(ROLES),
+    ]
+    granted = sorted({name for names in ROLE_PERMISSIONS.values() for name in names})
+    for name in granted:
+        marks = ["yes" if role == ADMIN or name in ROLE_PERMISSIONS[role] else "" for role in ROLES]
+        lines.append(f"| {_permission_label(name)} (`{name}`) | " + " | ".join(marks) + " |")
+    lines.append(
+        "| everything else: staff accounts and roles, API keys, background jobs, retrying and "
+        "canceling outbox entries, the data admin |" + " yes |" + " |" * (len(ROLES) - 1)
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _permission_label(name: str) -> str:
+    """A permission's description, from its model (no database needed)."""
+    app_label, codename = name.split(".")
+    for model in apps.get_app_config(app_label).get_models():
+        meta = model._meta
+        for custom, label in meta.permissions:
+            if custom == codename:
+                return str(label)
+        for action in meta.default_permissions:
+            if codename == f"{action}_{meta.model_name}":
+                return f"Can {action} {meta.verbose_name}"
+    raise LookupError(f"no permission {name}")
 
 
 def role_permissions_missing() -> list[str]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opsroom.core import clock
 from opsroom.core.auth import request_staff
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
-from opsroom.core.middleware import error_page, public
+from opsroom.core.middleware import error_page, public, session_start
 from opsroom.core.models import ApiKey
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
@@ -27,7 +27,11 @@ from opsroom.core.selectors import (
 )
 from opsroom.core.services.apikeys import api_key_create, api_key_revoke
 from opsroom.core.services.audit import AuditContext, audit_record, client_ip
-from opsroom.core.services.signin import signin_failure_record, signin_retry_after
+from opsroom.core.services.signin import (
+    signin_failure_record,
+    signin_retry_after,
+    username_key,
+)
 
 
 @public
@@ -50,7 +54,11 @@ def signin(request: HttpRequest) -> HttpResponse:
                 f"{'s' if minutes != 1 else ''}.",
             )
             audit_record(
-                audit, action="auth.login_throttled", target_type="username", target_id=username
+                audit,
+                action="auth.login_throttled",
+                target_type="username",
+                target_id=username_key(username),
+                target_label=username[:200],
             )
             return render(
                 request, "registration/login.html", {"form": form, "next": next_url}, status=429
@@ -58,6 +66,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.get_user()
             login(request, user)
+            session_start(request)
             audit_record(AuditContext.from_request(request), action="auth.login", target=user)
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
         signin_failure_record(username=username, audit=audit, reason="invalid credentials")

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import OperationalError, connection
 from pydantic import TypeAdapter, ValidationError
 
+from opsroom.core.jsonshape import json_shape_problem
 from opsroom.ingest.schemas.fields import ItemIn, validation_context
 
 # Every kind accepts at most this many items per request (and per import chunk).
@@ -132,6 +133,12 @@ def items_validate(
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             rejected.append(Rejection(index, "", "must be a JSON object"))
+            continue
+        # Before anything recurses into it: a value nested hundreds of levels deep would
+        # break every page that shows it, and Python's JSON printer when storing it.
+        too_big = json_shape_problem(item)
+        if too_big is not None:
+            rejected.append(Rejection(index, *too_big))
             continue
         if may_hold_nul:
             where = _nul_path(item)

@@ -15,6 +15,8 @@ from typing import Any
 ISSUER = "opsroom"
 PURPOSE = "impersonation"
 ALGORITHM = "HS256"
+# Opsroom's tokens are a few hundred characters; anything far longer is not one of them.
+MAX_TOKEN_LENGTH = 4096
 
 
 class InvalidToken(Exception):
@@ -60,19 +62,27 @@ def impersonation_token_verify(
     """
     if not secret:
         raise InvalidToken("no secret to verify with")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidToken("the token is too long")
     parts = token.strip().split(".")
     if len(parts) != 3:
         raise InvalidToken("a token has three dot-separated parts")
+    # The signature first: nothing an attacker wrote is parsed before it holds. Only HS256
+    # is accepted, so the HMAC can be checked before the header names its algorithm.
+    try:
+        signing_input = f"{parts[0]}.{parts[1]}"
+        expected = _sign(signing_input, secret)
+    except UnicodeEncodeError as exc:
+        raise InvalidToken("the token is not base64url") from exc
+    if not hmac.compare_digest(expected, _b64decode(parts[2])):
+        raise InvalidToken("the signature does not match")
     try:
         header = json.loads(_b64decode(parts[0]))
         claims = json.loads(_b64decode(parts[1]))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidToken("the token's header or claims are not JSON") from exc
     if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
         raise InvalidToken("only HS256 tokens are accepted")
-    expected = _sign(f"{parts[0]}.{parts[1]}", secret)
-    if not hmac.compare_digest(expected, _b64decode(parts[2])):
-        raise InvalidToken("the signature does not match")
     if not isinstance(claims, dict):
         raise InvalidToken("the claims are not an object")
     if claims.get("iss") != ISSUER or claims.get("purpose") != PURPOSE:

@@ -1,15 +1,16 @@
 """API schemas of the identity layer (impersonation)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
+from pydantic import StringConstraints
 
 from opsroom.core.schemas import Text
 
 
 class ImpersonationRedeemIn(Schema):
-    token: Text
+    token: Annotated[Text, StringConstraints(max_length=4096)]
 
 
 class ImpersonationOut(Schema):

@@ -1,6 +1,7 @@
 from django.db import models
 
 from opsroom.core import clock
+from opsroom.core.models import ApiKey
 from opsroom.people.models import Person
 
 
@@ -82,8 +83,8 @@ class IntegrationDelivery(models.Model):
         DUPLICATE = "duplicate", "Duplicate (already processed)"
         IGNORED = "ignored", "Ignored (type not handled)"
         STALE = "stale", "Stale (older than the state held)"
-        REJECTED = "rejected", "Rejected (bad signature or payload)"
-        FAILED = "failed", "Failed (error while processing)"
+        REJECTED = "rejected", "Rejected (not signed, or too large)"
+        FAILED = "failed", "Failed (signed, but could not be applied)"
 
     source = models.CharField(max_length=32)  # stripe, sentry, email, api, import
     event_type = models.CharField(max_length=100, blank=True)
@@ -96,6 +97,10 @@ class IntegrationDelivery(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     processing_ms = models.FloatField(null=True, blank=True)
+    # The API key behind a delivery sent through the API (batch ingest); null for webhooks.
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name_plural = "integration deliveries"

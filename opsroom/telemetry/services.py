@@ -1,16 +1,21 @@
 """Writes of errors, API request logs and integration deliveries. Payloads are stored redacted."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
-from opsroom.core.redaction import body_redact, payload_redact
+from opsroom.core import clock
+from opsroom.core.models import ApiKey
+from opsroom.core.redaction import body_redact, payload_redact, text_redact
 from opsroom.core.upsert import Row
 from opsroom.people.models import Person
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 BODY_LIMIT = 4000
+ERROR_LIMIT = 2000
 DELIVERY_PAYLOAD_LIMIT = 20000
 
 
@@ -29,10 +34,23 @@ def _insert_new(model: type[Any], key_field: str, rows: Sequence[Row]) -> int:
     return len(fresh)
 
 
+_ERROR_TEXT = ("title", "message", "endpoint", "release", "environment", "fingerprint")
+
+
 @transaction.atomic
 def error_event_record_many(*, rows: Sequence[Row]) -> int:
-    """Store error occurrences once each by event id; return how many were new."""
-    return _insert_new(ErrorEvent, "event_id", rows)
+    """Store error occurrences once each by event id, text and tags redacted; return how many
+    were new."""
+    prepared = []
+    for row in rows:
+        values = dict(row)
+        for name in _ERROR_TEXT:
+            if isinstance(values.get(name), str):
+                values[name] = text_redact(values[name])
+        if "tags" in values and values["tags"] is not None:
+            values["tags"] = payload_redact(values["tags"])
+        prepared.append(values)
+    return _insert_new(ErrorEvent, "event_id", prepared)
 
 
 @transaction.atomic
@@ -44,6 +62,9 @@ def api_request_record_many(*, rows: Sequence[Row]) -> int:
         for name in ("request_body", "response_body"):
             if name in values:
                 values[name] = body_redact(values[name], limit=BODY_LIMIT)
+        for name in ("path", "route"):
+            if isinstance(values.get(name), str):
+                values[name] = text_redact(values[name])
         prepared.append(values)
     return _insert_new(ApiRequest, "request_id", prepared)
 
@@ -70,6 +91,7 @@ def delivery_record(
     person: Person | None = None,
     processing_ms: float | None = None,
     person_id: int | None = None,
+    api_key: ApiKey | None = None,
 ) -> IntegrationDelivery:
     """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
     stored = _without_nul(payload_redact(payload)) if payload is not None else {}
@@ -83,7 +105,46 @@ def delivery_record(
         event_type=_without_nul(event_type)[:100],
         external_id=_without_nul(external_id)[:128],
         payload=stored,
-        error=_without_nul(error),
+        error=_without_nul(text_redact(error[:ERROR_LIMIT])),
         person_id=person.pk if person is not None else person_id,
         processing_ms=processing_ms,
+        api_key=api_key,
     )
+
+
+def delivery_refusal_record(
+    *,
+    source: str,
+    reason: str,
+    size: int | None,
+    content_type: str,
+    ip: str | None,
+    processing_ms: float | None = None,
+) -> bool:
+    """Keep a small record of a refused, unauthenticated delivery; False when not kept.
+
+    Anyone can send these, so they are neither parsed nor stored: only their size, type and
+    address. At most OPSROOM_REFUSED_DELIVERIES_PER_MINUTE are kept per source each minute,
+    and only the newest OPSROOM_REFUSED_DELIVERIES_KEPT per source.
+    """
+    rejected = IntegrationDelivery.objects.filter(
+        source=source, outcome=IntegrationDelivery.Outcome.REJECTED
+    )
+    per_minute = settings.OPSROOM_REFUSED_DELIVERIES_PER_MINUTE
+    recent = rejected.filter(received_at__gte=clock.now() - timedelta(minutes=1))
+    if len(recent.values_list("id", flat=True)[:per_minute]) >= per_minute:
+        return False
+    IntegrationDelivery.objects.create(
+        source=source,
+        outcome=IntegrationDelivery.Outcome.REJECTED,
+        payload={"bytes": size, "content_type": _without_nul(content_type[:100]), "ip": ip},
+        error=_without_nul(text_redact(reason[:ERROR_LIMIT])),
+        processing_ms=processing_ms,
+    )
+    kept = settings.OPSROOM_REFUSED_DELIVERIES_KEPT
+    older = list(
+        rejected.order_by("-received_at", "-id").values_list("id", flat=True)[kept : kept + 100]
+    )
+    if older:
+        IntegrationDelivery.objects.filter(id__in=older).delete()
+    return True

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from opsroom.core import clock
+from opsroom.core.jsonshape import json_bounded
 from opsroom.telemetry.models import IntegrationDelivery
 from opsroom.telemetry.selectors import (
     DeliveryFilter,
@@ -84,9 +85,11 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
 def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """One delivery with its (redacted) payload."""
     delivery = get_object_or_404(
-        IntegrationDelivery.objects.select_related("person"), pk=delivery_id
+        IntegrationDelivery.objects.select_related("person", "api_key"), pk=delivery_id
     )
-    payload = json.dumps(delivery.payload, indent=2, sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        json_bounded(delivery.payload), indent=2, sort_keys=True, ensure_ascii=False
+    )
     return render(
         request, "telemetry/delivery_detail.html", {"delivery": delivery, "payload": payload}
     )

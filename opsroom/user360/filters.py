@@ -154,6 +154,8 @@ def _integer(text: str, what: str, *, low: int, high: int) -> int:
 def _value(spec: FieldSpec, field: str, op: str, raw: Any, where: str) -> Any:
     if op in ("exists", "not_exists", "never"):
         return None
+    if not (raw is None or isinstance(raw, str | int | float | bool)):
+        raise FilterError(f"{where}: the value must be text or a number, not a list or object.")
     text = "" if raw is None else str(raw).strip()
     if text == "":
         raise FilterError(f"{where}: give a value.")
@@ -213,24 +215,32 @@ def _json_scalar(text: str) -> Any:
 
 def condition_parse(row: dict[str, Any], *, position: int = 1) -> Condition:
     """Check one condition and return it with its value typed."""
-    field = str(row.get("field") or "").strip()
+    raw_field, raw_op = row.get("field") or "", row.get("op") or ""
+    if not isinstance(raw_field, str) or not isinstance(raw_op, str):
+        raise FilterError(f"Condition {position}: 'field' and 'op' must be text.")
+    field = raw_field.strip()
     if field not in FIELDS:
         known = ", ".join(FIELDS)
         raise FilterError(f"Condition {position}: unknown field '{field}'. Known fields: {known}.")
     spec = FIELDS[field]
     where = f"Condition {position} ({spec.label})"
-    op = str(row.get("op") or "").strip()
+    op = raw_op.strip()
     if op not in spec.ops:
         allowed = ", ".join(f"{o} ({OP_LABELS[o]})" for o in spec.ops)
         raise FilterError(f"{where}: '{op}' cannot be used here; use one of {allowed}.")
-    key = str(row.get("key") or "").strip()
-    if spec.needs_key and not _KEY.match(key):
+    key = row.get("key") or ""
+    if not isinstance(key, str):
+        raise FilterError(f"{where}: 'key' must be text.")
+    key = key.strip()
+    if spec.needs_key and not _KEY.fullmatch(key):
         raise FilterError(
             f"{where}: name the {spec.help.split(' in ')[0]} in 'key' (letters, digits, _ . -)."
         )
     days = None
     if spec.needs_days:
         raw_days = row.get("days")
+        if not isinstance(raw_days, str | int | None) or isinstance(raw_days, bool):
+            raise FilterError(f"{where}: 'days' must be a whole number.")
         days = (
             30
             if raw_days in (None, "")
@@ -244,6 +254,8 @@ def conditions_parse(rows: list[dict[str, Any]]) -> list[Condition]:
     """Check a list of conditions (rows without a field are skipped)."""
     if not isinstance(rows, list):
         raise FilterError("Conditions must be a list.")
+    if len(rows) > MAX_CONDITIONS * 5:
+        raise FilterError(f"At most {MAX_CONDITIONS} conditions.")
     filled = [row for row in rows if isinstance(row, dict) and str(row.get("field") or "").strip()]
     if len(rows) != len([row for row in rows if isinstance(row, dict)]):
         raise FilterError("Each condition must be an object with field, op and value.")

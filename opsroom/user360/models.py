@@ -99,6 +99,7 @@ class Segment(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["owner", "name"], name="segment_owner_name")]
+        permissions = [("share_segment", "Can save segments shared with all staff")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,6 @@
 """Sign-in throttling, counted from the audit log's record of failed sign-ins."""
 
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,13 +14,21 @@ LOGIN_FAILED = "auth.login_failed"
 _IP_FACTOR = 4
 
 
+def username_key(username: str) -> str:
+    """The name the throttle counts: as the sign-in form reads it (NFKC), case-folded.
+
+    A name with a fullwidth letter signs in as the plain name, so it counts as that name.
+    """
+    return unicodedata.normalize("NFKC", username).strip().casefold()[:100]
+
+
 def signin_retry_after(*, username: str, ip: str | None) -> int:
     """Seconds until this username (or address) may try again; 0 when not throttled."""
     window = timedelta(seconds=settings.OPSROOM_LOGIN_WINDOW_SECONDS)
     since = clock.now() - window
     failures = AuditEntry.objects.filter(action=LOGIN_FAILED, occurred_at__gte=since)
     limit = settings.OPSROOM_LOGIN_MAX_FAILURES
-    by_user = failures.filter(target_type="username", target_id=username.lower()[:100])
+    by_user = failures.filter(target_type="username", target_id=username_key(username))
     checks = [(by_user, limit)]
     if ip:
         checks.append((failures.filter(ip=ip), limit * _IP_FACTOR))
@@ -41,7 +50,7 @@ def signin_failure_record(*, username: str, audit: AuditContext, reason: str) ->
         audit,
         action=LOGIN_FAILED,
         target_type="username",
-        target_id=username.lower()[:100],
+        target_id=username_key(username),
         target_label=username[:200],
         params={"reason": reason},
     )

@@ -2,6 +2,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from conftest import signed_in
+from opsroom.core import sqlite_functions
 from opsroom.core.models import AuditEntry
 from opsroom.core.services.audit import AuditContext, audit_record
 
@@ -35,14 +36,40 @@ def test_the_database_refuses_updates_even_in_raw_sql():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite keeps DELETE for test flushes"
-)
-def test_postgresql_refuses_deletes_in_raw_sql():
+def test_the_database_refuses_deletes_even_in_raw_sql(monkeypatch):
+    # The test suite lets Django's flush empty the table on SQLite; production does not.
+    monkeypatch.setattr(sqlite_functions, "audit_purge_allowed", False)
     entry = _entry()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [entry.pk])
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "delete",
+    [
+        lambda: AuditEntry._base_manager.all().delete(),
+        lambda: AuditEntry._base_manager.filter(action="person.note_add").update(action="x"),
+        lambda: AuditEntry.objects.all()._raw_delete(using="default"),
+        lambda: AuditEntry._base_manager.all()._raw_delete(using="default"),
+        lambda: AuditEntry._default_manager.all()._update({"action": "x"}),
+        lambda: AuditEntry.objects.bulk_update(list(AuditEntry.objects.all()), ["action"]),
+    ],
+    ids=[
+        "base-manager-delete",
+        "base-manager-update",
+        "raw-delete",
+        "base-raw-delete",
+        "internal-update",
+        "bulk-update",
+    ],
+)
+def test_no_orm_path_changes_or_deletes_entries(delete):
+    entry = _entry()
+    with pytest.raises(PermissionError), transaction.atomic():
+        delete()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "person.note_add"
 
 
 @pytest.mark.django_db

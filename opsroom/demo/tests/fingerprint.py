@@ -6,7 +6,7 @@ import json
 from django.apps import apps
 from django.db import models
 
-from opsroom.core.models import User
+from opsroom.core.models import ApiKey, User
 from opsroom.experiments.models import FeatureFlag
 from opsroom.messaging.models import EmailSequence, EmailTemplate
 from opsroom.people.models import Person, Tag
@@ -24,6 +24,7 @@ NATURAL_KEYS: dict[type[models.Model], str] = {
     EmailTemplate: "key",
     EmailSequence: "key",
     User: "username",
+    ApiKey: "prefix",
 }
 WORLD_APPS = ("people", "revenue", "support", "telemetry", "experiments", "messaging")
 

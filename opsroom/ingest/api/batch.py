@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from opsroom.core.auth import ApiKeyAuth
+from opsroom.core.models import ApiKey
 from opsroom.ingest.batch import MAX_ITEMS, BatchOutcome, Kind, batch_ingest
 from opsroom.ingest.kinds import KINDS
 from opsroom.ingest.schemas.batch import BatchResult, Problem
@@ -30,7 +31,7 @@ def _problem(status: int, detail: str) -> HttpResponse:
     )
 
 
-def _items(request: HttpRequest) -> list[Any] | HttpResponse:
+def _items(request: HttpRequest) -> tuple[list[Any], bytes] | HttpResponse:
     limit = settings.OPSROOM_INGEST_MAX_BYTES
     try:
         size = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -42,7 +43,11 @@ def _items(request: HttpRequest) -> list[Any] | HttpResponse:
             f"The body is {size:,} bytes; a batch may be at most {limit:,} bytes. "
             "Send the items in smaller batches.",
         )
-    body = request.body
+    # Read from the stream, not `request.body`: Django's upload limit stays small for every
+    # other page, while a batch may be up to OPSROOM_INGEST_MAX_BYTES.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return _problem(413, f"A batch may be at most {limit:,} bytes.")
     if not body:
         return _problem(400, f"Send a JSON array of 1 to {MAX_ITEMS:,} items.")
     try:
@@ -57,14 +62,15 @@ def _items(request: HttpRequest) -> list[Any] | HttpResponse:
             f"The batch holds {len(items):,} items; at most {MAX_ITEMS:,} are accepted per "
             "request. Send the items in smaller batches.",
         )
-    return items
+    return items, body
 
 
-def _record(kind: Kind, outcome: BatchOutcome, started: float) -> None:
+def _record(kind: Kind, outcome: BatchOutcome, started: float, api_key: ApiKey | None) -> None:
     delivery_record(
         source="api",
         event_type=kind.name,
-        outcome="processed" if outcome.accepted or not outcome.received else "rejected",
+        outcome="processed" if outcome.accepted or not outcome.received else "failed",
+        api_key=api_key,
         payload={
             **outcome.as_dict()["counts"],
             "rejections": outcome.as_dict()["rejected"][:_REJECTIONS_KEPT],
@@ -78,11 +84,12 @@ def batch_view(kind: Kind) -> Callable[[HttpRequest], HttpResponse]:
 
     def endpoint(request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        items = _items(request)
-        if isinstance(items, HttpResponse):
-            return items
-        outcome = batch_ingest(kind, items, source="api", may_hold_nul=b"\\u0000" in request.body)
-        _record(kind, outcome, started)
+        read = _items(request)
+        if isinstance(read, HttpResponse):
+            return read
+        items, body = read
+        outcome = batch_ingest(kind, items, source="api", may_hold_nul=b"\\u0000" in body)
+        _record(kind, outcome, started, getattr(request, "api_key", None))
         return HttpResponse(orjson.dumps(outcome.as_dict()), content_type="application/json")
 
     endpoint.__name__ = f"ingest_{kind.name.replace('-', '_')}"

@@ -156,8 +156,12 @@ def test_a_body_over_the_byte_limit_is_refused_before_it_is_parsed(ingest, setti
     assert Event.objects.count() == 0
 
 
-def test_django_allows_reading_a_body_of_the_byte_limit(settings):
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE >= settings.OPSROOM_INGEST_MAX_BYTES
+@pytest.mark.django_db
+def test_a_batch_larger_than_the_page_upload_limit_is_read(ingest, settings):
+    # Pages read at most DATA_UPLOAD_MAX_MEMORY_SIZE; a batch has its own, larger limit.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    answer = ingest.ok("events", [event(i) for i in range(20)])
+    assert answer["counts"]["accepted"] == 20
 
 
 @pytest.mark.django_db

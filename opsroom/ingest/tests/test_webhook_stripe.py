@@ -184,4 +184,4 @@ def test_without_a_configured_secret_everything_is_refused(client, settings):
 def test_a_signed_body_that_is_not_an_event_is_a_400(client):
     response = s.post(client, {"hello": "world"})
     assert response.status_code == 400
-    assert outcomes() == ["rejected"]
+    assert outcomes() == ["failed"]

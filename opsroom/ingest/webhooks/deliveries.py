@@ -1,4 +1,9 @@
-"""Every webhook call is recorded as an IntegrationDelivery, whatever became of it."""
+"""Every webhook call leaves a trace in IntegrationDelivery, sized to who could have sent it.
+
+A signed call (the provider's) is recorded in full, redacted, whatever became of it. A refused
+call (no valid signature, too large) could come from anyone: it is neither parsed nor kept,
+only its size and address, and only a few a minute (`delivery_refusal_record`).
+"""
 
 import time
 from typing import Any
@@ -6,17 +11,9 @@ from typing import Any
 import orjson
 from django.http import HttpRequest, HttpResponse
 
-from opsroom.telemetry.services import delivery_record
-
-RAW_BODY_KEPT = 4000
-
-
-def raw_payload(request: HttpRequest) -> Any:
-    """The body as JSON when it parses, else its first characters (stored redacted)."""
-    try:
-        return orjson.loads(request.body)
-    except orjson.JSONDecodeError:
-        return {"body": request.body[:RAW_BODY_KEPT].decode("utf-8", errors="replace")}
+from opsroom.core.services.audit import client_ip
+from opsroom.ingest.webhooks.body import declared_size
+from opsroom.telemetry.services import delivery_refusal_record
 
 
 def without_nul(value: Any) -> Any:
@@ -47,15 +44,16 @@ class Timer:
         return (time.perf_counter() - self.started) * 1000
 
 
-def rejected(
+def refused(
     request: HttpRequest, *, source: str, reason: str, status: int, timer: Timer
 ) -> HttpResponse:
-    """Record a refused delivery (bad or missing signature, unreadable body) and answer it."""
-    delivery_record(
+    """Answer a call that is not (or cannot be shown to be) the provider's, and note it."""
+    delivery_refusal_record(
         source=source,
-        outcome="rejected",
-        payload=raw_payload(request),
-        error=reason,
+        reason=reason,
+        size=declared_size(request),
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        ip=client_ip(request),
         processing_ms=timer.ms,
     )
     return answer(status, reason)

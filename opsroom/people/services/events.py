@@ -13,6 +13,8 @@ from typing import Any
 from django.db import connection, transaction
 
 from opsroom.core import clock
+from opsroom.core.jsonshape import MAX_DEPTH as JSON_MAX_DEPTH
+from opsroom.core.redaction import payload_redact
 from opsroom.people import event_sql
 from opsroom.people.services.persons import person_ids_ensure
 
@@ -96,7 +98,8 @@ def events_prepare_fields(*, events: Sequence[EventFields]) -> PreparedEvents:
     for key in sorted(by_key):
         person, name, occurred_at, properties, source, _ = by_key[key]
         at = time_value(occurred_at) if time_value is not None else occurred_at
-        rows.append((person, name, at, json_text(properties), source, key))
+        stored = payload_redact(properties, max_depth=JSON_MAX_DEPTH)
+        rows.append((person, name, at, json_text(stored), source, key))
     people = frozenset(event[0] for event in events)
     if not as_text:
         return PreparedEvents(given=len(events), people=people, rows=rows)

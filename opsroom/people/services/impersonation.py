@@ -27,9 +27,13 @@ from opsroom.people.impersonation_token import (
 from opsroom.people.models import ImpersonationGrant, Person
 
 MIN_REASON = 10
-# Profile attributes by which the host app marks its own staff.
-STAFF_FLAGS = ("is_staff", "is_admin", "is_superuser", "staff", "admin")
-STAFF_ROLES = ("admin", "administrator", "staff", "superuser", "owner", "support")
+# Profile attributes by which the host app marks its own staff (compared without case, "_"
+# or "-": isStaff, IS_STAFF and is-staff are the same flag).
+STAFF_FLAGS = frozenset({"isstaff", "isadmin", "issuperuser", "staff", "admin", "superuser"})
+ROLE_KEYS = frozenset({"role", "roles", "group", "groups", "usertype", "accounttype"})
+STAFF_ROLES = frozenset({"admin", "administrator", "staff", "superuser", "owner", "support"})
+# A flag counts as set unless it is clearly off: when in doubt, nobody is impersonated.
+_OFF = frozenset({"", "0", "false", "f", "no", "n", "off", "none", "null"})
 
 
 class ImpersonationRefused(InvalidInput):
@@ -41,6 +45,33 @@ def person_identity(person: Person) -> str:
     return f"person {person.external_id}" + (f" <{person.email}>" if person.email else "")
 
 
+def _key(key: object) -> str:
+    return "".join(char for char in str(key).casefold() if char.isalnum())
+
+
+def _is_set(value: object) -> bool:
+    """Whether a flag is on: true, 1, "true", "yes", " Y "... (anything not clearly off)."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, list | dict):
+        return bool(value)
+    return str(value).strip().casefold() not in _OFF
+
+
+def _roles(value: object) -> set[str]:
+    """Role names in a value: " Admin ", ["admin", "editor"], "admin, editor"."""
+    items = value if isinstance(value, list | tuple) else [value]
+    names: set[str] = set()
+    for item in items[:100]:
+        if isinstance(item, dict):
+            item = item.get("name") or item.get("role") or ""
+        for part in str(item).replace(";", ",").split(","):
+            names.add(part.strip().casefold())
+    return names
+
+
 def person_staff_reason(person: Person) -> str:
     """Why a person counts as staff of the host app ('' when they do not)."""
     email = person.email.lower()
@@ -49,13 +80,15 @@ def person_staff_reason(person: Person) -> str:
         staff_domain = staff_domain.lower().lstrip("@")
         if domain and (domain == staff_domain or domain.endswith(f".{staff_domain}")):
             return f"their email domain {domain} is a staff domain (OPSROOM_STAFF_EMAIL_DOMAINS)"
-    attributes = person.attributes or {}
-    for flag in STAFF_FLAGS:
-        if attributes.get(flag) is True:
-            return f"the host app marks them as staff (attribute {flag})"
-    role = str(attributes.get("role", "")).lower()
-    if role in STAFF_ROLES:
-        return f"the host app gives them the role '{role}'"
+    attributes = person.attributes if isinstance(person.attributes, dict) else {}
+    for key, value in attributes.items():
+        name = _key(key)
+        if name in STAFF_FLAGS and _is_set(value):
+            return f"the host app marks them as staff (attribute {key})"
+        if name in ROLE_KEYS:
+            staff_roles = sorted(_roles(value) & STAFF_ROLES)
+            if staff_roles:
+                return f"the host app gives them the role '{staff_roles[0]}'"
     if email and User.objects.filter(email__iexact=email, is_staff=True).exists():
         return "an Opsroom staff account has their email"
     return ""

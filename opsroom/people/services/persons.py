@@ -7,6 +7,8 @@ from django.db import transaction
 
 from opsroom.core import clock
 from opsroom.core.errors import Forbidden, InvalidInput
+from opsroom.core.jsonshape import MAX_DEPTH as JSON_MAX_DEPTH
+from opsroom.core.redaction import payload_redact
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import UpsertResult, rows_upsert
 from opsroom.people import event_sql
@@ -41,7 +43,8 @@ def _person_prepare(current: Person | None, row: dict[str, Any]) -> dict[str, An
         values["email"] = values["email"].strip().lower()
     if "attributes" in values:
         merged = dict(current.attributes) if current else {}
-        for key, value in (values["attributes"] or {}).items():
+        incoming = payload_redact(values["attributes"] or {}, max_depth=JSON_MAX_DEPTH)
+        for key, value in incoming.items():
             if value is None:
                 merged.pop(key, None)
             else:

@@ -1,7 +1,6 @@
 """The people API: search, user intelligence, timeline, insights, ask, actions.
 Read endpoints accept an API key with the read scope."""
 
-import json
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -12,6 +11,8 @@ from ninja.params.functions import Query
 
 from opsroom.core import clock
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.errors import InvalidInput
+from opsroom.core.jsonshape import json_bounded, json_parse
 from opsroom.core.labels import name_label
 from opsroom.core.models import User
 from opsroom.core.money import money_format
@@ -97,9 +98,9 @@ def search(
 ) -> Status[Any]:
     """Find people: search text (email, name, user id, #ticket), a quick filter, conditions."""
     try:
-        rows = json.loads(conditions) if conditions.strip() else []
-    except json.JSONDecodeError as exc:
-        return Status(400, {"detail": f"'conditions' is not valid JSON: {exc.msg} at {exc.pos}."})
+        rows = json_parse(conditions, what="'conditions'") if conditions.strip() else []
+    except InvalidInput as exc:
+        return Status(400, {"detail": exc.message})
     try:
         query = people_query_build(
             text=q, quick=quick, conditions=conditions_parse(rows), sort=sort
@@ -177,7 +178,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
         last_login=snapshot.activity.last_login,
         last_active=snapshot.activity.last_active,
         errors_7d=snapshot.errors.count_7d,
-        attributes=person.attributes,
+        attributes=json_bounded(person.attributes),
         tags=list(person.tags),
         health=HealthOut(
             score=health.score,

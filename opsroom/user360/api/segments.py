@@ -43,7 +43,7 @@ def segments(request: HttpRequest) -> list[SegmentOut]:
 
 @router.post(
     "/segments",
-    response={201: SegmentOut, 400: ErrorOut},
+    response={201: SegmentOut, 400: ErrorOut, 403: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="segments_create",
 )

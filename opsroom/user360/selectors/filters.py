@@ -11,7 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, JSONField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.fields.json import (
+    HasKey,
+    KeyTransform,
+    KeyTransformExact,
+    KeyTransformGt,
+    KeyTransformGte,
+    KeyTransformIContains,
+    KeyTransformLt,
+    KeyTransformLte,
+)
 from django.db.models.functions import Lower
 
 from opsroom.core import clock
@@ -102,19 +112,28 @@ def _text_q(column: str, condition: Condition) -> Q:
 
 
 def _attribute_q(condition: Condition) -> Q:
-    path = f"attributes__{condition.key}"
+    # The key is data, never part of an ORM path: "a__regex" is the attribute named
+    # "a__regex", not a regex lookup on "a".
+    key = condition.key
+    attribute = KeyTransform(key, "attributes")
     op, value = condition.op, condition.value
+    has_key = Q(HasKey(F("attributes"), key))
     if op == "exists":
-        return Q(attributes__has_key=condition.key)
+        return has_key
     if op == "not_exists":
-        return ~Q(attributes__has_key=condition.key)
+        return ~has_key
     if op == "contains":
-        return Q(**{f"{path}__icontains": value})
+        return Q(KeyTransformIContains(attribute, value))
+    # Compared as JSON, as `attributes__key=value` would be.
+    json_value = Value(value, output_field=JSONField())
+    exact = Q(KeyTransformExact(attribute, json_value))
     if op == "neq":
-        return Q(attributes__has_key=condition.key) & ~Q(**{path: value})
+        return has_key & ~exact
     if op == "eq":
-        return Q(**{path: value})
-    return Q(**{f"{path}__{comparison_lookup(op)}": value})
+        return exact
+    lookup = {"gt": KeyTransformGt, "gte": KeyTransformGte, "lt": KeyTransformLt}
+    lookup["lte"] = KeyTransformLte
+    return Q(lookup[op](attribute, json_value))
 
 
 def _negate_if(condition: Condition, q: Q) -> Q:

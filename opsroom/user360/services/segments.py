@@ -3,15 +3,21 @@
 from django.db import transaction
 
 from opsroom.core import clock
-from opsroom.core.errors import InvalidInput
+from opsroom.core.errors import Forbidden, InvalidInput
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.user360.filters import PeopleQuery
 from opsroom.user360.models import Segment
 
+SHARE_PERMISSION = "user360.share_segment"
+
 
 class SegmentRefused(InvalidInput):
     """The segment cannot be saved or changed by this user; the message says why."""
+
+
+class SegmentForbidden(Forbidden):
+    """The user's role does not allow this change to a segment."""
 
 
 @transaction.atomic
@@ -32,6 +38,11 @@ def segment_save(
         raise SegmentRefused("Only its owner (or an admin) may change this segment.")
     if owner is None:
         is_shared = True  # saved by an API key: nobody owns it, so everyone sees it
+    elif is_shared and not owner.has_perm(SHARE_PERMISSION):
+        raise SegmentForbidden(
+            "Your role may save private segments only; sharing one with all staff needs "
+            f"the permission {SHARE_PERMISSION}."
+        )
     clash = Segment.objects.filter(name__iexact=name, owner=owner)
     if segment is not None:
         clash = clash.exclude(pk=segment.pk)
@@ -59,13 +70,21 @@ def segment_save(
 def segment_delete(*, segment: Segment, audit: AuditContext) -> None:
     """Delete a segment the user may change."""
     if not segment_may_change(segment=segment, user=audit.actor):
-        raise SegmentRefused("Only its owner (or an admin) may delete this segment.")
+        raise SegmentForbidden(
+            "Only its owner (while their role may share segments) or an admin may delete "
+            "this segment."
+        )
     audit_record(audit, action="people.segment_delete", target=segment)
     segment.delete()
 
 
 def segment_may_change(*, segment: Segment, user: User | None) -> bool:
-    """Owners change their segments; admins (change_segment) change any."""
+    """Owners change their private segments, and their shared ones while their role may share;
+    admins (change_segment) change any."""
     if user is None:
         return segment.owner_id is None
-    return segment.owner_id == user.pk or user.has_perm("user360.change_segment")
+    if user.has_perm("user360.change_segment"):
+        return True
+    if segment.owner_id != user.pk:
+        return False
+    return not segment.is_shared or user.has_perm(SHARE_PERMISSION)

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.urls import Resolver404, resolve
+
 from opsroom.core.errors import InvalidInput
 from opsroom.people.models import Person
 
@@ -69,6 +71,15 @@ def cursor_decode(cursor: str) -> tuple[datetime, int, int]:
     if not EPOCH <= moment <= FAR_FUTURE:
         raise CursorError(f"'{cursor[:40]}' is not a timeline cursor.")
     return moment, rank, ident
+
+
+def url_if_routed(url: str) -> str:
+    """The URL when this site serves it, else '' (no link to a page that does not exist yet)."""
+    try:
+        resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return ""
+    return url
 
 
 def duration_text(delta: timedelta) -> str:

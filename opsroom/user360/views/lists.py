@@ -1,21 +1,20 @@
 """The people list: search as you type, quick filters, the condition builder, saved segments
 and bulk actions on the filtered set."""
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
+from opsroom.core.spreadsheet import csv_response
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.selectors import plan_codes
 from opsroom.user360.bulk import BULK_ACTIONS
@@ -40,7 +39,12 @@ from opsroom.user360.selectors.lists import (
 )
 from opsroom.user360.services.bulk import bulk_limit_check
 from opsroom.user360.services.health import health_settings_get
-from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
+from opsroom.user360.services.segments import (
+    SegmentForbidden,
+    SegmentRefused,
+    segment_delete,
+    segment_save,
+)
 
 PAGE_SIZE = 50
 
@@ -169,7 +173,7 @@ def segment_save_view(request: HttpRequest) -> HttpResponse:
             is_shared=form.cleaned_data["is_shared"],
             audit=AuditContext.from_request(request),
         )
-    except (FilterError, SegmentRefused) as exc:
+    except (FilterError, SegmentRefused, SegmentForbidden) as exc:
         messages.error(request, str(exc))
         return redirect_to_query(request.POST)
     messages.success(request, f"Saved the segment '{segment.name}'.")
@@ -235,20 +239,6 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
     except DomainError as exc:
         return render(request, "user360/bulk_error.html", {"error": exc.message}, status=exc.status)
     if outcome.rows is not None:
-        return _csv_response(outcome.rows, outcome.filename)
+        return csv_response(outcome.rows, outcome.filename)
     messages.success(request, outcome.message)
     return redirect_to_query(request.POST)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows: Iterator[list[str]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

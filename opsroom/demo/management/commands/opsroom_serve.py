@@ -22,6 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
             raise CommandError("--port must be between 1 and 65535.")
+        if not settings.DEBUG:
+            raise CommandError(
+                "opsroom_serve runs Django's development server, which is not built for "
+                "production (no worker limits, no request timeouts): it starts only with "
+                "DEBUG=1. In production run `gunicorn config.wsgi -w 4 -b 0.0.0.0:8000`, "
+                "`manage.py db_worker` and `manage.py opsroom_scheduler` (docs/operating.md)."
+            )
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         address = f"{options['host']}:{options['port']}"
         commands = {

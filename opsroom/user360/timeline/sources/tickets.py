@@ -1,7 +1,13 @@
 """Support tickets, with how long they took to resolve or have been open."""
 
 from opsroom.support.selectors import tickets_for_person
-from opsroom.user360.timeline.items import SourceRead, TimelineItem, TimelineSource, duration_text
+from opsroom.user360.timeline.items import (
+    SourceRead,
+    TimelineItem,
+    TimelineSource,
+    duration_text,
+    url_if_routed,
+)
 
 
 def tickets(read: SourceRead) -> list[TimelineItem]:
@@ -23,7 +29,7 @@ def tickets(read: SourceRead) -> list[TimelineItem]:
                 f"Support ticket opened (#{ticket.pk})",
                 ticket.subject,
                 "" if ticket.resolved_at else "warn",
-                ticket.get_absolute_url(),
+                url_if_routed(ticket.get_absolute_url()),
                 [line],
             )
         )
