@@ -170,3 +170,11 @@ def test_the_api_answers_404_for_an_unknown_model(staff_analyst):
     assert response.status_code == 404
     assert response.json() == {"detail": "There is no stored model 999999."}
     assert signed_in(staff_analyst).get("/api/v1/models/not-a-number").status_code == 422
+
+
+def test_an_id_beyond_any_database_integer_is_a_404(staff_admin):
+    client = signed_in(staff_admin)
+    huge = 10**20
+    assert client.get(f"/api/v1/models/{huge}").status_code == 404
+    assert client.get(f"/models/{huge}/").status_code == 404
+    assert client.post(f"/models/{huge}/activate/").status_code == 404
