@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema
 from opsroom.core.auth import staff_or_key
 from opsroom.core.ml.selectors import model_artifact_get, model_artifact_list
 from opsroom.core.models import ModelArtifact
-from opsroom.core.schemas import ErrorOut
+from opsroom.core.schemas import ErrorOut, Text
 
 router = Router(tags=["models"])
 
@@ -65,7 +65,7 @@ def _summary(artifact: ModelArtifact) -> dict[str, Any]:
     auth=staff_or_key("read"),
     operation_id="models_list",
 )
-def models_list(request: HttpRequest, name: str | None = None) -> list[dict[str, Any]]:
+def models_list(request: HttpRequest, name: Text | None = None) -> list[dict[str, Any]]:
     """Stored model versions, by name then newest first (optionally of one model name)."""
     return [_summary(artifact) for artifact in model_artifact_list(name=name)]
 

@@ -178,3 +178,8 @@ def test_an_id_beyond_any_database_integer_is_a_404(staff_admin):
     assert client.get(f"/api/v1/models/{huge}").status_code == 404
     assert client.get(f"/models/{huge}/").status_code == 404
     assert client.post(f"/models/{huge}/activate/").status_code == 404
+
+
+def test_a_name_with_a_nul_character_is_refused_not_a_500(staff_analyst):
+    response = signed_in(staff_analyst).get("/api/v1/models", {"name": "a\x00b"})
+    assert response.status_code == 422
