@@ -58,6 +58,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.experiments.tasks.experiment_results_hourly",
         description="Recompute each experiment's people, conversions and metric sums per variant.",
     ),
+    "support_triage_model": Job(
+        cron="0 4 * * 0",
+        task="opsroom.support.tasks.triage_model_train",
+        description="Retrain the ticket category classifier; it is used only if it beats the "
+        "keyword rules on the latest tickets.",
+    ),
 }
 
 
