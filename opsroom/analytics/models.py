@@ -103,3 +103,70 @@ class ErrorImpact(models.Model):
 
     def __str__(self) -> str:
         return f"impact of {self.fingerprint}"
+
+
+class MetricWatch(models.Model):
+    """One watched metric series: its alert settings (set by staff) and its latest state
+    (written by the hourly anomaly watch, so the page reads one table)."""
+
+    class Sensitivity(models.TextChoices):
+        HIGH = "high", "High (more alerts)"
+        DEFAULT = "default", "Default"
+        LOW = "low", "Low (fewer alerts)"
+        OFF = "off", "Off (no anomalies)"
+
+    key = models.CharField(max_length=300, unique=True)  # e.g. "errors", "endpoint_errors:GET /x"
+    label = models.CharField(max_length=300)
+    step = models.CharField(max_length=4)  # hour or day
+    sensitivity = models.CharField(
+        max_length=8, choices=Sensitivity.choices, default=Sensitivity.DEFAULT
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    last_bucket = models.DateTimeField(null=True, blank=True)
+    last_value = models.FloatField(null=True, blank=True)
+    last_expected = models.FloatField(null=True, blank=True)
+    last_score = models.FloatField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Anomaly(models.Model):
+    """A point of a watched series the detector found unusual, with what else moved then and
+    the releases that shipped just before (analytics/services/anomalies.py)."""
+
+    class Direction(models.TextChoices):
+        UP = "up", "Above expected"
+        DOWN = "down", "Below expected"
+
+    metric = models.ForeignKey(MetricWatch, on_delete=models.CASCADE, related_name="anomalies")
+    bucket = models.DateTimeField()  # the start of the hour or day
+    value = models.FloatField()
+    expected = models.FloatField()
+    score = models.FloatField()
+    z = models.FloatField()
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    # [{"key", "label", "value", "expected", "z"}]: other series far from expected then.
+    moved = models.JSONField(default=list)
+    # [{"release", "first_seen"}]: releases first seen in the day before.
+    releases = models.JSONField(default=list)
+    snoozed = models.BooleanField(default=False)  # found while its metric was snoozed
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="anomalies"
+    )
+    detected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-bucket", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "bucket"], name="anomaly_once"),
+        ]
+        indexes = [models.Index(fields=["-bucket"], name="anomaly_time")]
+        verbose_name_plural = "anomalies"
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} @ {self.bucket:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.analytics.rollouts import rollouts_watch
+from opsroom.analytics.services.anomalies import anomalies_detect
 from opsroom.analytics.services.impact import error_impacts_refresh
 from opsroom.analytics.services.spread import error_spread_refresh
 
@@ -21,3 +22,9 @@ def error_spread_hourly() -> dict[str, Any]:
 def rollouts_watch_often() -> dict[str, Any]:
     """Watch every staged flag rollout: roll back on an error spike, advance when due."""
     return {"rollouts": rollouts_watch()}
+
+
+@task()
+def anomalies_watch_hourly() -> dict[str, Any]:
+    """Score every watched metric series; record anomalies and alert on new episodes."""
+    return anomalies_detect()

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from opsroom.analytics.views import errors, index
+from opsroom.analytics.views import anomalies, errors, index
 
 app_name = "analytics"
 urlpatterns = [
     path("analytics/", index.index, name="index"),
     path("analytics/errors/", errors.error_list, name="error_list"),
     path("analytics/errors/<str:fingerprint>/", errors.error_detail, name="error_detail"),
+    path("analytics/anomalies/", anomalies.anomaly_list, name="anomaly_list"),
+    path("analytics/anomalies/tune/", anomalies.metric_tune, name="metric_tune"),
+    path("analytics/anomalies/snooze/", anomalies.metric_snooze, name="metric_snooze"),
+    path("analytics/metrics/<path:key>/", anomalies.metric_detail, name="metric_detail"),
 ]

@@ -58,6 +58,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.experiments.tasks.experiment_results_hourly",
         description="Recompute each experiment's people, conversions and metric sums per variant.",
     ),
+    "anomaly_watch": Job(
+        cron="7 * * * *",
+        task="opsroom.analytics.tasks.anomalies_watch_hourly",
+        description="Score each watched metric's latest points; record anomalies and alert.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

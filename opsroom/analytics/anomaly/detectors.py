@@ -74,6 +74,13 @@ def _count_like(values: np.ndarray) -> np.ndarray:
 
 def seasonal_robust(timestamps: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Robust z against a seasonal median, its recent level and the recent residual scale."""
+    return seasonal_robust_fit(timestamps, values)[0]
+
+
+def seasonal_robust_fit(
+    timestamps: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(robust z, expected value) per point; the expected value is NaN before any past."""
     n = len(values)
     interval = _interval(timestamps)
     seasonal = np.full(n, np.nan)
@@ -116,7 +123,8 @@ def seasonal_robust(timestamps: np.ndarray, values: np.ndarray) -> np.ndarray:
         before = np.full(n, -1)
         before[level_window:] = regime[: max(n - level_window, 0)]
         z[regime != before] = 0.0
-    return np.asarray(np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0), dtype=float)
+    expected[np.isnan(level)] = np.nan
+    return np.asarray(np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0), dtype=float), expected
 
 
 def rolling_median(timestamps: np.ndarray, values: np.ndarray, *, width: int = 48) -> np.ndarray:
@@ -147,6 +155,9 @@ DETECTORS: dict[str, Detector] = {
     "windowed_gaussian": windowed_gaussian,
 }
 DETECTOR = "seasonal_robust"
+# The score at or above which a point is an anomaly, per sensitivity (chosen on the tuning
+# seeds; `make bench BENCH_ARGS=analytics` prints precision and recall at each).
+THRESHOLDS = {"high": 0.98, "default": 0.99, "low": 0.999}
 
 
 def score_from_z(z: np.ndarray) -> np.ndarray:
@@ -164,3 +175,14 @@ def anomaly_scores(
         raise ValueError("timestamps must be in increasing order")
     z = DETECTORS[detector](np.asarray(timestamps, float), np.asarray(values, float))
     return score_from_z(z), z
+
+
+def anomaly_fit(
+    timestamps: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, signed z, expected value) per point by the product's detector, learning as it
+    goes: the scores are those of `anomaly_scores`."""
+    if len(timestamps) > 1 and not np.all(np.diff(timestamps) >= 0):
+        raise ValueError("timestamps must be in increasing order")
+    z, expected = seasonal_robust_fit(np.asarray(timestamps, float), np.asarray(values, float))
+    return score_from_z(z), z, expected

@@ -1,0 +1,32 @@
+"""Forms of the analytics pages: tuning and snoozing a watched metric."""
+
+from django import forms
+
+from opsroom.analytics.models import MetricWatch
+from opsroom.analytics.services.anomalies import MAX_SNOOZE
+from opsroom.core.errors import InvalidInput
+
+
+class MetricTuneForm(forms.Form):
+    key = forms.CharField(max_length=300)
+    sensitivity = forms.ChoiceField(choices=MetricWatch.Sensitivity.choices)
+
+
+class MetricSnoozeForm(forms.Form):
+    key = forms.CharField(max_length=300)
+    hours = forms.IntegerField(
+        min_value=0, max_value=int(MAX_SNOOZE.total_seconds() // 3600), label="Snooze for (hours)"
+    )
+
+
+def form_data_or_refuse(form: forms.Form) -> dict[str, object]:
+    """The cleaned data, or an InvalidInput naming each wrong field."""
+    if form.is_valid():
+        return form.cleaned_data
+    problems = [
+        f"{field}: {' '.join(str(m) for m in messages)}"
+        if field != "__all__"
+        else " ".join(str(m) for m in messages)
+        for field, messages in form.errors.items()
+    ]
+    raise InvalidInput("; ".join(problems))
