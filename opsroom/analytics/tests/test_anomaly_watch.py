@@ -24,16 +24,19 @@ DAYS = 15
 ENDPOINT = "POST /api/recipes/generate"
 
 
-def _world(*, spike: int = 90, release_at: datetime | None = SPIKE) -> None:
+def anomaly_world(
+    *, spike: int = 90, spike_at: datetime = SPIKE, release: bool = True
+) -> None:
     """Two weeks of hourly errors and API calls with a daily shape; errors and 5xx spike in
     the SPIKE hour, when a new release ships."""
     rng = np.random.default_rng(3)
-    start = SPIKE - timedelta(days=DAYS)
+    start = spike_at - timedelta(days=DAYS)
+    release_at = spike_at if release else None
     errors, calls = [], []
     for h in range(DAYS * 24 + 1):
         at = start + timedelta(hours=h)
         shape = 1 + 0.5 * np.sin(2 * np.pi * (at.hour - 6) / 24)
-        n_errors = spike if at == SPIKE else int(rng.poisson(6 * shape))
+        n_errors = spike if at == spike_at else int(rng.poisson(6 * shape))
         for k in range(n_errors):
             errors.append(
                 ErrorEvent(
@@ -55,7 +58,7 @@ def _world(*, spike: int = 90, release_at: datetime | None = SPIKE) -> None:
                     method="GET",
                     route="/api/me",
                     duration_ms=40.0,
-                    status=500 if (at == SPIKE and k < n_calls // 2 + 8) else 200,
+                    status=500 if (at == spike_at and k < n_calls // 2 + 8) else 200,
                     release="api@2" if late else "api@1",
                     occurred_at=at + timedelta(seconds=k),
                 )
@@ -72,7 +75,7 @@ def _detect(at: datetime = NOW) -> dict[str, int]:
 def test_a_spike_in_errors_is_one_anomaly_with_its_context_and_one_alert(staff_admin):
     staff_admin.email = "ada@example.com"
     staff_admin.save()
-    _world()
+    anomaly_world()
 
     result = _detect()
 
@@ -104,7 +107,7 @@ def test_a_spike_in_errors_is_one_anomaly_with_its_context_and_one_alert(staff_a
 
 
 def test_running_again_records_and_alerts_nothing_new():
-    _world()
+    anomaly_world()
     _detect()
     anomalies, alerts = Anomaly.objects.count(), Alert.objects.count()
 
@@ -116,7 +119,7 @@ def test_running_again_records_and_alerts_nothing_new():
 
 
 def test_a_quiet_world_has_no_anomaly():
-    _world(spike=6, release_at=None)
+    anomaly_world(spike=6, release=False)
     ApiRequest.objects.filter(status=500).update(status=200)
 
     result = _detect()
@@ -127,7 +130,7 @@ def test_a_quiet_world_has_no_anomaly():
 
 
 def test_an_anomaly_the_next_hour_continues_the_episode_without_a_new_alert():
-    _world()
+    anomaly_world()
     _detect()
     ErrorEvent.objects.bulk_create(
         ErrorEvent(
@@ -149,7 +152,7 @@ def test_an_anomaly_the_next_hour_continues_the_episode_without_a_new_alert():
 
 
 def test_a_snoozed_metric_records_its_anomaly_without_an_alert(staff_admin):
-    _world()
+    anomaly_world()
     MetricWatch.objects.create(
         key="errors", label="Errors per hour", step="hour", snoozed_until=NOW + timedelta(hours=3)
     )
@@ -163,7 +166,7 @@ def test_a_snoozed_metric_records_its_anomaly_without_an_alert(staff_admin):
 
 
 def test_sensitivity_off_finds_nothing():
-    _world()
+    anomaly_world()
     MetricWatch.objects.create(
         key="errors", label="Errors per hour", step="hour", sensitivity="off"
     )
@@ -193,7 +196,7 @@ def test_the_watch_scores_like_the_evaluation_command():
 
 @pytest.fixture
 def watched():
-    _world()
+    anomaly_world()
     _detect()
 
 
