@@ -30,3 +30,8 @@ def form_data_or_refuse(form: forms.Form) -> dict[str, object]:
         for field, messages in form.errors.items()
     ]
     raise InvalidInput("; ".join(problems))
+
+
+class EndpointForm(forms.Form):
+    method = forms.CharField(max_length=8)
+    route = forms.CharField(max_length=200)

@@ -170,3 +170,57 @@ class Anomaly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric_id} @ {self.bucket:%Y-%m-%d %H:%M}"
+
+
+class EndpointPerformance(models.Model):
+    """One endpoint's calls, errors and latency over the last days, in all releases (release
+    "") and per release, each release compared with the one before it on the same endpoint.
+    Refreshed hourly (analytics/services/performance.py)."""
+
+    method = models.CharField(max_length=8)
+    route = models.CharField(max_length=200)
+    release = models.CharField(max_length=100, blank=True)  # "": every release together
+    calls = models.PositiveIntegerField()
+    server_errors = models.PositiveIntegerField()  # 5xx
+    client_errors = models.PositiveIntegerField()  # 4xx
+    p50_ms = models.FloatField()
+    p95_ms = models.FloatField()
+    p99_ms = models.FloatField()
+    max_ms = models.FloatField()
+    db_share = models.FloatField(null=True, blank=True)  # database time / duration, where sent
+    queries_median = models.FloatField(null=True, blank=True)
+    queries_p95 = models.FloatField(null=True, blank=True)
+    queries_max = models.PositiveIntegerField(null=True, blank=True)
+    many_queries = models.BooleanField(default=False)  # an N+1 suspect (see the service)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    # Against the release before it on this endpoint (release rows only).
+    previous_release = models.CharField(max_length=100, blank=True)
+    previous_calls = models.PositiveIntegerField(null=True, blank=True)
+    previous_p50_ms = models.FloatField(null=True, blank=True)
+    previous_p95_ms = models.FloatField(null=True, blank=True)
+    previous_error_rate = models.FloatField(null=True, blank=True)
+    latency_p_value = models.FloatField(null=True, blank=True)  # one-sided Mann-Whitney U
+    error_p_value = models.FloatField(null=True, blank=True)  # one-sided two-proportion z
+    slower = models.BooleanField(default=False)
+    more_errors = models.BooleanField(default=False)
+    window_days = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["method", "route", "release"], name="endpoint_performance_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} {self.release or '(all)'}"
+
+    @property
+    def error_rate(self) -> float:
+        return self.server_errors / self.calls if self.calls else 0.0
+
+    @property
+    def is_regression(self) -> bool:
+        return self.slower or self.more_errors

@@ -8,6 +8,7 @@ from django_tasks import task
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
 from opsroom.analytics.services.impact import error_impacts_refresh
+from opsroom.analytics.services.performance import endpoint_performance_refresh
 from opsroom.analytics.services.spread import error_spread_refresh
 
 
@@ -28,3 +29,9 @@ def rollouts_watch_often() -> dict[str, Any]:
 def anomalies_watch_hourly() -> dict[str, Any]:
     """Score every watched metric series; record anomalies and alert on new episodes."""
     return anomalies_detect()
+
+
+@task()
+def endpoint_performance_hourly() -> dict[str, Any]:
+    """Recompute each endpoint's latency, errors and release regressions."""
+    return {"rows": endpoint_performance_refresh()}

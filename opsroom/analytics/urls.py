@@ -1,12 +1,14 @@
 from django.urls import path
 
-from opsroom.analytics.views import anomalies, errors, index
+from opsroom.analytics.views import anomalies, errors, index, performance
 
 app_name = "analytics"
 urlpatterns = [
     path("analytics/", index.index, name="index"),
     path("analytics/errors/", errors.error_list, name="error_list"),
     path("analytics/errors/<str:fingerprint>/", errors.error_detail, name="error_detail"),
+    path("analytics/performance/", performance.performance_index, name="performance"),
+    path("analytics/performance/endpoint/", performance.endpoint_detail, name="endpoint_detail"),
     path("analytics/anomalies/", anomalies.anomaly_list, name="anomaly_list"),
     path("analytics/anomalies/tune/", anomalies.metric_tune, name="metric_tune"),
     path("analytics/anomalies/snooze/", anomalies.metric_snooze, name="metric_snooze"),

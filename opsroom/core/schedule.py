@@ -63,6 +63,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.anomalies_watch_hourly",
         description="Score each watched metric's latest points; record anomalies and alert.",
     ),
+    "endpoint_performance": Job(
+        cron="12 * * * *",
+        task="opsroom.analytics.tasks.endpoint_performance_hourly",
+        description="Recompute each endpoint's latency percentiles, errors and release "
+        "regressions over the last 14 days.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

@@ -1,6 +1,7 @@
 """Telemetry's metric series for the anomaly watch: errors (in all and per endpoint), API
 calls, server errors and mean latency, per hour or day."""
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.db.models import Avg, Min
@@ -82,3 +83,35 @@ def releases_first_seen(*, since: datetime, until: datetime) -> list[tuple[str, 
         .order_by("first_seen")
     )
     return [(row["release"], row["first_seen"]) for row in rows]
+
+
+def api_call_samples(
+    *, since: datetime, until: datetime
+) -> Iterator[tuple[str, str, str, int, float, float | None, int | None, datetime]]:
+    """(method, route, release, status, duration_ms, db_time_ms, query_count, occurred_at) of
+    each recorded API call in [since, until), streamed."""
+    return (
+        ApiRequest.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .order_by()
+        .values_list(
+            "method",
+            "route",
+            "release",
+            "status",
+            "duration_ms",
+            "db_time_ms",
+            "query_count",
+            "occurred_at",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+def slowest_api_calls(*, since: datetime, limit: int = 20) -> list[ApiRequest]:
+    """The slowest recorded API calls since a time, slowest first (without bodies)."""
+    return list(
+        ApiRequest.objects.filter(occurred_at__gte=since)
+        .select_related("person")
+        .defer("request_body", "response_body")
+        .order_by("-duration_ms", "-id")[:limit]
+    )

@@ -24,9 +24,7 @@ DAYS = 15
 ENDPOINT = "POST /api/recipes/generate"
 
 
-def anomaly_world(
-    *, spike: int = 90, spike_at: datetime = SPIKE, release: bool = True
-) -> None:
+def anomaly_world(*, spike: int = 90, spike_at: datetime = SPIKE, release: bool = True) -> None:
     """Two weeks of hourly errors and API calls with a daily shape; errors and 5xx spike in
     the SPIKE hour, when a new release ships."""
     rng = np.random.default_rng(3)
@@ -292,3 +290,5 @@ def test_wrong_methods_and_unknown_metrics(staff_admin, watched):
     assert client.get(reverse("analytics:metric_tune")).status_code == 405
     missing = reverse("analytics:metric_detail", kwargs={"key": "no/such metric"})
     assert client.get(missing).status_code == 404
+    assert client.get("/analytics/metrics/err%00ors/").status_code == 404
+    assert client.get(f"/analytics/metrics/{'x' * 5000}/").status_code == 404

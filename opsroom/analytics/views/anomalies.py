@@ -50,7 +50,8 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
 @permissions_needed("analytics.view_anomaly")
 def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
     """One watched metric: its last days against what the detector expected, its anomalies."""
-    watch = MetricWatch.objects.filter(key=key).first()
+    # A NUL cannot be in a stored key (and PostgreSQL refuses to compare with one).
+    watch = None if "\x00" in key else MetricWatch.objects.filter(key=key).first()
     if watch is None:
         raise Http404("No watched metric has this key.")
     series = metric_series_one(key=key, now=clock.now(), days=CHART_DAYS)
