@@ -133,3 +133,32 @@ class RequestReplay(models.Model):
 
     def __str__(self) -> str:
         return f"replay of {self.api_request_id}: {self.status or self.error[:40]}"
+
+
+class AiUsage(models.Model):
+    """One call the host app made to an AI model: tokens and what it cost, by its usage id."""
+
+    usage_id = models.CharField(max_length=128, unique=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="ai_usage"
+    )
+    occurred_at = models.DateTimeField()
+    endpoint = models.CharField(max_length=200, blank=True)  # the host app's route
+    feature = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_micros = models.BigIntegerField()  # millionths of `currency`
+    currency = models.CharField(max_length=3, default="usd")
+    received_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = "AI usage record"
+        indexes = [
+            models.Index(fields=["occurred_at"], name="aiusage_time"),
+            models.Index(fields=["endpoint", "occurred_at"], name="aiusage_endpoint_time"),
+            models.Index(fields=["person", "-occurred_at"], name="aiusage_person_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.endpoint or self.feature} {self.cost_micros / 1e6:.6f}"
