@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from opsroom.analytics.api import router as analytics_router
 from opsroom.core.api import router as core_router
 from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
@@ -66,4 +67,5 @@ api.add_router("/", user360_router)
 api.add_router("/", outbox_router)
 api.add_router("/", people_router)
 api.add_router("/", experiments_router)
+api.add_router("/", analytics_router)
 api.add_router("/ingest/", ingest_router)

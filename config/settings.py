@@ -329,6 +329,8 @@ OPSROOM_HOST_WEBHOOK_TIMEOUT = envint("OPSROOM_HOST_WEBHOOK_TIMEOUT", 10, minimu
 OPSROOM_ALERT_EMAILS = envlist("OPSROOM_ALERT_EMAILS", "")
 OPSROOM_ALERT_WEBHOOK_URL = envstr("OPSROOM_ALERT_WEBHOOK_URL", "")
 OPSROOM_ALERT_WEBHOOK_SECRET = envstr("OPSROOM_ALERT_WEBHOOK_SECRET", "")
+# AI cost: the currency AI usage is counted in (records in another currency are not summed).
+OPSROOM_AI_CURRENCY = envstr("OPSROOM_AI_CURRENCY", "usd").lower()
 # How long the host app may cache GET /api/v1/flags (seconds).
 OPSROOM_FLAGS_MAX_AGE = envint("OPSROOM_FLAGS_MAX_AGE", 30, minimum=0)
 # Request replay: the staging base URL replays go to (empty: replay is off), and its limits.

@@ -35,3 +35,12 @@ def form_data_or_refuse(form: forms.Form) -> dict[str, object]:
 class EndpointForm(forms.Form):
     method = forms.CharField(max_length=8)
     route = forms.CharField(max_length=200)
+
+
+class AiCostLimitForm(forms.Form):
+    endpoint = forms.CharField(max_length=200, required=False)
+    amount = forms.FloatField(min_value=0.000001, max_value=1e9)
+
+
+class AiCostLimitRemoveForm(forms.Form):
+    endpoint = forms.CharField(max_length=200, required=False)

@@ -224,3 +224,19 @@ class EndpointPerformance(models.Model):
     @property
     def is_regression(self) -> bool:
         return self.slower or self.more_errors
+
+
+class AiCostLimit(models.Model):
+    """The monthly AI budget (endpoint "") or one endpoint's daily AI cost limit, which the
+    host app reads to throttle that endpoint (GET /api/v1/ai/limits)."""
+
+    endpoint = models.CharField(max_length=200, unique=True, blank=True)
+    amount_micros = models.BigIntegerField()  # millionths of OPSROOM_AI_CURRENCY
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        permissions = [("manage_ai_cost", "Can set the AI budget and endpoints' AI cost limits")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint or 'monthly budget'}: {self.amount_micros / 1e6:g}"

@@ -6,6 +6,7 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.analytics.rollouts import rollouts_watch
+from opsroom.analytics.services.ai_cost import ai_budget_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
 from opsroom.analytics.services.impact import error_impacts_refresh
 from opsroom.analytics.services.performance import endpoint_performance_refresh
@@ -35,3 +36,9 @@ def anomalies_watch_hourly() -> dict[str, Any]:
 def endpoint_performance_hourly() -> dict[str, Any]:
     """Recompute each endpoint's latency, errors and release regressions."""
     return {"rows": endpoint_performance_refresh()}
+
+
+@task()
+def ai_budget_hourly() -> dict[str, Any]:
+    """Project this month's AI cost; alert once when the projection crosses the budget."""
+    return ai_budget_watch()

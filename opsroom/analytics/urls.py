@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.analytics.views import anomalies, errors, index, performance
+from opsroom.analytics.views import ai_cost, anomalies, errors, index, performance
 
 app_name = "analytics"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("analytics/errors/<str:fingerprint>/", errors.error_detail, name="error_detail"),
     path("analytics/performance/", performance.performance_index, name="performance"),
     path("analytics/performance/endpoint/", performance.endpoint_detail, name="endpoint_detail"),
+    path("analytics/ai-cost/", ai_cost.ai_cost, name="ai_cost"),
+    path("analytics/ai-cost/limits/", ai_cost.ai_cost_limit, name="ai_cost_limit"),
+    path(
+        "analytics/ai-cost/limits/remove/",
+        ai_cost.ai_cost_limit_delete,
+        name="ai_cost_limit_delete",
+    ),
     path("analytics/anomalies/", anomalies.anomaly_list, name="anomaly_list"),
     path("analytics/anomalies/tune/", anomalies.metric_tune, name="metric_tune"),
     path("analytics/anomalies/snooze/", anomalies.metric_snooze, name="metric_snooze"),

@@ -69,6 +69,11 @@ SCHEDULE: dict[str, Job] = {
         description="Recompute each endpoint's latency percentiles, errors and release "
         "regressions over the last 14 days.",
     ),
+    "ai_budget": Job(
+        cron="15 * * * *",
+        task="opsroom.analytics.tasks.ai_budget_hourly",
+        description="Project this month's AI cost; warn once when it heads over the budget.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

@@ -1,8 +1,8 @@
 """The metric series the anomaly watch looks at, read from the apps that own the data.
 
 Hourly: signups, trial starts, trial conversions, payment failures, errors (in all and for the
-endpoints with the most errors), API calls, API server errors (5xx) and mean API latency.
-Daily: active people. AI cost joins once AI usage is ingested.
+endpoints with the most errors), API calls, API server errors (5xx), mean API latency and AI
+cost. Daily: active people.
 """
 
 from collections.abc import Callable
@@ -14,6 +14,7 @@ import numpy as np
 from opsroom.core.timeseries import Step
 from opsroom.people.selectors.series import active_people_per_day, signups_per_bucket
 from opsroom.revenue.series import payment_failures_per_bucket, subscription_changes_per_bucket
+from opsroom.telemetry.ai_usage import ai_cost_per_bucket
 from opsroom.telemetry.series import (
     api_calls_per_bucket,
     api_latency_per_bucket,
@@ -98,6 +99,8 @@ SOURCES: tuple[MetricSource, ...] = (
         False,
         _hourly(api_latency_per_bucket),
     ),
+    # Zero where nothing was spent: filled like a count, but never taken for one.
+    MetricSource("ai_cost", "AI cost per hour", "hour", True, _hourly(ai_cost_per_bucket)),
     MetricSource(
         "active_people",
         "Active people per day",

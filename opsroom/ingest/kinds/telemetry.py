@@ -1,4 +1,5 @@
-"""Errors, API request logs and AI usage, stored through `telemetry.services` (insert-only by id)."""
+"""Errors, API request logs and AI usage, stored through `telemetry.services` (insert-only by
+id)."""
 
 from collections.abc import Sequence
 from typing import Any

@@ -66,3 +66,8 @@ def person_for_email(*, email: str) -> Person | None:
     if not wanted:
         return None
     return Person.objects.filter(email=wanted).order_by("-updated_at", "-id").first()
+
+
+def people_by_ids(*, ids: Sequence[int]) -> dict[int, Person]:
+    """People by their ids (missing ids are left out)."""
+    return Person.objects.in_bulk(list(ids))

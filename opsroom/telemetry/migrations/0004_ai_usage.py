@@ -6,32 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0008_read_side_moved'),
-        ('telemetry', '0003_request_replay'),
+        ("people", "0008_read_side_moved"),
+        ("telemetry", "0003_request_replay"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AiUsage',
+            name="AiUsage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('usage_id', models.CharField(max_length=128, unique=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('endpoint', models.CharField(blank=True, max_length=200)),
-                ('feature', models.CharField(blank=True, max_length=100)),
-                ('model', models.CharField(max_length=100)),
-                ('input_tokens', models.PositiveIntegerField(default=0)),
-                ('output_tokens', models.PositiveIntegerField(default=0)),
-                ('cost_micros', models.BigIntegerField()),
-                ('currency', models.CharField(default='usd', max_length=3)),
-                ('received_at', models.DateTimeField(default=opsroom.core.clock.now)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ai_usage', to='people.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("usage_id", models.CharField(max_length=128, unique=True)),
+                ("occurred_at", models.DateTimeField()),
+                ("endpoint", models.CharField(blank=True, max_length=200)),
+                ("feature", models.CharField(blank=True, max_length=100)),
+                ("model", models.CharField(max_length=100)),
+                ("input_tokens", models.PositiveIntegerField(default=0)),
+                ("output_tokens", models.PositiveIntegerField(default=0)),
+                ("cost_micros", models.BigIntegerField()),
+                ("currency", models.CharField(default="usd", max_length=3)),
+                ("received_at", models.DateTimeField(default=opsroom.core.clock.now)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ai_usage",
+                        to="people.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'AI usage record',
-                'indexes': [models.Index(fields=['occurred_at'], name='aiusage_time'), models.Index(fields=['endpoint', 'occurred_at'], name='aiusage_endpoint_time'), models.Index(fields=['person', '-occurred_at'], name='aiusage_person_time')],
+                "verbose_name": "AI usage record",
+                "indexes": [
+                    models.Index(fields=["occurred_at"], name="aiusage_time"),
+                    models.Index(fields=["endpoint", "occurred_at"], name="aiusage_endpoint_time"),
+                    models.Index(fields=["person", "-occurred_at"], name="aiusage_person_time"),
+                ],
             },
         ),
     ]

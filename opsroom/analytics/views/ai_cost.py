@@ -1,0 +1,94 @@
+"""AI cost: the month so far and its projection against the budget, spend by endpoint,
+feature, model and person, each day of the last month, and the endpoints' daily limits."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from opsroom.analytics.forms import AiCostLimitForm, AiCostLimitRemoveForm, form_data_or_refuse
+from opsroom.analytics.services.ai_cost import (
+    ai_cost_limit_remove,
+    ai_cost_limit_set,
+    ai_cost_projection,
+    ai_endpoint_limits,
+)
+from opsroom.core import clock
+from opsroom.core.refusals import permissions_needed
+from opsroom.core.services.audit import AuditContext
+from opsroom.people.selectors import people_by_ids
+from opsroom.telemetry.ai_usage import Dimension, ai_cost_by, ai_cost_per_day
+
+DAYS_SHOWN = 30
+DIMENSIONS: tuple[Dimension, ...] = ("endpoint", "feature", "model", "person")
+
+
+@require_GET
+@permissions_needed("analytics.view_aicostlimit")
+def ai_cost(request: HttpRequest) -> HttpResponse:
+    """The AI cost dashboard."""
+    now = clock.now()
+    currency = settings.OPSROOM_AI_CURRENCY
+    month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
+    breakdowns = {
+        dimension: ai_cost_by(dimension=dimension, since=month_start, until=now, currency=currency)
+        for dimension in DIMENSIONS
+    }
+    people = people_by_ids(ids=[int(row.key) for row in breakdowns["person"] if row.key])
+    tables = [
+        (
+            dimension,
+            [(row, people.get(int(row.key)) if dimension == "person" and row.key else None)
+             for row in rows],
+        )
+        for dimension, rows in breakdowns.items()
+    ]  # fmt: skip
+    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
+    since = today - timedelta(days=DAYS_SHOWN - 1)
+    per_day = ai_cost_per_day(since=since, until=now, currency=currency)
+    days = [(since + timedelta(days=k)).date() for k in range(DAYS_SHOWN)]
+    top = max(per_day.values(), default=0) or 1
+    return render(
+        request,
+        "analytics/ai_cost.html",
+        {
+            "currency": currency.upper(),
+            "projection": ai_cost_projection(now=now),
+            "breakdowns": tables,
+            "days": [(day, per_day.get(day, 0), per_day.get(day, 0) * 100 // top) for day in days],
+            "limits": ai_endpoint_limits(now=now),
+        },
+    )
+
+
+def _amount_of(data: dict[str, object]) -> float:
+    return float(data["amount"])  # type: ignore[arg-type]
+
+
+@require_POST
+@permissions_needed("analytics.manage_ai_cost")
+def ai_cost_limit(request: HttpRequest) -> HttpResponse:
+    """Set the monthly budget (no endpoint) or an endpoint's daily limit (audited)."""
+    data = form_data_or_refuse(AiCostLimitForm(request.POST))
+    row = ai_cost_limit_set(
+        endpoint=str(data["endpoint"] or ""),
+        amount=_amount_of(data),
+        audit=AuditContext.from_request(request),
+    )
+    what = f"{row.endpoint}: daily limit" if row.endpoint else "Monthly budget"
+    messages.success(request, f"{what} set to {row.amount_micros / 1e6:,.2f}.")
+    return redirect("analytics:ai_cost")
+
+
+@require_POST
+@permissions_needed("analytics.manage_ai_cost")
+def ai_cost_limit_delete(request: HttpRequest) -> HttpResponse:
+    """Remove the monthly budget or an endpoint's daily limit (audited)."""
+    data = form_data_or_refuse(AiCostLimitRemoveForm(request.POST))
+    endpoint = str(data["endpoint"] or "")
+    ai_cost_limit_remove(endpoint=endpoint, audit=AuditContext.from_request(request))
+    messages.success(request, f"{endpoint or 'The monthly budget'}: limit removed.")
+    return redirect("analytics:ai_cost")
