@@ -23,6 +23,7 @@ from opsroom.people.selectors import people_by_ids
 from opsroom.telemetry.ai_usage import Dimension, ai_cost_by, ai_cost_per_day
 
 DAYS_SHOWN = 30
+BAR_W, CHART_H = 24, 120
 DIMENSIONS: tuple[Dimension, ...] = ("endpoint", "feature", "model", "person")
 
 
@@ -58,7 +59,17 @@ def ai_cost(request: HttpRequest) -> HttpResponse:
             "currency": currency.upper(),
             "projection": ai_cost_projection(now=now),
             "breakdowns": tables,
-            "days": [(day, per_day.get(day, 0), per_day.get(day, 0) * 100 // top) for day in days],
+            "bars": [
+                {
+                    "day": day,
+                    "cost": per_day.get(day, 0),
+                    "x": k * BAR_W,
+                    "height": per_day.get(day, 0) * (CHART_H - 4) / top,
+                    "y": CHART_H - per_day.get(day, 0) * (CHART_H - 4) / top,
+                }
+                for k, day in enumerate(days)
+            ],
+            "chart": {"width": BAR_W * DAYS_SHOWN, "height": CHART_H, "bar": BAR_W - 4},
             "limits": ai_endpoint_limits(now=now),
         },
     )
