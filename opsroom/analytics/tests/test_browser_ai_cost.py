@@ -22,7 +22,7 @@ def test_an_admin_sets_a_budget_and_a_limit(page, live_server, staff_admin):
     AiUsage.objects.bulk_create(
         AiUsage(usage_id=f"u{k}", occurred_at=today - timedelta(days=k), model="gpt-4o-mini",
                 endpoint=GENERATE, feature="recipes", cost_micros=1_000_000)
-        for k in range(0, 10)
+        for k in range(10)
     )  # fmt: skip
     browser_sign_in(page, live_server, staff_admin.username)
 
