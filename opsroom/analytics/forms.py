@@ -44,3 +44,19 @@ class AiCostLimitForm(forms.Form):
 
 class AiCostLimitRemoveForm(forms.Form):
     endpoint = forms.CharField(max_length=200, required=False)
+
+
+class FunnelForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    steps = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Event names in order, one a line (2 to 8).",
+    )
+    window_days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Window (days)")
+    period_days = forms.IntegerField(
+        min_value=1, max_value=180, initial=30, label="Entries of the last (days)"
+    )
+
+    def clean_steps(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["steps"].splitlines() if line.strip()]

@@ -240,3 +240,43 @@ class AiCostLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint or 'monthly budget'}: {self.amount_micros / 1e6:g}"
+
+
+class Funnel(models.Model):
+    """A funnel: ordered event names, a conversion window and the days of entries it looks at.
+    Its figures are computed by a task into FunnelResult (requests never scan events)."""
+
+    name = models.CharField(max_length=200)
+    steps = models.JSONField()  # event names, in order, 2 to 8
+    window_days = models.PositiveSmallIntegerField(default=14)
+    period_days = models.PositiveSmallIntegerField(default=30)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FunnelResult(models.Model):
+    """A funnel's figures when last computed (analytics/services/funnels.py).
+
+    steps: [{"name", "people", "from_start", "from_previous", "dropped", "median_seconds"}];
+    breakdowns: {dimension: {"p_value", "rows": [{"value", "entered", "completed", "rate"}]}};
+    dropped: {"<step index>": [person ids who reached that step and not the next]}.
+    """
+
+    funnel = models.OneToOneField(Funnel, on_delete=models.CASCADE, related_name="result")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    entered = models.PositiveIntegerField()
+    steps = models.JSONField(default=list)
+    median_seconds_to_value = models.FloatField(null=True, blank=True)  # signup to last step
+    breakdowns = models.JSONField(default=dict)
+    dropped = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.funnel_id} @ {self.computed_at:%Y-%m-%d %H:%M}"

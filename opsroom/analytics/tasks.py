@@ -5,9 +5,11 @@ from typing import Any
 
 from django_tasks import task
 
+from opsroom.analytics.models import Funnel
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.ai_cost import ai_budget_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
+from opsroom.analytics.services.funnels import funnel_compute
 from opsroom.analytics.services.impact import error_impacts_refresh
 from opsroom.analytics.services.performance import endpoint_performance_refresh
 from opsroom.analytics.services.spread import error_spread_refresh
@@ -42,3 +44,18 @@ def endpoint_performance_hourly() -> dict[str, Any]:
 def ai_budget_hourly() -> dict[str, Any]:
     """Project this month's AI cost; alert once when the projection crosses the budget."""
     return ai_budget_watch()
+
+
+@task()
+def funnel_compute_task(funnel_id: int) -> dict[str, Any]:
+    """Compute one funnel's figures (after it is defined)."""
+    funnel = Funnel.objects.filter(pk=funnel_id).first()
+    if funnel is None:
+        return {"funnel": None}
+    return {"funnel": funnel_id, "entered": funnel_compute(funnel=funnel).entered}
+
+
+@task()
+def funnels_hourly() -> dict[str, Any]:
+    """Recompute every funnel's figures."""
+    return {"funnels": [funnel_compute(funnel=f).funnel_id for f in Funnel.objects.all()]}

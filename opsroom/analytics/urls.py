@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.analytics.views import ai_cost, anomalies, errors, index, performance
+from opsroom.analytics.views import ai_cost, anomalies, errors, funnels, index, performance
 
 app_name = "analytics"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
         ai_cost.ai_cost_limit_delete,
         name="ai_cost_limit_delete",
     ),
+    path("analytics/funnels/", funnels.funnel_list, name="funnel_list"),
+    path("analytics/funnels/new/", funnels.funnel_new, name="funnel_new"),
+    path("analytics/funnels/<int:funnel_id>/", funnels.funnel_detail, name="funnel_detail"),
+    path("analytics/funnels/<int:funnel_id>/delete/", funnels.funnel_remove, name="funnel_remove"),
     path("analytics/anomalies/", anomalies.anomaly_list, name="anomaly_list"),
     path("analytics/anomalies/tune/", anomalies.metric_tune, name="metric_tune"),
     path("analytics/anomalies/snooze/", anomalies.metric_snooze, name="metric_snooze"),

@@ -74,6 +74,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.ai_budget_hourly",
         description="Project this month's AI cost; warn once when it heads over the budget.",
     ),
+    "funnels": Job(
+        cron="25 * * * *",
+        task="opsroom.analytics.tasks.funnels_hourly",
+        description="Recompute every funnel's steps, drop-offs, timings and breakdowns.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

@@ -1,9 +1,11 @@
 """Revenue's metric series for the anomaly watch: trial starts, conversions, payment failures."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from opsroom.core.timeseries import Step, per_bucket
 from opsroom.revenue.models import PaymentAttempt, SubscriptionChange
+from opsroom.revenue.selectors import subscriptions_current_for_people
 
 
 def subscription_changes_per_bucket(
@@ -32,3 +34,12 @@ def payment_failures_per_bucket(
         until=until,
     )
     return {bucket: value for (_, bucket), value in rows.items()}
+
+
+def plan_codes_for_people(*, person_ids: Sequence[int]) -> dict[int, str]:
+    """Each person's current plan code (as their current subscription), "" when none."""
+    found = subscriptions_current_for_people(person_ids=person_ids)
+    return {
+        pk: subscription.plan.code if subscription.plan else ""
+        for pk, subscription in found.items()
+    }

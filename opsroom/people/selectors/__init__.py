@@ -71,3 +71,17 @@ def person_for_email(*, email: str) -> Person | None:
 def people_by_ids(*, ids: Sequence[int]) -> dict[int, Person]:
     """People by their ids (missing ids are left out)."""
     return Person.objects.in_bulk(list(ids))
+
+
+def people_profiles(*, ids: Sequence[int]) -> dict[int, tuple[datetime | None, str, str]]:
+    """(signed up at, acquisition channel, platform attribute) of some people, by id."""
+    found: dict[int, tuple[datetime | None, str, str]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), 2000):
+        rows = Person.objects.filter(pk__in=id_list[start : start + 2000]).values_list(
+            "pk", "signed_up_at", "acquisition_channel", "attributes"
+        )
+        for pk, signed_up_at, channel, attributes in rows:
+            platform = attributes.get("platform", "") if isinstance(attributes, dict) else ""
+            found[pk] = (signed_up_at, channel or "", str(platform or ""))
+    return found
