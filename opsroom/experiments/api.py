@@ -18,9 +18,12 @@ from opsroom.experiments.results import ExperimentReport, experiment_report
 from opsroom.experiments.rollouts import FlagChange, flag_change, flag_public, rollout_start
 from opsroom.experiments.schemas import (
     ComparisonOut,
+    EvaluationOut,
     ExperimentOut,
     FlagChangeIn,
     FlagOut,
+    FlagSimulateIn,
+    FlagSimulationOut,
     FlagsOut,
     RolloutIn,
     RolloutOut,
@@ -28,6 +31,7 @@ from opsroom.experiments.schemas import (
     VariantOut,
 )
 from opsroom.experiments.selectors import flag_get, rollouts_for_flag
+from opsroom.experiments.simulation import flag_simulate
 from opsroom.experiments.statistics import Comparison, sample_size_conversion, sample_size_mean
 
 router = Router(tags=["experiments"])
@@ -212,6 +216,42 @@ def flag_change_endpoint(request: HttpRequest, key: str, data: FlagChangeIn) -> 
         audit=audit,
     )
     return FlagOut(**flag_public(changed))
+
+
+@router.post(
+    "/flags/{key}/simulate",
+    response=FlagSimulationOut,
+    auth=staff_or_key("read"),
+    operation_id="flags_simulate",
+    summary="What one person would get under a proposed change",
+)
+def flag_simulate_endpoint(request: HttpRequest, key: str, data: FlagSimulateIn) -> Any:
+    """A person's variant under the flag's rules now and under the proposed fields (those
+    given); nothing is changed."""
+    flag = flag_get(key=key)
+    if flag is None:
+        raise NotFound(f"No flag with the key {key!r}.")
+    proposes = any(
+        value is not None
+        for value in (data.enabled, data.rollout_percent, data.rules, data.default_variant)
+    )
+    change = FlagChange(
+        is_enabled=data.enabled,
+        rollout_percent=data.rollout_percent,
+        rules=data.rules,
+        default_variant=data.default_variant,
+    )
+    result = flag_simulate(flag=flag, user_id=data.user_id, change=change if proposes else None)
+    return FlagSimulationOut(
+        user_id=result.person.external_id,
+        current=EvaluationOut(variant=result.current.variant, reason=result.current.reason),
+        proposed=(
+            EvaluationOut(variant=result.proposed.variant, reason=result.proposed.reason)
+            if result.proposed
+            else None
+        ),
+        changes=result.changes,
+    )
 
 
 @router.post(

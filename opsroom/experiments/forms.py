@@ -31,3 +31,23 @@ class SampleSizeForm(forms.Form):
         if data.get("effect") == 0:
             self.add_error("effect", "The change to detect must not be zero.")
         return data
+
+
+class FlagSimulateForm(forms.Form):
+    """A person, and optionally a change to the flag, to see what they would get."""
+
+    user_id = forms.CharField(max_length=128, label="Person (user id)")
+    enabled = forms.ChoiceField(
+        required=False,
+        choices=[("", "as now"), ("on", "switched on"), ("off", "switched off")],
+        label="Proposed switch",
+    )
+    rollout_percent = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Proposed rollout %"
+    )
+    rules = forms.JSONField(
+        required=False,
+        label="Proposed rules (JSON list)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='e.g. [{"attribute": "platform", "op": "eq", "value": "ios", "variant": "on"}]',
+    )

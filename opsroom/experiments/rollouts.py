@@ -36,7 +36,8 @@ def flag_public(flag: FeatureFlag) -> dict[str, Any]:
     }
 
 
-def _rules_check(rules: Any) -> list[dict[str, Any]]:
+def flag_rules_check(rules: Any) -> list[dict[str, Any]]:
+    """Rules as a flag holds them, or an InvalidInput saying which rule is wrong."""
     if not isinstance(rules, list) or len(rules) > MAX_RULES:
         raise InvalidInput(f"Rules are a list of at most {MAX_RULES} objects.")
     for index, rule in enumerate(rules, start=1):
@@ -94,7 +95,7 @@ def flag_change(*, flag: FeatureFlag, change: FlagChange, audit: AuditContext) -
         params["is_enabled"] = [flag.is_enabled, change.is_enabled]
         flag.is_enabled = change.is_enabled
     if change.rules is not None:
-        params["rules"] = {"before": flag.rules, "after": _rules_check(change.rules)}
+        params["rules"] = {"before": flag.rules, "after": flag_rules_check(change.rules)}
         flag.rules = change.rules
     if change.default_variant is not None:
         if not change.default_variant.strip():

@@ -93,3 +93,23 @@ class RolloutOut(Schema):
     finished_at: datetime | None
     reason: str
     guardrail: dict[str, Any]
+
+
+class FlagSimulateIn(Schema):
+    user_id: str = Field(min_length=1, max_length=128)
+    enabled: bool | None = None
+    rollout_percent: int | None = Field(default=None, ge=0, le=100)
+    rules: list[dict[str, Any]] | None = None
+    default_variant: str | None = Field(default=None, max_length=64)
+
+
+class EvaluationOut(Schema):
+    variant: str
+    reason: str
+
+
+class FlagSimulationOut(Schema):
+    user_id: str
+    current: EvaluationOut
+    proposed: EvaluationOut | None
+    changes: bool

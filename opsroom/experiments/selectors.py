@@ -1,6 +1,9 @@
 """Reads of feature flags, experiments and exposures."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
 
 from opsroom.experiments.models import Exposure, FeatureFlag, FlagRollout
 
@@ -43,3 +46,25 @@ def exposures_of_flag(*, flag_id: int, since: datetime) -> list[tuple[int, str, 
 def flag_get(*, key: str) -> FeatureFlag | None:
     """A flag by its key."""
     return FeatureFlag.objects.filter(key=key).first()
+
+
+def flag_adoption_weekly(*, flag_id: int, since: datetime) -> list[tuple[date, str, int]]:
+    """(week's Monday, variant, people first served it that week) of a flag since a time."""
+    rows = (
+        Exposure.objects.filter(flag_id=flag_id, first_exposed_at__gte=since)
+        .annotate(week=TruncWeek("first_exposed_at", tzinfo=UTC))
+        .values("week", "variant")
+        .annotate(people=Count("person_id"))
+        .order_by("week", "variant")
+    )
+    return [
+        (row["week"].date() if isinstance(row["week"], datetime) else row["week"], row["variant"],
+         row["people"])
+        for row in rows
+    ]  # fmt: skip
+
+
+def flag_people_by_variant(*, flag_id: int) -> dict[str, int]:
+    """People ever served each variant of a flag."""
+    rows = Exposure.objects.filter(flag_id=flag_id).values("variant").annotate(n=Count("id"))
+    return {row["variant"]: row["n"] for row in rows}
