@@ -1,12 +1,22 @@
 from django.urls import path
 
-from opsroom.analytics.views import ai_cost, anomalies, errors, funnels, index, performance
+from opsroom.analytics.views import (
+    ai_cost,
+    anomalies,
+    errors,
+    funnels,
+    index,
+    performance,
+    tickets,
+)
 
 app_name = "analytics"
 urlpatterns = [
     path("analytics/", index.index, name="index"),
     path("analytics/errors/", errors.error_list, name="error_list"),
-    path("analytics/errors/<str:fingerprint>/", errors.error_detail, name="error_detail"),
+    path("analytics/tickets-errors/", tickets.tickets_errors, name="tickets_errors"),
+    # A fingerprint may hold a slash (it defaults to the error's title).
+    path("analytics/errors/<path:fingerprint>/", errors.error_detail, name="error_detail"),
     path("analytics/performance/", performance.performance_index, name="performance"),
     path("analytics/performance/endpoint/", performance.endpoint_detail, name="endpoint_detail"),
     path("analytics/ai-cost/", ai_cost.ai_cost, name="ai_cost"),

@@ -1,7 +1,7 @@
 """Telemetry's metric series for the anomaly watch: errors (in all and per endpoint), API
 calls, server errors and mean latency, per hour or day."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from django.db.models import Avg, Min
@@ -115,3 +115,24 @@ def slowest_api_calls(*, since: datetime, limit: int = 20) -> list[ApiRequest]:
         .defer("request_body", "response_body")
         .order_by("-duration_ms", "-id")[:limit]
     )
+
+
+def errors_of_people(
+    *, person_ids: Sequence[int], since: datetime, until: datetime
+) -> list[tuple[int, str, str, str, datetime]]:
+    """(person id, fingerprint, title, endpoint, time) of some people's errors (level error or
+    fatal) in [since, until), oldest first."""
+    out: list[tuple[int, str, str, str, datetime]] = []
+    ids = list(person_ids)
+    for start in range(0, len(ids), 1000):
+        out.extend(
+            ErrorEvent.objects.filter(
+                person_id__in=ids[start : start + 1000],
+                level__in=_ERROR_LEVELS,
+                occurred_at__gte=since,
+                occurred_at__lt=until,
+            )
+            .order_by("occurred_at", "id")
+            .values_list("person_id", "fingerprint", "title", "endpoint", "occurred_at")
+        )
+    return sorted(out, key=lambda row: row[4])
