@@ -212,10 +212,13 @@ def _measure(now: Any) -> dict[str, Any]:
         "GET /api/v1/ai/cost": ("/api/v1/ai/cost", {}),
         "GET /api/v1/anomalies": ("/api/v1/anomalies", {"days": "30"}),
     }
-    timings = {
-        key: _timed([lambda p=path, q=params: client.get(p, q)] * SAMPLES, warmup=2)
-        for key, (path, params) in pages.items()
-    }
+    timings = {}
+    for key, (path, params) in pages.items():
+
+        def call(path: str = path, params: dict[str, str] = params) -> Any:
+            return client.get(path, params)
+
+        timings[key] = _timed([call] * SAMPLES, warmup=2)
     return {"timings": timings, "tasks": tasks}
 
 
