@@ -8,11 +8,13 @@ from opsroom.analytics.views import (
     index,
     performance,
     tickets,
+    tracer,
 )
 
 app_name = "analytics"
 urlpatterns = [
     path("analytics/", index.index, name="index"),
+    path("debug/trace/", tracer.trace, name="trace"),
     path("analytics/errors/", errors.error_list, name="error_list"),
     path("analytics/tickets-errors/", tickets.tickets_errors, name="tickets_errors"),
     # A fingerprint may hold a slash (it defaults to the error's title).

@@ -396,3 +396,8 @@ def api_request_list(
 def api_request_get(*, request_pk: int) -> ApiRequest | None:
     """One recorded request with its (redacted) bodies and its replays."""
     return ApiRequest.objects.select_related("person").filter(pk=request_pk).first()
+
+
+def api_request_by_request_id(*, request_id: str) -> ApiRequest | None:
+    """A recorded request by the host app's request id."""
+    return ApiRequest.objects.select_related("person").filter(request_id=request_id).first()
