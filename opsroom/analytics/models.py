@@ -280,3 +280,22 @@ class FunnelResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funnel_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class CohortComparison(models.Model):
+    """People who signed up in the last months, grouped one way (signup month, channel,
+    platform or plan), side by side: retention, activity and feature adoption, each group
+    tested against the rest (analytics/services/cohorts.py). Recomputed daily.
+
+    rows: [{"group", "people", "metrics": {key: {"n", "value", "p_adjusted", "direction"}}}].
+    """
+
+    dimension = models.CharField(max_length=20, unique=True)
+    signup_from = models.DateTimeField()
+    signup_to = models.DateTimeField()
+    features = models.JSONField(default=list)  # the event names whose adoption is compared
+    rows = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"cohorts by {self.dimension}"

@@ -9,6 +9,7 @@ from opsroom.analytics.models import Funnel
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.ai_cost import ai_budget_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
+from opsroom.analytics.services.cohorts import cohorts_refresh
 from opsroom.analytics.services.funnels import funnel_compute
 from opsroom.analytics.services.impact import error_impacts_refresh
 from opsroom.analytics.services.performance import endpoint_performance_refresh
@@ -59,3 +60,9 @@ def funnel_compute_task(funnel_id: int) -> dict[str, Any]:
 def funnels_hourly() -> dict[str, Any]:
     """Recompute every funnel's figures."""
     return {"funnels": [funnel_compute(funnel=f).funnel_id for f in Funnel.objects.all()]}
+
+
+@task()
+def cohorts_daily() -> dict[str, Any]:
+    """Recompute the cohort comparison (retention, activity, feature adoption by group)."""
+    return {"people": cohorts_refresh()}

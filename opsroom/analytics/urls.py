@@ -3,6 +3,7 @@ from django.urls import path
 from opsroom.analytics.views import (
     ai_cost,
     anomalies,
+    cohorts,
     errors,
     funnels,
     index,
@@ -28,6 +29,7 @@ urlpatterns = [
         ai_cost.ai_cost_limit_delete,
         name="ai_cost_limit_delete",
     ),
+    path("analytics/cohorts/", cohorts.cohort_comparison, name="cohorts"),
     path("analytics/funnels/", funnels.funnel_list, name="funnel_list"),
     path("analytics/funnels/new/", funnels.funnel_new, name="funnel_new"),
     path("analytics/funnels/<int:funnel_id>/", funnels.funnel_detail, name="funnel_detail"),

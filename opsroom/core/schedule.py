@@ -79,6 +79,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.funnels_hourly",
         description="Recompute every funnel's steps, drop-offs, timings and breakdowns.",
     ),
+    "cohorts": Job(
+        cron="40 3 * * *",
+        task="opsroom.analytics.tasks.cohorts_daily",
+        description="Compare the last 6 months' signups by month, channel, platform and plan: "
+        "retention, activity and feature adoption.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

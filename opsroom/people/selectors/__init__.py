@@ -85,3 +85,12 @@ def people_profiles(*, ids: Sequence[int]) -> dict[int, tuple[datetime | None, s
             platform = attributes.get("platform", "") if isinstance(attributes, dict) else ""
             found[pk] = (signed_up_at, channel or "", str(platform or ""))
     return found
+
+
+def people_signed_up_between(*, since: datetime, until: datetime) -> list[int]:
+    """Ids of the people (placeholders excluded) who signed up in [since, until)."""
+    return list(
+        Person.objects.filter(
+            is_placeholder=False, signed_up_at__gte=since, signed_up_at__lt=until
+        ).values_list("pk", flat=True)
+    )

@@ -47,3 +47,18 @@ def active_days_for_people(
         for person_id, day in rows:
             days.setdefault(person_id, set()).add(day)
     return days
+
+
+def activity_for_people(
+    *, person_ids: Collection[int], since: date, until: date
+) -> dict[int, list[tuple[date, str]]]:
+    """(day, event name) of each of some people's daily activity in [since, until)."""
+    found: dict[int, list[tuple[date, str]]] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 2000):
+        rows = ActivityDaily.objects.filter(
+            person_id__in=ids[start : start + 2000], day__gte=since, day__lt=until
+        ).values_list("person_id", "day", "name")
+        for person_id, day, name in rows.iterator(chunk_size=5000):
+            found.setdefault(person_id, []).append((day, name))
+    return found
