@@ -9,7 +9,11 @@ from ninja import Router
 
 from opsroom.analytics.models import Anomaly
 from opsroom.analytics.schemas import AiCostOut, AiLimitOut, AiLimitsOut, AnomalyOut
-from opsroom.analytics.services.ai_cost import ai_cost_projection, ai_endpoint_limits
+from opsroom.analytics.services.ai_cost import (
+    ai_cost_projection,
+    ai_cost_snapshot_current,
+    ai_endpoint_limits,
+)
 from opsroom.core import clock
 from opsroom.core.auth import staff_or_key
 from opsroom.core.errors import InvalidInput
@@ -53,7 +57,7 @@ def ai_limits(request: HttpRequest) -> AiLimitsOut:
 )
 def ai_cost(request: HttpRequest) -> AiCostOut:
     """The month's AI spend so far, its projection to the month's end and the budget."""
-    p = ai_cost_projection()
+    p = ai_cost_projection(snapshot=ai_cost_snapshot_current())
     return AiCostOut(
         currency=settings.OPSROOM_AI_CURRENCY,
         month=f"{p.month_start:%Y-%m}",

@@ -127,6 +127,9 @@ class MetricWatch(models.Model):
     last_expected = models.FloatField(null=True, blank=True)
     last_score = models.FloatField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # The last 7 days (hourly) or 60 days (daily) as the watch saw them, for the chart:
+    # [[bucket start (Unix seconds), value or None, expected or None, score]].
+    recent = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["key"]
@@ -299,3 +302,27 @@ class CohortComparison(models.Model):
 
     def __str__(self) -> str:
         return f"cohorts by {self.dimension}"
+
+
+class PerformanceSummary(models.Model):
+    """What the hourly endpoint-performance job found beyond each endpoint: the slowest calls
+    of the last day (by id), so the page need not sort a day of calls."""
+
+    key = models.CharField(max_length=20, unique=True, default="latest")
+    slowest_ids = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"performance summary @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class AiCostSnapshot(models.Model):
+    """The AI cost dashboard's month figures, kept by the hourly AI budget job (the page and
+    GET /api/v1/ai/cost read it; the limits stay live). `data`: see services/ai_cost.py."""
+
+    month = models.CharField(max_length=7, unique=True)  # YYYY-MM
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"AI cost {self.month}"

@@ -186,31 +186,3 @@ def metric_series_read(*, now: datetime) -> list[MetricSeries]:
             )
         )
     return out
-
-
-def metric_series_one(*, key: str, now: datetime, days: int) -> MetricSeries | None:
-    """One watched series over its last `days` days plus the detector's history, or None."""
-    source = next((s for s in SOURCES if s.key == key), None)
-    step: Step = source.step if source else "hour"
-    until = bucket_floor(now, step)
-    since = until - HISTORY[step] - timedelta(days=days)
-    if source is not None:
-        points = source.read(since, until)
-        label, is_count, origin = source.label, source.is_count, source.origin
-    elif key.startswith(ENDPOINT_PREFIX):
-        endpoint = key.removeprefix(ENDPOINT_PREFIX)
-        points = errors_per_endpoint_bucket(step="hour", since=since, until=until).get(endpoint, {})
-        label, is_count, origin = f"Errors per hour at {endpoint}", True, "errors"
-    else:
-        return None
-    origin_source = next((s for s in SOURCES if s.key == origin), None)
-    origin_points = origin_source.read(since, until) if origin_source else {}
-    timestamps, values = _grid(
-        points,
-        step=step,
-        since=since,
-        until=until,
-        is_count=is_count,
-        origin=min(origin_points) if origin_points else None,
-    )
-    return MetricSeries(key, label, step, timestamps, values)

@@ -10,7 +10,7 @@ day-to-day spread (remaining days x mean + 1.645 x sd x sqrt(remaining days)).
 import calendar
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -18,11 +18,17 @@ from django.db import transaction
 from django.urls import reverse
 
 from opsroom.analytics.alerts import alert_raise
-from opsroom.analytics.models import AiCostLimit, Alert
+from opsroom.analytics.models import AiCostLimit, AiCostSnapshot, Alert
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput, NotFound
 from opsroom.core.services.audit import AuditContext, audit_record
-from opsroom.telemetry.ai_usage import ai_cost_per_day, ai_cost_per_endpoint, ai_cost_total
+from opsroom.telemetry.ai_usage import (
+    Dimension,
+    ai_cost_by,
+    ai_cost_per_day,
+    ai_cost_per_endpoint,
+    ai_cost_total,
+)
 
 RATE_DAYS = 7
 Z90 = 1.6449
@@ -62,15 +68,8 @@ def ai_budget_micros() -> int | None:
     return row.amount_micros if row else None
 
 
-def ai_cost_projection(*, now: datetime | None = None) -> Projection:
-    """This month's AI spend so far and where it is heading."""
-    now = now or clock.now()
-    currency = settings.OPSROOM_AI_CURRENCY
-    today = now.date()
-    month_start = today.replace(day=1)
-    days_in_month = calendar.monthrange(today.year, today.month)[1]
-    month_end = _start_of_day(month_start) + timedelta(days=days_in_month)
-    spent = ai_cost_total(since=_start_of_day(month_start), until=now, currency=currency)
+def _daily_rate(today: date, month_start: date, currency: str) -> tuple[float, float, int]:
+    """(mean, standard deviation, days) of the daily spend the projection runs at."""
     first_rate_day = max(today - timedelta(days=RATE_DAYS), month_start)
     if first_rate_day == today:  # the month's first day: use last month's last week
         first_rate_day = today - timedelta(days=RATE_DAYS)
@@ -83,6 +82,29 @@ def ai_cost_projection(*, now: datetime | None = None) -> Projection:
     ]
     rate = statistics.fmean(days) if days else 0.0
     sd = statistics.stdev(days) if len(days) > 1 else 0.0
+    return rate, sd, len(days)
+
+
+def ai_cost_projection(
+    *, now: datetime | None = None, snapshot: AiCostSnapshot | None = None
+) -> Projection:
+    """This month's AI spend so far and where it is heading. With this month's snapshot (kept
+    hourly), only the spend since it is read; the budget is always the current one."""
+    now = now or clock.now()
+    currency = settings.OPSROOM_AI_CURRENCY
+    today = now.date()
+    month_start = today.replace(day=1)
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
+    month_end = _start_of_day(month_start) + timedelta(days=days_in_month)
+    held = snapshot.data if snapshot and snapshot.month == f"{month_start:%Y-%m}" else None
+    if held is not None and snapshot is not None and snapshot.computed_at <= now:
+        spent = held["spent_micros"] + ai_cost_total(
+            since=snapshot.computed_at, until=now, currency=currency
+        )
+        rate, sd, rate_days = held["rate"], held["sd"], held["rate_days"]
+    else:
+        spent = ai_cost_total(since=_start_of_day(month_start), until=now, currency=currency)
+        rate, sd, rate_days = _daily_rate(today, month_start, currency)
     days_left = max((month_end - now).total_seconds() / 86400, 0.0)
     projected = spent + rate * days_left
     high = projected + Z90 * sd * math.sqrt(days_left)
@@ -100,12 +122,67 @@ def ai_cost_projection(*, now: datetime | None = None) -> Projection:
         spent_micros=spent,
         daily_rate_micros=rate,
         daily_sd_micros=sd,
-        rate_days=len(days),
+        rate_days=rate_days,
         projected_micros=round(projected),
         projected_high_micros=round(high),
         budget_micros=budget,
         crosses_on=crosses_on,
     )
+
+
+DIMENSIONS: tuple[Dimension, ...] = ("endpoint", "feature", "model", "person")
+DAYS_SHOWN = 30
+
+
+def ai_cost_snapshot_refresh(*, now: datetime | None = None) -> AiCostSnapshot:
+    """Recompute this month's AI cost figures for the dashboard and the cost API."""
+    now = now or clock.now()
+    currency = settings.OPSROOM_AI_CURRENCY
+    today = now.date()
+    month_start = today.replace(day=1)
+    since_day = today - timedelta(days=DAYS_SHOWN - 1)
+    rate, sd, rate_days = _daily_rate(today, month_start, currency)
+    per_day = ai_cost_per_day(since=_start_of_day(since_day), until=now, currency=currency)
+    data = {
+        "spent_micros": ai_cost_total(
+            since=_start_of_day(month_start), until=now, currency=currency
+        ),
+        "rate": rate,
+        "sd": sd,
+        "rate_days": rate_days,
+        "per_day": [
+            [
+                (since_day + timedelta(days=k)).isoformat(),
+                per_day.get(since_day + timedelta(days=k), 0),
+            ]
+            for k in range(DAYS_SHOWN)
+        ],
+        "breakdowns": {
+            dimension: [
+                asdict(row)
+                for row in ai_cost_by(
+                    dimension=dimension,
+                    since=_start_of_day(month_start),
+                    until=now,
+                    currency=currency,
+                )
+            ]
+            for dimension in DIMENSIONS
+        },
+    }
+    snapshot, _ = AiCostSnapshot.objects.update_or_create(
+        month=f"{month_start:%Y-%m}", defaults={"data": data, "computed_at": now}
+    )
+    return snapshot
+
+
+def ai_cost_snapshot_current(*, now: datetime | None = None) -> AiCostSnapshot:
+    """This month's snapshot, computed now when the hourly job has not made it yet."""
+    now = now or clock.now()
+    snapshot = AiCostSnapshot.objects.filter(month=f"{now:%Y-%m}").first()
+    if snapshot is None or snapshot.computed_at > now:
+        snapshot = ai_cost_snapshot_refresh(now=now)
+    return snapshot
 
 
 @dataclass(frozen=True)
@@ -134,9 +211,10 @@ def ai_endpoint_limits(*, now: datetime | None = None) -> list[EndpointLimit]:
 
 
 def ai_budget_watch(*, now: datetime | None = None) -> dict[str, object]:
-    """Raise this month's budget alert once the projection crosses the budget."""
+    """Refresh this month's figures; raise the budget alert once the projection crosses the
+    budget."""
     now = now or clock.now()
-    projection = ai_cost_projection(now=now)
+    projection = ai_cost_projection(now=now, snapshot=ai_cost_snapshot_refresh(now=now))
     if projection.budget_micros is None or not projection.over_budget:
         return {"over_budget": False}
     currency = settings.OPSROOM_AI_CURRENCY.upper()

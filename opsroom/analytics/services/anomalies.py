@@ -27,6 +27,8 @@ MOVED_Z = 3.0
 # An anomaly this close after another of the same metric continues its episode: no new alert.
 EPISODE_BUCKETS = 3
 MAX_SNOOZE = timedelta(days=90)
+# Points kept for each metric's chart: 7 days hourly, 60 days daily.
+RECENT_POINTS = {"hour": 24 * 7, "day": 60}
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,22 @@ def anomalies_detect(*, now: datetime | None = None) -> dict[str, int]:
     return {"series": len(fits), "anomalies": found, "alerts": alerts}
 
 
+def _recent(fit: Fitted) -> list[list[float | None]]:
+    keep = RECENT_POINTS[fit.series.step]
+    rows: list[list[float | None]] = []
+    for i in range(max(len(fit.series.values) - keep, 0), len(fit.series.values)):
+        value, expected = float(fit.series.values[i]), float(fit.expected[i])
+        rows.append(
+            [
+                float(fit.series.timestamps[i]),
+                value if math.isfinite(value) else None,
+                expected if math.isfinite(expected) else None,
+                round(float(fit.score[i]), 6),
+            ]
+        )
+    return rows
+
+
 def _watch_sync(fit: Fitted, *, now: datetime) -> MetricWatch:
     last = len(fit.series.values) - 1
     state = {
@@ -88,6 +106,7 @@ def _watch_sync(fit: Fitted, *, now: datetime) -> MetricWatch:
         "last_expected": (float(fit.expected[last]) if math.isfinite(fit.expected[last]) else None),
         "last_score": float(fit.score[last]),
         "checked_at": now,
+        "recent": _recent(fit),
     }
     watch, _ = MetricWatch.objects.update_or_create(key=fit.series.key, defaults=state)
     return watch

@@ -10,6 +10,7 @@ needs 30 calls. Many queries (an N+1 suspect): the p95 of queries per call is 25
 telling similar queries apart needs per-query spans, which the ingest does not take.
 """
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from django.db import transaction
 from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
-from opsroom.analytics.models import EndpointPerformance
+from opsroom.analytics.models import EndpointPerformance, PerformanceSummary
 from opsroom.core import clock
 from opsroom.telemetry.series import api_call_samples
 
@@ -29,6 +30,8 @@ ALPHA = 0.001
 SLOWER_RATIO = 1.2
 MORE_ERRORS = 0.01
 MANY_QUERIES = 25
+SLOWEST_SINCE = timedelta(hours=24)
+SLOWEST_KEPT = 20
 
 
 @dataclass
@@ -119,13 +122,21 @@ def release_compare(current: _Calls, previous: _Calls) -> dict[str, object]:
 
 
 def endpoint_performance_refresh(*, now: datetime | None = None) -> int:
-    """Recompute every endpoint's performance over the window; returns the rows written."""
+    """Recompute every endpoint's performance over the window, and the slowest calls of the
+    last day; returns the endpoint rows written."""
     now = now or clock.now()
     by_endpoint: dict[tuple[str, str], _Calls] = defaultdict(_Calls)
     by_release: dict[tuple[str, str], dict[str, _Calls]] = defaultdict(lambda: defaultdict(_Calls))
-    for method, route, release, status, ms, db_ms, queries, at in api_call_samples(
+    slowest: list[tuple[float, int]] = []  # a min-heap of the day's slowest (ms, id)
+    day_ago = now - SLOWEST_SINCE
+    for method, route, release, status, ms, db_ms, queries, at, pk in api_call_samples(
         since=now - WINDOW, until=now
     ):
+        if at >= day_ago:
+            if len(slowest) < SLOWEST_KEPT:
+                heapq.heappush(slowest, (ms, pk))
+            elif (ms, pk) > slowest[0]:
+                heapq.heapreplace(slowest, (ms, pk))
         by_endpoint[(method, route)].add(status, ms, db_ms, queries, at)
         if release:
             by_release[(method, route)][release].add(status, ms, db_ms, queries, at)
@@ -147,5 +158,12 @@ def endpoint_performance_refresh(*, now: datetime | None = None) -> int:
         EndpointPerformance.objects.all().delete()
         EndpointPerformance.objects.bulk_create(
             [EndpointPerformance(**row) for row in rows], batch_size=500
+        )
+        PerformanceSummary.objects.update_or_create(
+            key="latest",
+            defaults={
+                "slowest_ids": [pk for _, pk in sorted(slowest, reverse=True)],
+                "computed_at": now,
+            },
         )
     return len(rows)

@@ -244,3 +244,19 @@ def test_an_ai_cost_spike_is_an_anomaly():
     anomaly = Anomaly.objects.get(metric__key="ai_cost")
     assert anomaly.value == pytest.approx(25.0)
     assert anomaly.direction == "up"
+
+
+def test_the_hourly_snapshot_plus_what_came_since_gives_the_same_projection(month):
+    from opsroom.analytics.services.ai_cost import ai_cost_snapshot_refresh
+
+    snapshot = _frozen(ai_cost_snapshot_refresh, now=NOW - timedelta(hours=2))
+    AiUsage.objects.bulk_create([_usage(NOW - timedelta(hours=1), 4.0)])
+    ai_cost_limit_set(endpoint="", amount=250, audit=SYSTEM)  # after the snapshot
+
+    from_snapshot = _frozen(ai_cost_projection, now=NOW, snapshot=snapshot)
+    live = _frozen(ai_cost_projection, now=NOW)
+
+    assert from_snapshot.spent_micros == live.spent_micros == 204_000_000
+    assert from_snapshot.projected_micros == live.projected_micros
+    assert from_snapshot.budget_micros == 250_000_000
+    assert snapshot.data["breakdowns"]["model"][0]["key"] == "gpt-4o-mini"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from scipy import stats
 
 from conftest import signed_in
-from opsroom.analytics.models import EndpointPerformance
+from opsroom.analytics.models import EndpointPerformance, PerformanceSummary
 from opsroom.analytics.services.performance import endpoint_performance_refresh
 from opsroom.core.clock import clock_frozen_at
 from opsroom.telemetry.models import ApiRequest
@@ -47,6 +47,18 @@ def world():
         *_calls("/api/log", R1, n=300, ms=50, start=before, status_500_every=100, method="POST"),
         *_calls("/api/log", R2, n=300, ms=50, start=after, status_500_every=5, method="POST"),
         *_calls("/api/feed", R2, n=50, ms=90, start=after, queries=60),
+        # The slowest calls of the last day.
+        *(
+            ApiRequest(
+                request_id=f"slow{ms}",
+                method="GET",
+                route="/api/slow",
+                status=200,
+                duration_ms=ms,
+                occurred_at=NOW - timedelta(hours=1),
+            )
+            for ms in (5000.0, 7000.0, 6000.0)
+        ),
         # Outside the 14-day window: ignored.
         *_calls("/api/old", R1, n=10, ms=10, start=NOW - timedelta(days=30)),
     ]
@@ -169,3 +181,16 @@ def test_bad_endpoint_is_a_4xx(staff_analyst, world, params, status):
     response = signed_in(staff_analyst).get(reverse("analytics:endpoint_detail"), params)
 
     assert response.status_code == status
+
+
+def test_the_slowest_calls_of_the_last_day_are_kept(world, staff_analyst):
+    summary = PerformanceSummary.objects.get()
+    slowest = list(ApiRequest.objects.filter(pk__in=summary.slowest_ids[:3]))
+
+    assert len(summary.slowest_ids) == 3  # only these were in the last day
+    assert [ApiRequest.objects.get(pk=pk).duration_ms for pk in summary.slowest_ids[:3]] == [
+        7000.0, 6000.0, 5000.0
+    ]  # fmt: skip
+    assert {call.route for call in slowest} == {"/api/slow"}
+    html = signed_in(staff_analyst).get(reverse("analytics:performance")).content.decode()
+    assert html.index("7000 ms") < html.index("5000 ms")

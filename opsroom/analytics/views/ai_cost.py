@@ -1,7 +1,7 @@
 """AI cost: the month so far and its projection against the budget, spend by endpoint,
 feature, model and person, each day of the last month, and the endpoints' daily limits."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,65 +11,61 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.analytics.forms import AiCostLimitForm, AiCostLimitRemoveForm, form_data_or_refuse
 from opsroom.analytics.services.ai_cost import (
+    DIMENSIONS,
     ai_cost_limit_remove,
     ai_cost_limit_set,
     ai_cost_projection,
+    ai_cost_snapshot_current,
     ai_endpoint_limits,
 )
 from opsroom.core import clock
 from opsroom.core.refusals import permissions_needed
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.selectors import people_by_ids
-from opsroom.telemetry.ai_usage import Dimension, ai_cost_by, ai_cost_per_day
 
-DAYS_SHOWN = 30
 BAR_W, CHART_H = 24, 120
-DIMENSIONS: tuple[Dimension, ...] = ("endpoint", "feature", "model", "person")
 
 
 @require_GET
 @permissions_needed("analytics.view_aicostlimit")
 def ai_cost(request: HttpRequest) -> HttpResponse:
-    """The AI cost dashboard."""
+    """The AI cost dashboard (month figures kept hourly; the limits are live)."""
     now = clock.now()
-    currency = settings.OPSROOM_AI_CURRENCY
-    month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
-    breakdowns = {
-        dimension: ai_cost_by(dimension=dimension, since=month_start, until=now, currency=currency)
-        for dimension in DIMENSIONS
-    }
-    people = people_by_ids(ids=[int(row.key) for row in breakdowns["person"] if row.key])
+    snapshot = ai_cost_snapshot_current(now=now)
+    breakdowns = snapshot.data["breakdowns"]
+    person_ids = [int(row["key"]) for row in breakdowns.get("person", []) if row["key"]]
+    people = people_by_ids(ids=person_ids)
     tables = [
         (
             dimension,
-            [(row, people.get(int(row.key)) if dimension == "person" and row.key else None)
-             for row in rows],
+            [
+                (row, people.get(int(row["key"])) if dimension == "person" and row["key"] else None)
+                for row in breakdowns.get(dimension, [])
+            ],
         )
-        for dimension, rows in breakdowns.items()
-    ]  # fmt: skip
-    today = datetime(now.year, now.month, now.day, tzinfo=UTC)
-    since = today - timedelta(days=DAYS_SHOWN - 1)
-    per_day = ai_cost_per_day(since=since, until=now, currency=currency)
-    days = [(since + timedelta(days=k)).date() for k in range(DAYS_SHOWN)]
-    top = max(per_day.values(), default=0) or 1
+        for dimension in DIMENSIONS
+    ]
+    per_day = [(date.fromisoformat(day), cost) for day, cost in snapshot.data["per_day"]]
+    top = max((cost for _, cost in per_day), default=0) or 1
     return render(
         request,
         "analytics/ai_cost.html",
         {
-            "currency": currency.upper(),
-            "projection": ai_cost_projection(now=now),
+            "currency": settings.OPSROOM_AI_CURRENCY.upper(),
+            "projection": ai_cost_projection(now=now, snapshot=snapshot),
+            "computed_at": snapshot.computed_at,
             "breakdowns": tables,
             "bars": [
                 {
                     "day": day,
-                    "cost": per_day.get(day, 0),
+                    "cost": cost,
                     "x": k * BAR_W,
-                    "height": per_day.get(day, 0) * (CHART_H - 4) / top,
-                    "y": CHART_H - per_day.get(day, 0) * (CHART_H - 4) / top,
+                    "height": cost * (CHART_H - 4) / top,
+                    "y": CHART_H - cost * (CHART_H - 4) / top,
                 }
-                for k, day in enumerate(days)
+                for k, (day, cost) in enumerate(per_day)
             ],
-            "chart": {"width": BAR_W * DAYS_SHOWN, "height": CHART_H, "bar": BAR_W - 4},
+            "chart": {"width": BAR_W * len(per_day), "height": CHART_H, "bar": BAR_W - 4},
             "limits": ai_endpoint_limits(now=now),
         },
     )

@@ -1,7 +1,6 @@
 """Anomalies: the watched metrics with their state and settings, recent anomalies with their
 context, one metric's last days as a chart; tuning and snoozing (audited)."""
 
-import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from opsroom.analytics.anomaly.detectors import THRESHOLDS, anomaly_fit
-from opsroom.analytics.anomaly.metrics import MetricSeries, metric_series_one
+from opsroom.analytics.anomaly.detectors import THRESHOLDS
 from opsroom.analytics.forms import MetricSnoozeForm, MetricTuneForm, form_data_or_refuse
 from opsroom.analytics.models import Anomaly, MetricWatch
 from opsroom.analytics.services.anomalies import metric_watch_snooze, metric_watch_tune
@@ -21,7 +19,6 @@ from opsroom.core.refusals import permissions_needed
 from opsroom.core.services.audit import AuditContext
 
 RECENT = timedelta(days=30)
-CHART_DAYS = 7
 CHART_W, CHART_H = 720, 160
 
 
@@ -54,13 +51,12 @@ def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
     watch = None if "\x00" in key else MetricWatch.objects.filter(key=key).first()
     if watch is None:
         raise Http404("No watched metric has this key.")
-    series = metric_series_one(key=key, now=clock.now(), days=CHART_DAYS)
     return render(
         request,
         "analytics/metric_detail.html",
         {
             "watch": watch,
-            "chart": _chart(series, watch) if series is not None else None,
+            "chart": _chart(watch),
             "anomalies": watch.anomalies.select_related("alert").order_by("-bucket")[:100],
             "sensitivities": MetricWatch.Sensitivity.choices,
             "threshold": THRESHOLDS.get(watch.sensitivity),
@@ -69,24 +65,17 @@ def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _chart(series: MetricSeries, watch: MetricWatch) -> dict[str, Any] | None:
-    """SVG coordinates of the last days' values, the expected values and the anomalies."""
-    score, _, expected = anomaly_fit(series.timestamps, series.values)
-    points = 24 * CHART_DAYS if series.step == "hour" else 60
-    stamps, values, expected = (
-        series.timestamps[-points:],
-        series.values[-points:],
-        expected[-points:],
-    )
-    score = score[-points:]
-    if len(stamps) < 2:
+def _chart(watch: MetricWatch) -> dict[str, Any] | None:
+    """SVG coordinates of the kept points: values, the detector's expectation, anomalies."""
+    points = watch.recent or []
+    if len(points) < 2:
         return None
-    finite = [v for v in [*values, *expected] if math.isfinite(v)]
+    finite = [v for _, value, expected, _ in points for v in (value, expected) if v is not None]
     top = max(finite, default=1.0) or 1.0
-    span = stamps[-1] - stamps[0]
+    first, span = points[0][0], (points[-1][0] - points[0][0]) or 1.0
 
     def xy(stamp: float, value: float) -> str:
-        x = (stamp - stamps[0]) / span * CHART_W
+        x = (stamp - first) / span * CHART_W
         y = CHART_H - (value / top) * (CHART_H - 10) if top > 0 else CHART_H
         return f"{x:.1f},{max(min(y, CHART_H), 0):.1f}"
 
@@ -95,19 +84,11 @@ def _chart(series: MetricSeries, watch: MetricWatch) -> dict[str, Any] | None:
         "width": CHART_W,
         "height": CHART_H,
         "top": top,
-        "start": datetime.fromtimestamp(stamps[0], tz=UTC),
-        "end": datetime.fromtimestamp(stamps[-1], tz=UTC),
-        "values": " ".join(
-            xy(s, v) for s, v in zip(stamps, values, strict=True) if math.isfinite(v)
-        ),
-        "expected": " ".join(
-            xy(s, v) for s, v in zip(stamps, expected, strict=True) if math.isfinite(v)
-        ),
-        "marks": [
-            xy(s, v).split(",")
-            for s, v, p in zip(stamps, values, score, strict=True)
-            if p >= threshold and math.isfinite(v)
-        ],
+        "start": datetime.fromtimestamp(first, tz=UTC),
+        "end": datetime.fromtimestamp(points[-1][0], tz=UTC),
+        "values": " ".join(xy(s, v) for s, v, _, _ in points if v is not None),
+        "expected": " ".join(xy(s, e) for s, _, e, _ in points if e is not None),
+        "marks": [xy(s, v).split(",") for s, v, _, p in points if v is not None and p >= threshold],
     }
 
 

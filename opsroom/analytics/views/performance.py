@@ -1,20 +1,17 @@
 """Performance: per endpoint latency percentiles, error rates and query counts, the releases
 that made an endpoint slower or more error-prone (with the evidence), the slowest calls."""
 
-from datetime import timedelta
-
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from opsroom.analytics.forms import EndpointForm, form_data_or_refuse
-from opsroom.analytics.models import EndpointPerformance
+from opsroom.analytics.models import EndpointPerformance, PerformanceSummary
 from opsroom.analytics.services import performance
-from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.core.refusals import permissions_needed
-from opsroom.telemetry.series import slowest_api_calls
+from opsroom.telemetry.series import api_calls_by_ids
 
 SORTS = {
     "p95": ["-p95_ms", "route"],
@@ -22,7 +19,6 @@ SORTS = {
     "calls": ["-calls", "route"],
     "queries": ["-queries_p95", "route"],
 }
-SLOWEST_SINCE = timedelta(hours=24)
 
 
 @require_GET
@@ -33,6 +29,7 @@ def performance_index(request: HttpRequest) -> HttpResponse:
     if sort not in SORTS:
         raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.")
     endpoints = EndpointPerformance.objects.filter(release="").order_by(*SORTS[sort])[:200]
+    summary = PerformanceSummary.objects.filter(key="latest").first()
     regressions = (
         EndpointPerformance.objects.exclude(release="")
         .filter(Q(slower=True) | Q(more_errors=True))
@@ -44,7 +41,7 @@ def performance_index(request: HttpRequest) -> HttpResponse:
         {
             "endpoints": endpoints,
             "regressions": regressions,
-            "slowest": slowest_api_calls(since=clock.now() - SLOWEST_SINCE),
+            "slowest": api_calls_by_ids(ids=summary.slowest_ids) if summary else [],
             "sort": sort,
             "sorts": list(SORTS),
             "computed_at": endpoints[0].computed_at if endpoints else None,
