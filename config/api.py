@@ -5,12 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from opsroom.analytics.api import router as analytics_router
 from opsroom.core.api import router as core_router
 from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
 from opsroom.core.errors import DomainError
 from opsroom.core.ml.api import router as models_router
 from opsroom.core.outbox.api import router as outbox_router
+from opsroom.experiments.api import router as experiments_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
 from opsroom.user360.api import router as user360_router
@@ -64,4 +66,6 @@ api.add_router("/", models_router)
 api.add_router("/", user360_router)
 api.add_router("/", outbox_router)
 api.add_router("/", people_router)
+api.add_router("/", experiments_router)
+api.add_router("/", analytics_router)
 api.add_router("/ingest/", ingest_router)

@@ -325,6 +325,20 @@ OPSROOM_HOST_WEBHOOK_URL = envstr("OPSROOM_HOST_WEBHOOK_URL", "")
 OPSROOM_HOST_WEBHOOK_SECRET = envstr("OPSROOM_HOST_WEBHOOK_SECRET", "")
 OPSROOM_HOST_WEBHOOK_TIMEOUT = envint("OPSROOM_HOST_WEBHOOK_TIMEOUT", 10, minimum=1)
 
+# Analytics: alerts (anomalies, automatic rollbacks, AI budget) by email and signed webhook.
+OPSROOM_ALERT_EMAILS = envlist("OPSROOM_ALERT_EMAILS", "")
+OPSROOM_ALERT_WEBHOOK_URL = envstr("OPSROOM_ALERT_WEBHOOK_URL", "")
+OPSROOM_ALERT_WEBHOOK_SECRET = envstr("OPSROOM_ALERT_WEBHOOK_SECRET", "")
+# AI cost: the currency AI usage is counted in (records in another currency are not summed).
+OPSROOM_AI_CURRENCY = envstr("OPSROOM_AI_CURRENCY", "usd").lower()
+# How long the host app may cache GET /api/v1/flags (seconds).
+OPSROOM_FLAGS_MAX_AGE = envint("OPSROOM_FLAGS_MAX_AGE", 30, minimum=0)
+# Request replay: the staging base URL replays go to (empty: replay is off), and its limits.
+OPSROOM_REPLAY_BASE_URL = envstr("OPSROOM_REPLAY_BASE_URL", "")
+OPSROOM_REPLAY_TIMEOUT = envint("OPSROOM_REPLAY_TIMEOUT", 10, minimum=1)
+OPSROOM_REPLAY_PRODUCTION_HOSTS = envlist("OPSROOM_REPLAY_PRODUCTION_HOSTS", "")
+OPSROOM_REPLAY_ALLOW_PRODUCTION = envbool("OPSROOM_REPLAY_ALLOW_PRODUCTION", False)
+
 # Stripe API calls (complimentary subscriptions); off unless a key is set.
 STRIPE_API_KEY = envstr("STRIPE_API_KEY", "")
 STRIPE_API_BASE = envstr("STRIPE_API_BASE", "")  # only to point tests at a local server

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("opsroom.ingest.urls")),
     path("", include("opsroom.telemetry.urls")),
+    path("", include("opsroom.analytics.urls")),
+    path("", include("opsroom.experiments.urls")),
 ]
 
 handler403 = "opsroom.core.views.permission_denied"

@@ -48,6 +48,43 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.error_spread_hourly",
         description="Recompute how many people each recent error reached, and what fixed it.",
     ),
+    "flag_rollouts": Job(
+        cron="*/5 * * * *",
+        task="opsroom.analytics.tasks.rollouts_watch_often",
+        description="Watch staged flag rollouts: roll back on an error spike, advance when due.",
+    ),
+    "experiment_results": Job(
+        cron="20 * * * *",
+        task="opsroom.experiments.tasks.experiment_results_hourly",
+        description="Recompute each experiment's people, conversions and metric sums per variant.",
+    ),
+    "anomaly_watch": Job(
+        cron="7 * * * *",
+        task="opsroom.analytics.tasks.anomalies_watch_hourly",
+        description="Score each watched metric's latest points; record anomalies and alert.",
+    ),
+    "endpoint_performance": Job(
+        cron="12 * * * *",
+        task="opsroom.analytics.tasks.endpoint_performance_hourly",
+        description="Recompute each endpoint's latency percentiles, errors and release "
+        "regressions over the last 14 days.",
+    ),
+    "ai_budget": Job(
+        cron="15 * * * *",
+        task="opsroom.analytics.tasks.ai_budget_hourly",
+        description="Project this month's AI cost; warn once when it heads over the budget.",
+    ),
+    "funnels": Job(
+        cron="25 * * * *",
+        task="opsroom.analytics.tasks.funnels_hourly",
+        description="Recompute every funnel's steps, drop-offs, timings and breakdowns.",
+    ),
+    "cohorts": Job(
+        cron="40 3 * * *",
+        task="opsroom.analytics.tasks.cohorts_daily",
+        description="Compare the last 6 months' signups by month, channel, platform and plan: "
+        "retention, activity and feature adoption.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",

@@ -235,6 +235,17 @@ def ticket_get_by_number(*, number: int) -> Ticket | None:
     return Ticket.objects.select_related("requester").filter(pk=number).first()
 
 
+def tickets_for_people(
+    *, person_ids: Sequence[int], since: datetime, limit: int = 100
+) -> list[Ticket]:
+    """Tickets some people opened since a time, newest first (with their requesters)."""
+    return list(
+        Ticket.objects.filter(requester_id__in=list(person_ids), created_at__gte=since)
+        .select_related("requester")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 # Triage: the category of a ticket, by the active model or by the rules.
 
 

@@ -65,6 +65,7 @@ class ApiRequest(models.Model):
     received_at = models.DateTimeField(default=clock.now)
 
     class Meta:
+        permissions = [("replay_apirequest", "Can replay a recorded request against staging")]
         indexes = [
             models.Index(fields=["person", "-occurred_at"], name="apireq_person_time"),
             models.Index(fields=["route", "occurred_at"], name="apireq_route_time"),
@@ -113,3 +114,51 @@ class IntegrationDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.event_type} {self.outcome}"
+
+
+class RequestReplay(models.Model):
+    """A recorded request sent again to the staging base URL, and what came back."""
+
+    api_request = models.ForeignKey(ApiRequest, on_delete=models.CASCADE, related_name="replays")
+    url = models.CharField(max_length=800)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+    response_body = models.TextField(blank=True)  # redacted and truncated
+    error = models.TextField(blank=True)
+    replayed_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"replay of {self.api_request_id}: {self.status or self.error[:40]}"
+
+
+class AiUsage(models.Model):
+    """One call the host app made to an AI model: tokens and what it cost, by its usage id."""
+
+    usage_id = models.CharField(max_length=128, unique=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="ai_usage"
+    )
+    occurred_at = models.DateTimeField()
+    endpoint = models.CharField(max_length=200, blank=True)  # the host app's route
+    feature = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cost_micros = models.BigIntegerField()  # millionths of `currency`
+    currency = models.CharField(max_length=3, default="usd")
+    received_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name = "AI usage record"
+        indexes = [
+            models.Index(fields=["occurred_at"], name="aiusage_time"),
+            models.Index(fields=["endpoint", "occurred_at"], name="aiusage_endpoint_time"),
+            models.Index(fields=["person", "-occurred_at"], name="aiusage_person_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.endpoint or self.feature} {self.cost_micros / 1e6:.6f}"

@@ -250,3 +250,154 @@ def integration_status(*, since: datetime) -> list[SourceStatus]:
         ).first()
         statuses.append(SourceStatus(source, latest, processed, counts, error or ""))
     return statuses
+
+
+def error_times_for_people(
+    *, person_ids: Sequence[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """Times of each of some people's errors (level error or fatal) since a time."""
+    times: dict[int, list[datetime]] = {}
+    ids = list(person_ids)
+    for start in range(0, len(ids), 2000):
+        rows = ErrorEvent.objects.filter(
+            person_id__in=ids[start : start + 2000],
+            occurred_at__gte=since,
+            level__in=_ERROR_LEVELS,
+        ).values_list("person_id", "occurred_at")
+        for person_id, at in rows:
+            times.setdefault(person_id, []).append(at)
+    return times
+
+
+# One error group (a fingerprint): its people, releases and failing requests.
+
+
+def error_group_people(*, fingerprint: str) -> list[dict[str, Any]]:
+    """Each person a fingerprint reached: first and last time and occurrences, most first."""
+    return list(
+        ErrorEvent.objects.filter(fingerprint=fingerprint, person_id__isnull=False)
+        .values("person_id")
+        .annotate(first_at=Min("occurred_at"), last_at=Max("occurred_at"), n=Count("id"))
+        .order_by("-n", "first_at")
+    )
+
+
+def error_group_summary(*, fingerprint: str) -> dict[str, Any] | None:
+    """A fingerprint's title, main endpoint, occurrences, people, first and last time."""
+    rows = ErrorEvent.objects.filter(fingerprint=fingerprint)
+    summary = rows.aggregate(
+        occurrences=Count("id"),
+        people=Count("person_id", distinct=True),
+        first_seen=Min("occurred_at"),
+        last_seen=Max("occurred_at"),
+        title=Max("title"),
+        issue_id=Max("issue_id"),
+        level=Max("level"),
+    )
+    if not summary["occurrences"]:
+        return None
+    endpoint = (
+        rows.values("endpoint")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("endpoint", flat=True)
+    ).first()
+    summary["endpoint"] = endpoint or ""
+    summary["fingerprint"] = fingerprint
+    return summary
+
+
+def error_group_releases(*, fingerprint: str) -> list[dict[str, Any]]:
+    """Per release: a fingerprint's occurrences, first and last time, oldest first."""
+    return list(
+        ErrorEvent.objects.filter(fingerprint=fingerprint)
+        .values("release")
+        .annotate(n=Count("id"), first_seen=Min("occurred_at"), last_seen=Max("occurred_at"))
+        .order_by("first_seen")
+    )
+
+
+def error_group_requests(*, fingerprint: str, limit: int = 20) -> list[ApiRequest]:
+    """The recorded API requests that raised a fingerprint (errors tagged with a request id)."""
+    ids = [
+        tags.get("request_id")
+        for tags in ErrorEvent.objects.filter(fingerprint=fingerprint)
+        .order_by("-occurred_at")
+        .values_list("tags", flat=True)[: limit * 3]
+        if isinstance(tags, dict) and tags.get("request_id")
+    ]
+    return list(
+        ApiRequest.objects.filter(request_id__in=ids[: limit * 3])
+        .select_related("person")
+        .defer("request_body", "response_body")
+        .order_by("-occurred_at")[:limit]
+    )
+
+
+def route_callers(
+    *, method: str, route: str, since: datetime, until: datetime
+) -> dict[int, datetime]:
+    """Each person who called a route in a time range, with their first call."""
+    rows = (
+        ApiRequest.objects.filter(
+            route=route, method=method, occurred_at__gte=since, occurred_at__lt=until
+        )
+        .filter(person_id__isnull=False)
+        .values("person_id")
+        .annotate(first=Min("occurred_at"))
+        .values_list("person_id", "first")
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    person_id: int | None = None
+    route: str = ""  # contains
+    method: str = ""
+    status: str = ""  # "500", or a class: "5xx", "4xx"
+    min_ms: float | None = None
+    max_ms: float | None = None
+    release: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def api_request_list(
+    *, filters: RequestFilter, offset: int = 0, limit: int = 50
+) -> list[ApiRequest]:
+    """Recorded requests, newest first, narrowed by the filters (one page, without bodies)."""
+    rows = ApiRequest.objects.select_related("person").defer("request_body", "response_body")
+    if filters.person_id is not None:
+        rows = rows.filter(person_id=filters.person_id)
+    if filters.route:
+        rows = rows.filter(route__icontains=filters.route)
+    if filters.method:
+        rows = rows.filter(method=filters.method.upper())
+    if filters.status:
+        if filters.status.endswith("xx"):
+            low = int(filters.status[0]) * 100
+            rows = rows.filter(status__gte=low, status__lt=low + 100)
+        else:
+            rows = rows.filter(status=int(filters.status))
+    if filters.min_ms is not None:
+        rows = rows.filter(duration_ms__gte=filters.min_ms)
+    if filters.max_ms is not None:
+        rows = rows.filter(duration_ms__lte=filters.max_ms)
+    if filters.release:
+        rows = rows.filter(release=filters.release)
+    if filters.since is not None:
+        rows = rows.filter(occurred_at__gte=filters.since)
+    if filters.until is not None:
+        rows = rows.filter(occurred_at__lt=filters.until)
+    return list(rows.order_by("-occurred_at", "-id")[offset : offset + limit])
+
+
+def api_request_get(*, request_pk: int) -> ApiRequest | None:
+    """One recorded request with its (redacted) bodies and its replays."""
+    return ApiRequest.objects.select_related("person").filter(pk=request_pk).first()
+
+
+def api_request_by_request_id(*, request_id: str) -> ApiRequest | None:
+    """A recorded request by the host app's request id."""
+    return ApiRequest.objects.select_related("person").filter(request_id=request_id).first()

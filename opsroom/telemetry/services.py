@@ -12,7 +12,7 @@ from opsroom.core.models import ApiKey
 from opsroom.core.redaction import body_redact, payload_redact, text_redact
 from opsroom.core.upsert import Row
 from opsroom.people.models import Person
-from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
+from opsroom.telemetry.models import AiUsage, ApiRequest, ErrorEvent, IntegrationDelivery
 
 BODY_LIMIT = 4000
 ERROR_LIMIT = 2000
@@ -174,3 +174,16 @@ def delivery_record_many(*, rows: Sequence[Row]) -> int:
     ]
     IntegrationDelivery.objects.bulk_create(deliveries, batch_size=500)
     return len(deliveries)
+
+
+@transaction.atomic
+def ai_usage_record_many(*, rows: Sequence[Row]) -> int:
+    """Store AI usage records once each by usage id; return how many were new."""
+    prepared = []
+    for row in rows:
+        values = dict(row)
+        for name in ("endpoint", "feature", "model"):
+            if isinstance(values.get(name), str):
+                values[name] = text_redact(values[name])
+        prepared.append(values)
+    return _insert_new(AiUsage, "usage_id", prepared)

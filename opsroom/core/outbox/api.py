@@ -75,6 +75,8 @@ def outbox_list(
     refused = _refused(request, "core.view_outboxentry")
     if refused is not None:
         return refused
+    if any("\x00" in value for value in (kind, target_type, target_id)):
+        return Status(400, {"detail": "Filters must not contain a NUL character."})
     if status and status not in OutboxEntry.Status.values:
         known = ", ".join(OutboxEntry.Status.values)
         return Status(400, {"detail": f"Unknown status '{status}'; use one of: {known}."})

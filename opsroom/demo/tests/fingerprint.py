@@ -7,11 +7,12 @@ from django.apps import apps
 from django.db import models
 
 from opsroom.core.models import ApiKey, User
-from opsroom.experiments.models import FeatureFlag
+from opsroom.experiments.models import Experiment, FeatureFlag
 from opsroom.messaging.models import EmailSequence, EmailTemplate
 from opsroom.people.models import Person, Tag
 from opsroom.revenue.models import Invoice, Plan, Subscription
 from opsroom.support.models import Ticket
+from opsroom.telemetry.models import ApiRequest
 
 NATURAL_KEYS: dict[type[models.Model], str] = {
     Person: "external_id",
@@ -21,6 +22,8 @@ NATURAL_KEYS: dict[type[models.Model], str] = {
     Invoice: "provider_invoice_id",
     Ticket: "external_id",
     FeatureFlag: "key",
+    Experiment: "key",
+    ApiRequest: "request_id",
     EmailTemplate: "key",
     EmailSequence: "key",
     User: "username",

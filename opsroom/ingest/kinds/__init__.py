@@ -17,7 +17,7 @@ from opsroom.ingest.kinds.revenue import (
     subscriptions_store,
 )
 from opsroom.ingest.kinds.support import ticket_messages_store, tickets_store
-from opsroom.ingest.kinds.telemetry import api_requests_store, errors_store
+from opsroom.ingest.kinds.telemetry import ai_usage_store, api_requests_store, errors_store
 from opsroom.ingest.schemas.experiments import ExposureIn
 from opsroom.ingest.schemas.messaging import EmailEventIn, EmailIn
 from opsroom.ingest.schemas.people import EventIn, PersonIn
@@ -29,7 +29,7 @@ from opsroom.ingest.schemas.revenue import (
     SubscriptionIn,
 )
 from opsroom.ingest.schemas.support import TicketIn, TicketMessageIn
-from opsroom.ingest.schemas.telemetry import ApiRequestIn, ErrorIn
+from opsroom.ingest.schemas.telemetry import AiUsageIn, ApiRequestIn, ErrorIn
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -63,6 +63,13 @@ KINDS: dict[str, Kind] = {
             api_requests_store,
             "request_id",
             "Record API requests the host app served",
+        ),
+        Kind(
+            "ai-usage",
+            AiUsageIn,
+            ai_usage_store,
+            "usage_id",
+            "Record AI model calls: tokens and cost",
         ),
         Kind("tickets", TicketIn, tickets_store, "ticket_id", "Create or update support tickets"),
         Kind(

@@ -6,11 +6,13 @@ from pydantic import Field
 
 from opsroom.ingest.schemas.fields import (
     Count,
+    Currency,
     Happened,
     HttpMethod,
     ItemIn,
     Key,
     Milliseconds,
+    Required100,
     Required200,
     Required500,
     Text64,
@@ -59,3 +61,22 @@ class ApiRequestIn(ItemIn):
     response_body: str | dict[str, Any] | list[Any] | None = None
     user_agent: Text300 | None = None
     release: Text100 | None = None
+
+
+class AiUsageIn(ItemIn):
+    """One call the host app made to an AI model, by its usage id: tokens and cost."""
+
+    usage_id: Key
+    occurred_at: Happened
+    model: Required100 = Field(description="The AI model called, e.g. gpt-4o-mini")
+    cost: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] = Field(
+        description="What the call cost, in `currency` units (not minor units): 0.0042"
+    )
+    currency: Currency = "usd"
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    endpoint: Text200 | None = Field(
+        default=None, description="The host app's route that made the call (method and path)"
+    )
+    feature: Text100 | None = None
+    user_id: Key | None = None

@@ -297,3 +297,39 @@ def test_marketing_spend_by_channel_and_month(ingest):
     assert [r["index"] for r in body["rejected"]] == [1, 2]
     spend = marketing_spend_list(start=date(2026, 9, 1), end=date(2026, 9, 30))
     assert [(s.channel, s.amount, s.currency) for s in spend] == [("facebook", 50000, "usd")]
+
+
+def test_ai_usage_is_recorded_once_with_its_cost_in_micros(ingest):
+    from opsroom.telemetry.models import AiUsage
+
+    usage = {
+        "usage_id": "ai-1",
+        "occurred_at": at(2),
+        "model": "gpt-4o-mini",
+        "cost": 0.004217,
+        "input_tokens": 1200,
+        "output_tokens": 300,
+        "endpoint": "POST /api/recipes/generate",
+        "feature": "recipe_generation",
+        "user_id": "u1",
+    }
+    answer = ingest.ok(
+        "ai-usage",
+        [
+            usage,
+            {**usage, "usage_id": "ai-2", "cost": -1},
+            {**usage, "usage_id": "ai-3", "model": ""},
+            {**usage, "usage_id": "ai-4", "input_tokens": -5},
+            {**usage, "usage_id": "ai-5", "currency": "dollars"},
+            {k: v for k, v in usage.items() if k != "cost"} | {"usage_id": "ai-6"},
+            {**usage, "usage_id": "ai-7", "tokens": 5},
+        ],
+    )
+    assert fields(answer) == [
+        (1, "cost"), (2, "model"), (3, "input_tokens"), (4, "currency"), (5, "cost"), (6, "tokens")
+    ]  # fmt: skip
+    stored = AiUsage.objects.get()
+    assert stored.cost_micros == 4217
+    assert stored.currency == "usd"
+    assert stored.person == Person.objects.get(external_id="u1")
+    assert ingest.ok("ai-usage", [usage])["counts"]["unchanged"] == 1

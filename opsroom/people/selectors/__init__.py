@@ -66,3 +66,31 @@ def person_for_email(*, email: str) -> Person | None:
     if not wanted:
         return None
     return Person.objects.filter(email=wanted).order_by("-updated_at", "-id").first()
+
+
+def people_by_ids(*, ids: Sequence[int]) -> dict[int, Person]:
+    """People by their ids (missing ids are left out)."""
+    return Person.objects.in_bulk(list(ids))
+
+
+def people_profiles(*, ids: Sequence[int]) -> dict[int, tuple[datetime | None, str, str]]:
+    """(signed up at, acquisition channel, platform attribute) of some people, by id."""
+    found: dict[int, tuple[datetime | None, str, str]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), 2000):
+        rows = Person.objects.filter(pk__in=id_list[start : start + 2000]).values_list(
+            "pk", "signed_up_at", "acquisition_channel", "attributes"
+        )
+        for pk, signed_up_at, channel, attributes in rows:
+            platform = attributes.get("platform", "") if isinstance(attributes, dict) else ""
+            found[pk] = (signed_up_at, channel or "", str(platform or ""))
+    return found
+
+
+def people_signed_up_between(*, since: datetime, until: datetime) -> list[int]:
+    """Ids of the people (placeholders excluded) who signed up in [since, until)."""
+    return list(
+        Person.objects.filter(
+            is_placeholder=False, signed_up_at__gte=since, signed_up_at__lt=until
+        ).values_list("pk", flat=True)
+    )

@@ -1,0 +1,43 @@
+"""Schemas of the analytics API: AI cost limits and projection, anomalies."""
+
+from datetime import date, datetime
+
+from ninja import Schema
+
+
+class AiLimitOut(Schema):
+    endpoint: str
+    daily_limit: float  # in `currency` units
+    spent_today: float
+    throttled: bool
+
+
+class AiLimitsOut(Schema):
+    currency: str
+    day: date  # UTC
+    limits: list[AiLimitOut]
+
+
+class AiCostOut(Schema):
+    currency: str
+    month: str  # YYYY-MM
+    spent: float
+    daily_rate: float
+    projected: float
+    projected_high: float  # 90% upper bound
+    budget: float | None
+    over_budget: bool
+    budget_reached_on: date | None
+
+
+class AnomalyOut(Schema):
+    metric: str
+    label: str
+    bucket: datetime
+    value: float
+    expected: float
+    score: float
+    direction: str
+    alerted: bool
+    moved: list[str]  # keys of the other series far from expected then
+    releases: list[str]
