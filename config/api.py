@@ -12,6 +12,7 @@ from opsroom.core.errors import DomainError
 from opsroom.core.outbox.api import router as outbox_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
+from opsroom.revenue.api import router as revenue_router
 from opsroom.user360.api import router as user360_router
 
 api = NinjaAPI(
@@ -62,4 +63,5 @@ api.add_router("/", core_router)
 api.add_router("/", user360_router)
 api.add_router("/", outbox_router)
 api.add_router("/", people_router)
+api.add_router("/", revenue_router)
 api.add_router("/ingest/", ingest_router)

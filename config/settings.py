@@ -256,6 +256,12 @@ OPSROOM_LOGIN_WINDOW_SECONDS = envint("OPSROOM_LOGIN_WINDOW_SECONDS", 900)
 OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
+# The revenue command center's debatable rules (docs/revenue.md): the person attribute that
+# holds a customer's country, the days of churn history LTV divides by, and the complete
+# months of marketing spend and new customers CAC is measured over.
+OPSROOM_REVENUE_COUNTRY_ATTRIBUTE = envstr("OPSROOM_REVENUE_COUNTRY_ATTRIBUTE", "country")
+OPSROOM_REVENUE_LTV_CHURN_DAYS = envint("OPSROOM_REVENUE_LTV_CHURN_DAYS", 90, minimum=30)
+OPSROOM_REVENUE_CAC_MONTHS = envint("OPSROOM_REVENUE_CAC_MONTHS", 3, minimum=1)
 
 # Request bodies. Pages and the API read at most this much (Django refuses more with a 400);
 # the batch API and the webhooks read their own, larger bodies with their own limits below.

@@ -38,6 +38,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.user360.tasks.feature_lift_daily",
         description="Recompute which early-adopted features go with people staying active.",
     ),
+    "revenue_ledger": Job(
+        cron="*/15 * * * *",
+        task="opsroom.revenue.tasks.revenue_ledger_update",
+        description="Take new subscription changes and ended discounts into the MRR ledger.",
+    ),
     "people_error_spread": Job(
         cron="5 * * * *",
         task="opsroom.analytics.tasks.error_spread_hourly",
