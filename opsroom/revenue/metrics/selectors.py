@@ -5,9 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from opsroom.core.errors import InvalidInput
 from opsroom.revenue.metrics.ledger import Rates
@@ -19,7 +20,9 @@ from opsroom.revenue.models import (
     MrrSegmentMonth,
     RevenueOverview,
     RevenueSettings,
+    Subscription,
 )
+from opsroom.revenue.mrr import mrr_statuses
 
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
 PERIOD_INTERVALS = ("day", "week", "month", "quarter", "year")
@@ -225,6 +228,10 @@ class Segment:
     churn: int
     reactivation: int
 
+    @property
+    def net(self) -> int:
+        return self.new + self.expansion + self.contraction + self.churn + self.reactivation
+
 
 def segments_for_month(*, month: date, dimension: str) -> list[Segment]:
     """MRR by plan, billing interval, channel or country at the end of a month, largest first."""
@@ -263,3 +270,13 @@ def segments_for_month(*, month: date, dimension: str) -> list[Segment]:
 def overview_latest() -> RevenueOverview | None:
     """The overview cards as last computed."""
     return RevenueOverview.objects.order_by("-day").first()
+
+
+def paying_customers() -> QuerySet[Subscription, dict[str, Any]]:
+    """Customers paying now (subscriptions counting MRR), by MRR, one row per currency."""
+    return (
+        Subscription.objects.filter(status__in=mrr_statuses(), mrr_amount__gt=0)
+        .values("person_id", "person__name", "person__email", "person__external_id", "currency")
+        .annotate(mrr=Sum("mrr_amount"), subscriptions=Count("id"))
+        .order_by("-mrr", "person_id")
+    )
