@@ -13,7 +13,13 @@ class WhoAmIOut(Schema):
     scopes: list[str]
 
 
-@router.get("/whoami", response=WhoAmIOut, auth=staff_or_key("read"), operation_id="whoami")
+@router.get(
+    "/whoami",
+    response=WhoAmIOut,
+    auth=staff_or_key("read"),
+    operation_id="whoami",
+    summary="Who is calling",
+)
 def whoami(request: HttpRequest) -> WhoAmIOut:
     """Who the request authenticates as: an API key (with its scopes) or a staff user."""
     auth = request.auth  # type: ignore[attr-defined]

@@ -23,12 +23,25 @@ def _sections() -> list[tuple[str, str, str]]:
     return sections
 
 
+# The top bar's search box: where it goes and where it asks for suggestions, once the People
+# section provides them.
+SEARCH = ("people:go", "people:suggest")
+
+
+def _search() -> dict[str, str]:
+    try:
+        return {"action": reverse(SEARCH[0]), "suggest": reverse(SEARCH[1])}
+    except NoReverseMatch:
+        return {}
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The main navigation, with the current section marked."""
+    """The main navigation, with the current section marked, and the top bar's search."""
     path = request.path
     return {
         "nav_items": [
             {"key": key, "label": label, "url": url, "active": path.startswith(url)}
             for key, label, url in _sections()
-        ]
+        ],
+        "top_search": _search(),
     }

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -63,7 +63,12 @@ class StaffRequiredMiddleware:
                 return response
             return HttpResponseRedirect(login_url)
         if not (user.is_active and user.is_staff):
-            return HttpResponseForbidden("Opsroom is for staff accounts only.")
+            return error_page(
+                request,
+                status=403,
+                message="Opsroom is for staff accounts only, and this account is not one. "
+                "Ask an admin to give it a staff role.",
+            )
         return None
 
 

@@ -38,6 +38,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.user360.tasks.feature_lift_daily",
         description="Recompute which early-adopted features go with people staying active.",
     ),
+    "people_health_validation": Job(
+        cron="30 4 * * 1",
+        task="opsroom.user360.tasks.health_validation_weekly",
+        description="Check the health score against 12 months of churn; fit weights to it.",
+    ),
     "revenue_ledger": Job(
         cron="*/15 * * * *",
         task="opsroom.revenue.tasks.revenue_ledger_update",

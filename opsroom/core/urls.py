@@ -6,6 +6,7 @@ urlpatterns = [
     path("login/", views.signin, name="login"),
     path("logout/", views.signout, name="logout"),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("audit/", views.audit_list, name="audit_list"),
     path("debug/", views.debug_index, name="debug_index"),
     path("debug/jobs/", views.job_list, name="job_list"),

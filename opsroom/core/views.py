@@ -3,11 +3,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,9 +16,11 @@ from opsroom.core import clock
 from opsroom.core.auth import request_staff
 from opsroom.core.forms import ApiKeyForm, AuditFilterForm, SignInForm
 from opsroom.core.middleware import error_page, public, session_start
-from opsroom.core.models import ApiKey
+from opsroom.core.models import ApiKey, AuditEntry
+from opsroom.core.refusals import permissions_needed
 from opsroom.core.schedule import SCHEDULE, next_run
 from opsroom.core.selectors import (
+    AuditFilter,
     api_key_list,
     audit_actions,
     audit_entry_list,
@@ -94,20 +97,32 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": database})
 
 
+@public
 @require_GET
-@permission_required("core.view_auditentry", raise_exception=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: the app's icon."""
+    return HttpResponsePermanentRedirect(static("opsroom/favicon.svg"))
+
+
+@require_GET
+@permissions_needed("core.view_auditentry")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The audit log with filters."""
+    """The audit log, newest first, with filters."""
     form = AuditFilterForm(request.GET or None, actions=audit_actions())
-    entries = audit_entry_list(filters=form.filters()) if form.is_valid() else None
+    filtered = form.is_bound and any(value for key, value in request.GET.items() if key != "page")
+    entries: QuerySet[AuditEntry] | None = None
+    if not filtered:
+        entries = audit_entry_list(filters=AuditFilter())  # the latest entries, unfiltered
+    elif form.is_valid():
+        entries = audit_entry_list(filters=form.filters())
     page = Paginator(entries, 50).get_page(request.GET.get("page")) if entries is not None else None
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "core/audit_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-        status=200 if form.is_valid() or not request.GET else 400,
+        {"form": form, "page": page, "query": query.urlencode(), "filtered": filtered},
+        status=200 if not filtered or form.is_valid() else 400,
     )
 
 
@@ -117,7 +132,7 @@ def debug_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("core.view_jobs", raise_exception=True)
+@permissions_needed("core.view_jobs")
 def job_list(request: HttpRequest) -> HttpResponse:
     """Recent background task runs and failures, and the periodic schedule."""
     status = request.GET.get("status", "")
@@ -147,7 +162,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("core.manage_api_keys", raise_exception=True)
+@permissions_needed("core.manage_api_keys")
 def api_key_index(request: HttpRequest) -> HttpResponse:
     """List API keys and create one (its secret is shown once)."""
     form = ApiKeyForm(request.POST or None)
@@ -172,7 +187,7 @@ def api_key_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@permission_required("core.manage_api_keys", raise_exception=True)
+@permissions_needed("core.manage_api_keys")
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=key_id)
     api_key_revoke(api_key=key, audit=AuditContext.from_request(request))

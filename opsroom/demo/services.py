@@ -95,7 +95,8 @@ def demo_world_build(
         ],
     )
     writer = Writer(note_authors={"support": support[0] if support else None,
-                                  "billing": billing[0] if billing else None})  # fmt: skip
+                                  "billing": billing[0] if billing else None},
+                    horizon=horizon)  # fmt: skip
     # Debug mode keeps every SQL statement with its parameters; for a world of hundreds of
     # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
     with override_settings(DEBUG=False), few_collections():

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from opsroom.core.clock import clock_frozen_at
 from opsroom.core.services.audit import AuditContext
-from opsroom.demo.world import catalog, mail
+from opsroom.demo.world import catalog, deliveries, mail
 from opsroom.demo.world.context import World
 from opsroom.demo.world.records import Batch, Row
 from opsroom.experiments.services import (
@@ -41,13 +41,17 @@ from opsroom.revenue.services import (
     subscription_upsert_many,
 )
 from opsroom.support.services import ticket_message_upsert_many, ticket_upsert_many
-from opsroom.telemetry.services import api_request_record_many, error_event_record_many
+from opsroom.telemetry.services import (
+    api_request_record_many,
+    delivery_record_many,
+    error_event_record_many,
+)
 
 
 class Writer:
     """Keeps the id maps of one run and counts the rows it wrote, by kind."""
 
-    def __init__(self, *, note_authors: dict[str, Any]) -> None:
+    def __init__(self, *, note_authors: dict[str, Any], horizon: datetime) -> None:
         self.counts: Counter[str] = Counter()
         self.people: dict[str, int] = {}
         self.subscriptions: dict[str, int] = {}
@@ -57,6 +61,7 @@ class Writer:
         self.templates: dict[str, int] = {}
         self.sequences: dict[str, int] = {}
         self._note_authors = note_authors
+        self._webhooks = deliveries.Window.before(horizon)
         self._pending = Batch()
         self._pending_at: datetime | None = None
 
@@ -119,6 +124,7 @@ class Writer:
             for rows in _chunks(batch.errors):
                 resolved = [self._resolve(row, person="person_id") for row in rows]
                 self.counts["errors"] += error_event_record_many(rows=resolved)
+            self._deliveries(deliveries.sentry_deliveries(batch.errors, self._webhooks, self._id))
             for rows in _chunks(batch.api_requests):
                 resolved = [self._resolve(row, person="person_id") for row in rows]
                 self.counts["api_requests"] += api_request_record_many(rows=resolved)
@@ -145,6 +151,18 @@ class Writer:
             self._support(batch)
             self._messaging(batch)
             self._tags_and_notes(batch)
+            self._deliveries(
+                deliveries.stripe_deliveries(batch, self._webhooks, self._id)
+                + deliveries.email_deliveries(batch.emails, self._webhooks, self._id)
+            )
+
+    def _id(self, external_id: str | None) -> int | None:
+        return self.people.get(external_id) if external_id else None
+
+    def _deliveries(self, rows: list[Row]) -> None:
+        """Webhook deliveries, as the webhook views record them (demo/world/deliveries.py)."""
+        for chunk in _chunks(sorted(rows, key=lambda row: row["received_at"])):
+            self.counts["deliveries"] += delivery_record_many(rows=chunk)
 
     def _resolve(self, row: Row, *, person: str = "") -> Row:
         """A copy of a simulated row with natural keys turned into ids."""

@@ -87,6 +87,8 @@ class HealthFacts:
     change_7d: int | None
     healthy_min: int
     at_risk_min: int
+    uncapped_score: int | None = None  # the weighted score when payment trouble capped it
+    new_days: int = 14  # people younger than this are New
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,21 @@ class EmailFacts:
 
 
 @dataclass(frozen=True)
+class DeviceFacts:
+    """A device (kind) the person used lately, from their API calls and product events."""
+
+    platform: str  # ios, android, web, other (or what their events name)
+    device: str  # iPhone, Android, Mac, Windows PC... ("" when unknown)
+    os_name: str
+    os_version: str
+    app_version: str  # the host app's newest version seen on it
+    browser: str  # "Chrome 130" for the web
+    last_seen_at: datetime
+    api_calls_30d: int
+    from_events: bool  # their events name this platform
+
+
+@dataclass(frozen=True)
 class PersonSnapshot:
     at: datetime
     person: PersonFacts
@@ -233,6 +250,7 @@ class PersonSnapshot:
     errors: ErrorFacts
     flags: tuple[FlagFacts, ...]
     email: EmailFacts
+    devices: tuple[DeviceFacts, ...]
 
     @property
     def flags_on(self) -> tuple[FlagFacts, ...]:
@@ -268,6 +286,7 @@ SUPPORT: SnapshotPart[SupportFacts] = SnapshotPart("support")
 ERRORS: SnapshotPart[ErrorFacts] = SnapshotPart("errors")
 FLAGS: SnapshotPart[tuple[FlagFacts, ...]] = SnapshotPart("flags")
 EMAIL: SnapshotPart[EmailFacts] = SnapshotPart("email")
+DEVICES: SnapshotPart[tuple[DeviceFacts, ...]] = SnapshotPart("devices")
 
 
 def person_facts(*, person: Person, now: datetime) -> PersonFacts:
@@ -303,4 +322,5 @@ def person_snapshot_get(*, person: Person, now: datetime | None = None) -> Perso
         errors=ERRORS.read(person, now),
         flags=FLAGS.read(person, now),
         email=EMAIL.read(person, now),
+        devices=DEVICES.read(person, now),
     )

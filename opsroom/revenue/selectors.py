@@ -92,6 +92,76 @@ def mrr_by_month(*, currency: str, since: datetime) -> dict[str, int]:
     return series
 
 
+def mrr_total_as_of(*, currency: str, at: datetime) -> int:
+    """MRR at a time, summed from the change log (as mrr_by_month)."""
+    total = SubscriptionChange.objects.filter(currency=currency, occurred_at__lt=at).aggregate(
+        total=Sum("mrr_after") - Sum("mrr_before")
+    )["total"]
+    return int(total or 0)
+
+
+def cancellations_count(*, since: datetime, until: datetime) -> int:
+    """Subscriptions that ended (were canceled) in a time range."""
+    return SubscriptionChange.objects.filter(
+        kind=SubscriptionChange.Kind.CANCELED, occurred_at__gte=since, occurred_at__lt=until
+    ).count()
+
+
+@dataclass(frozen=True)
+class MrrAtRisk:
+    currency: str
+    delinquent_mrr: int  # past due or unpaid: the card failed
+    delinquent: int
+    canceling_mrr: int  # set to cancel at the end of the period
+    canceling: int
+
+    @property
+    def total(self) -> int:
+        return self.delinquent_mrr + self.canceling_mrr
+
+
+def mrr_at_risk(*, currency: str) -> MrrAtRisk:
+    """MRR that may be lost: subscriptions past due or unpaid, and those set to cancel."""
+    live = Subscription.objects.filter(currency=currency, status__in=LIVE_STATUSES)
+    delinquent = live.filter(status__in=DELINQUENT_STATUSES).aggregate(
+        n=Count("id"), mrr=Sum("mrr_amount")
+    )
+    canceling = (
+        live.exclude(status__in=DELINQUENT_STATUSES)
+        .filter(cancel_at_period_end=True)
+        .aggregate(n=Count("id"), mrr=Sum("mrr_amount"))
+    )
+    return MrrAtRisk(
+        currency=currency,
+        delinquent_mrr=delinquent["mrr"] or 0,
+        delinquent=delinquent["n"],
+        canceling_mrr=canceling["mrr"] or 0,
+        canceling=canceling["n"],
+    )
+
+
+def payments_failing(*, since: datetime, limit: int = 10) -> tuple[int, list[PaymentAttempt]]:
+    """People whose last payment since a time failed with none paid after: how many, and the
+    latest failed attempt of the most recent ones (with the person)."""
+    ids = person_ids_payment_failed(since=since)
+    count = ids.count()
+    attempts = (
+        PaymentAttempt.objects.filter(
+            person_id__in=ids,
+            status=PaymentAttempt.Status.FAILED,
+            attempted_at__gte=since,
+        )
+        .select_related("person")
+        .order_by("-attempted_at", "-id")
+    )
+    latest: dict[int, PaymentAttempt] = {}
+    for attempt in attempts.iterator(chunk_size=200):
+        latest.setdefault(attempt.person_id, attempt)
+        if len(latest) >= limit:
+            break
+    return count, list(latest.values())
+
+
 # Reads for one person (the People app's User 360) and person-id sets for its filters.
 
 SUBSCRIPTION_STATUSES: tuple[str, ...] = tuple(Subscription.Status.values)
@@ -265,35 +335,81 @@ class PaymentHealth:
     is_paying: bool  # has a live paid subscription
 
 
+@dataclass(frozen=True)
+class BillingStateAt:
+    """A person's subscriptions as the change log had them at a time."""
+
+    mrr: int  # minor units, all their subscriptions (any currency: a test for > 0)
+    is_delinquent: bool  # a subscription past due or unpaid
+    is_paying: bool  # a live subscription to a paid plan (trials included)
+
+
+def billing_states_as_of(
+    *, at: datetime, person_ids: Sequence[int] | None = None
+) -> dict[int, BillingStateAt]:
+    """Each person's MRR and subscription statuses at a time, from the subscription change log
+    (the last change of each subscription before that time); people without one are left out."""
+    changes = SubscriptionChange.objects.filter(occurred_at__lt=at).exclude(
+        subscription__ended_at__lt=at  # ended before then: nothing live to read
+    )
+    if person_ids is not None:
+        changes = changes.filter(person_id__in=person_ids)
+    rows = changes.order_by("subscription_id", "occurred_at", "id").values_list(
+        "subscription_id", "person_id", "to_status", "mrr_after", "to_plan__amount"
+    )
+    latest: dict[int, tuple[int, str, int, int | None]] = {}
+    for subscription_id, person_id, status, mrr, plan_amount in rows.iterator(chunk_size=5000):
+        latest[subscription_id] = (person_id, status, mrr or 0, plan_amount)
+    states: dict[int, list[Any]] = {}
+    for owner, last_status, last_mrr, price in latest.values():
+        state = states.setdefault(owner, [0, False, False])
+        live = last_status in LIVE_STATUSES
+        state[0] += last_mrr if live else 0
+        state[1] = state[1] or last_status in DELINQUENT_STATUSES
+        state[2] = state[2] or (live and (last_mrr > 0 or bool(price)))
+    return {
+        owner: BillingStateAt(mrr=total, is_delinquent=delinquent, is_paying=paying)
+        for owner, (total, delinquent, paying) in states.items()
+    }
+
+
 def payment_health_by_person(
-    *, since: datetime, person_ids: Sequence[int] | None = None
+    *, since: datetime, person_ids: Sequence[int] | None = None, at: datetime | None = None
 ) -> dict[int, PaymentHealth]:
     """Payment health of each person (everyone, or the ones given) who pays or tried to pay
-    since a time."""
-    subscriptions = Subscription.objects.all()
+    since a time; with `at`, as it stood then (attempts before it, statuses from the change
+    log), else now."""
     attempts = PaymentAttempt.objects.filter(attempted_at__gte=since)
-    if person_ids is not None:
-        subscriptions = subscriptions.filter(person_id__in=person_ids)
-        attempts = attempts.filter(person_id__in=person_ids)
-    delinquent = set(
-        subscriptions.filter(status__in=DELINQUENT_STATUSES).values_list("person_id", flat=True)
-    )
-    paying = set(
-        subscriptions.filter(status__in=LIVE_STATUSES, amount__gt=0).values_list(
-            "person_id", flat=True
+    if at is None:
+        subscriptions = Subscription.objects.all()
+        if person_ids is not None:
+            subscriptions = subscriptions.filter(person_id__in=person_ids)
+        delinquent = set(
+            subscriptions.filter(status__in=DELINQUENT_STATUSES).values_list("person_id", flat=True)
         )
-    )
+        paying = set(
+            subscriptions.filter(status__in=LIVE_STATUSES, amount__gt=0).values_list(
+                "person_id", flat=True
+            )
+        )
+    else:
+        attempts = attempts.filter(attempted_at__lt=at)
+        states = billing_states_as_of(at=at, person_ids=person_ids)
+        delinquent = {person_id for person_id, s in states.items() if s.is_delinquent}
+        paying = {person_id for person_id, s in states.items() if s.is_paying}
+    if person_ids is not None:
+        attempts = attempts.filter(person_id__in=person_ids)
     tallies: dict[int, list[Any]] = {}
     rows = attempts.order_by("person_id", "attempted_at", "id").values_list(
         "person_id", "status", "attempted_at", "decline_code", "failure_code"
     )
     # Everyone's attempts are streamed; a few people's are simply read.
     stream = rows.iterator(chunk_size=5000) if person_ids is None else rows
-    for person_id, status, at, decline, failure in stream:
+    for person_id, status, attempted, decline, failure in stream:
         tally = tallies.setdefault(person_id, [0, 0, "", None, ""])
         tally[0] += status == PaymentAttempt.Status.FAILED
         tally[1] += status == PaymentAttempt.Status.SUCCEEDED
-        tally[2], tally[3], tally[4] = status, at, decline or failure
+        tally[2], tally[3], tally[4] = status, attempted, decline or failure
     health: dict[int, PaymentHealth] = {}
     for person_id in paying | delinquent | set(tallies):
         failed, succeeded, last_status, last_at, decline = tallies.get(

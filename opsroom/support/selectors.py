@@ -2,17 +2,86 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from opsroom.core.lookups import comparison_lookup
 from opsroom.support.models import Ticket, TicketMessage
+from opsroom.support.sla import FIRST_REPLY_HOURS, SOON, first_reply_due
 
 
 def tickets_open_count() -> int:
     """Tickets not yet solved or closed."""
     return Ticket.objects.filter(status__in=Ticket.OPEN_STATUSES).count()
+
+
+# The support queue: a staff member's open tickets, the unassigned ones, the ones breaching
+# their first-reply target, and today's new ones (the home page of support agents).
+
+_PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+# On the clock for a first reply: open and not waiting on the customer.
+_AWAITING_REPLY = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.ON_HOLD)
+
+
+@dataclass(frozen=True)
+class QueueTicket:
+    ticket: Ticket  # with its requester
+    reply_due_at: datetime | None  # None: answered already, or waiting on the customer
+
+    def is_breaching(self, now: datetime) -> bool:
+        return self.reply_due_at is not None and self.reply_due_at <= now
+
+
+def _queue_rows(tickets: QuerySet[Ticket], limit: int) -> list[QueueTicket]:
+    rows = [
+        QueueTicket(
+            ticket,
+            first_reply_due(created_at=ticket.created_at, priority=ticket.priority)
+            if ticket.first_response_at is None and ticket.status in _AWAITING_REPLY
+            else None,
+        )
+        for ticket in tickets.select_related("requester")[: limit * 4]
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.reply_due_at is None,
+            row.reply_due_at or row.ticket.created_at,
+            _PRIORITY_ORDER.get(row.ticket.priority, 9),
+        )
+    )
+    return rows[:limit]
+
+
+def ticket_queue_for_user(*, user_id: int, limit: int = 10) -> list[QueueTicket]:
+    """A staff member's open tickets, the first reply due soonest first."""
+    tickets = Ticket.objects.filter(assignee_id=user_id, status__in=Ticket.OPEN_STATUSES)
+    return _queue_rows(tickets.order_by("created_at"), limit)
+
+
+def ticket_queue_unassigned(*, limit: int = 10) -> list[QueueTicket]:
+    """Open tickets nobody is assigned to, the first reply due soonest first."""
+    tickets = Ticket.objects.filter(assignee__isnull=True, status__in=Ticket.OPEN_STATUSES)
+    return _queue_rows(tickets.order_by("created_at"), limit)
+
+
+def tickets_breaching(*, now: datetime, limit: int = 10) -> tuple[int, list[QueueTicket]]:
+    """Unanswered open tickets past (or within an hour of) their first-reply target: how many,
+    and the most overdue."""
+    late = Q()
+    for priority, hours in FIRST_REPLY_HOURS.items():
+        late |= Q(priority=priority, created_at__lte=now + SOON - timedelta(hours=hours))
+    tickets = Ticket.objects.filter(
+        late, status__in=_AWAITING_REPLY, first_response_at__isnull=True
+    ).order_by("created_at")
+    return tickets.count(), _queue_rows(tickets, limit)
+
+
+def tickets_created_since(*, since: datetime, limit: int = 10) -> tuple[int, list[Ticket]]:
+    """Tickets opened since a time: how many, and the newest, with their requesters."""
+    tickets = Ticket.objects.filter(created_at__gte=since)
+    newest = list(tickets.select_related("requester").order_by("-created_at", "-id")[:limit])
+    return tickets.count(), newest
 
 
 # Reads for one person (the People app's User 360) and person-id sets for its filters.
@@ -92,15 +161,25 @@ def person_ids_by_ticket_count(
 
 
 def ticket_counts_by_person(
-    *, since: datetime, person_ids: Sequence[int] | None = None
+    *, since: datetime, person_ids: Sequence[int] | None = None, at: datetime | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Per person (everyone, or the ones given): tickets opened since a time, and open now."""
-    tickets = Ticket.objects.filter(Q(created_at__gte=since) | Q(status__in=Ticket.OPEN_STATUSES))
+    """Per person (everyone, or the ones given): tickets opened since a time, and open now (or,
+    with `at`, opened before it and not resolved by then)."""
+    if at is None:
+        recent = Q(created_at__gte=since)
+        still_open = Q(status__in=Ticket.OPEN_STATUSES)
+        tickets = Ticket.objects.filter(recent | still_open)
+    else:
+        recent = Q(created_at__gte=since, created_at__lt=at)
+        # Resolved after `at`, or not resolved at all (a closed ticket without a resolution
+        # time counts as resolved, when is unknown).
+        unresolved = Q(resolved_at__isnull=True, status__in=Ticket.OPEN_STATUSES)
+        still_open = Q(created_at__lt=at) & (unresolved | Q(resolved_at__gte=at))
+        tickets = Ticket.objects.filter(created_at__lt=at).filter(recent | still_open)
     if person_ids is not None:
         tickets = tickets.filter(requester_id__in=person_ids)
     rows = tickets.values("requester_id").annotate(
-        recent=Count("id", filter=Q(created_at__gte=since)),
-        open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
+        recent=Count("id", filter=recent), open=Count("id", filter=still_open)
     )
     return {row["requester_id"]: (row["recent"], row["open"]) for row in rows}
 

@@ -75,6 +75,25 @@ def api_requests_for_person(
     )
 
 
+@dataclass(frozen=True)
+class ApiClientUse:
+    user_agent: str
+    calls: int
+    last_at: datetime
+
+
+def api_clients_for_person(*, person_id: int, since: datetime) -> list[ApiClientUse]:
+    """The clients (User-Agent headers) a person's API calls came from since a time, latest
+    first, with how many calls each made."""
+    rows = (
+        ApiRequest.objects.filter(person_id=person_id, occurred_at__gte=since)
+        .values("user_agent")
+        .annotate(calls=Count("id"), last_at=Max("occurred_at"))
+        .order_by("-last_at")
+    )
+    return [ApiClientUse(row["user_agent"] or "", row["calls"], row["last_at"]) for row in rows]
+
+
 def api_request_for_person(*, person_id: int, request_pk: int) -> ApiRequest | None:
     """One of a person's API calls, with its (redacted) payloads."""
     return ApiRequest.objects.filter(person_id=person_id, pk=request_pk).first()
@@ -90,12 +109,15 @@ def deliveries_for_person(*, person_id: int, limit: int = 10) -> list[Integratio
 
 
 def error_counts_by_person(
-    *, since: datetime, person_ids: Sequence[int] | None = None
+    *, since: datetime, person_ids: Sequence[int] | None = None, until: datetime | None = None
 ) -> dict[int, int]:
-    """Errors (level error or fatal) per person (everyone, or the ones given) since a time."""
+    """Errors (level error or fatal) per person (everyone, or the ones given) since a time (and
+    before `until`, when given)."""
     errors = ErrorEvent.objects.filter(
         occurred_at__gte=since, level__in=_ERROR_LEVELS, person_id__isnull=False
     )
+    if until is not None:
+        errors = errors.filter(occurred_at__lt=until)
     if person_ids is not None:
         errors = errors.filter(person_id__in=person_ids)
     rows = errors.values("person_id").annotate(n=Count("id"))

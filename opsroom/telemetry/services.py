@@ -80,6 +80,15 @@ def _without_nul(value: Any) -> Any:
     return value
 
 
+def _delivery_payload(payload: Any) -> dict[str, Any]:
+    stored = _without_nul(payload_redact(payload)) if payload is not None else {}
+    if len(str(stored)) > DELIVERY_PAYLOAD_LIMIT:
+        stored = {"truncated": body_redact(payload, limit=DELIVERY_PAYLOAD_LIMIT)}
+    if not isinstance(stored, dict):
+        stored = {"value": stored}
+    return stored
+
+
 def delivery_record(
     *,
     source: str,
@@ -94,17 +103,12 @@ def delivery_record(
     api_key: ApiKey | None = None,
 ) -> IntegrationDelivery:
     """Record one delivery (webhook call, import run) and its outcome; the payload is redacted."""
-    stored = _without_nul(payload_redact(payload)) if payload is not None else {}
-    if len(str(stored)) > DELIVERY_PAYLOAD_LIMIT:
-        stored = {"truncated": body_redact(payload, limit=DELIVERY_PAYLOAD_LIMIT)}
-    if not isinstance(stored, dict):
-        stored = {"value": stored}
     return IntegrationDelivery.objects.create(
         source=source,
         outcome=outcome,
         event_type=_without_nul(event_type)[:100],
         external_id=_without_nul(external_id)[:128],
-        payload=stored,
+        payload=_delivery_payload(payload),
         error=_without_nul(text_redact(error[:ERROR_LIMIT])),
         person_id=person.pk if person is not None else person_id,
         processing_ms=processing_ms,
@@ -148,3 +152,25 @@ def delivery_refusal_record(
     if older:
         IntegrationDelivery.objects.filter(id__in=older).delete()
     return True
+
+
+@transaction.atomic
+def delivery_record_many(*, rows: Sequence[Row]) -> int:
+    """Record deliveries that happened earlier (replayed history, the demo world): each row has
+    delivery_record's fields and its `received_at`; payloads are redacted the same way."""
+    deliveries = [
+        IntegrationDelivery(
+            source=row["source"],
+            outcome=row["outcome"],
+            event_type=_without_nul(row.get("event_type", ""))[:100],
+            external_id=_without_nul(row.get("external_id", ""))[:128],
+            payload=_delivery_payload(row.get("payload")),
+            error=_without_nul(text_redact(str(row.get("error", ""))[:ERROR_LIMIT])),
+            person_id=row.get("person_id"),
+            processing_ms=row.get("processing_ms"),
+            received_at=row["received_at"],
+        )
+        for row in rows
+    ]
+    IntegrationDelivery.objects.bulk_create(deliveries, batch_size=500)
+    return len(deliveries)

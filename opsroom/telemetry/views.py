@@ -5,7 +5,6 @@ from datetime import timedelta
 from typing import cast
 
 from django import forms
-from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from opsroom.core import clock
 from opsroom.core.jsonshape import json_bounded
+from opsroom.core.refusals import permissions_needed
 from opsroom.telemetry.models import IntegrationDelivery
 from opsroom.telemetry.selectors import (
     DeliveryFilter,
@@ -48,7 +48,7 @@ class DeliveryFilterForm(forms.Form):
 
 
 @require_GET
-@permission_required("telemetry.view_integrationdelivery", raise_exception=True)
+@permissions_needed("telemetry.view_integrationdelivery")
 def delivery_index(request: HttpRequest) -> HttpResponse:
     """Integration status per source, and the deliveries with filters."""
     sources = delivery_sources()
@@ -81,7 +81,7 @@ def delivery_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required("telemetry.view_integrationdelivery", raise_exception=True)
+@permissions_needed("telemetry.view_integrationdelivery")
 def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
     """One delivery with its (redacted) payload."""
     delivery = get_object_or_404(

@@ -11,6 +11,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.template.defaultfilters import pluralize
+
 from opsroom.core.errors import InvalidInput
 from opsroom.core.lookups import COMPARISONS
 from opsroom.revenue.selectors import SUBSCRIPTION_STATUSES
@@ -87,7 +89,10 @@ FIELDS: dict[str, FieldSpec] = {
     "mrr": FieldSpec("MRR", "money", COMPARE, help="in major units, e.g. 29 or 29.99"),
     "health_score": FieldSpec("Health score", "number", COMPARE, help="0-100"),
     "health_band": FieldSpec(
-        "Health band", "choice", ("eq", "neq"), help="healthy, at_risk, critical"
+        "Health band",
+        "choice",
+        ("eq", "neq"),
+        help="healthy, at_risk, critical, new, lapsed",
     ),
     "logins": FieldSpec("Logins", "count", COMPARE, needs_days=True),
     "active_days": FieldSpec("Active days", "count", COMPARE, needs_days=True),
@@ -102,7 +107,7 @@ FIELDS: dict[str, FieldSpec] = {
 CHOICES = {
     "status": ("active", "banned", "deleted"),
     "subscription_status": SUBSCRIPTION_STATUSES,
-    "health_band": ("healthy", "at_risk", "critical"),
+    "health_band": ("healthy", "at_risk", "critical", "new", "lapsed"),
 }
 
 
@@ -134,10 +139,10 @@ class Condition:
         if self.op in ("within_days", "over_days"):
             words = "in the last" if self.op == "within_days" else "more than"
             suffix = "" if self.op == "within_days" else " ago"
-            return f"{subject} {words} {value} days{suffix}"
+            return f"{subject} {words} {value} day{pluralize(value)}{suffix}"
         if isinstance(value, bool):
             value = "yes" if value else "no"
-        window = f" in the last {self.days} days" if self.days else ""
+        window = f" in the last {self.days} day{pluralize(self.days)}" if self.days else ""
         return f"{subject}{window} {OP_LABELS[self.op]} {value}"
 
 

@@ -18,10 +18,19 @@ def _choices(pairs: list[tuple[str, str]], empty: str = "") -> list[tuple[str, s
 
 
 class EmailActionForm(forms.Form):
-    template = forms.ChoiceField(required=False, label="Template")
-    subject = forms.CharField(required=False, max_length=300)
+    template = forms.ChoiceField(
+        required=False,
+        label="Template",
+        help_text="Filled in for this person; you read the result before it is sent.",
+    )
+    subject = forms.CharField(
+        required=False, max_length=300, help_text="Without a template: your own subject."
+    )
     body = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 8}), label="Message"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Message",
+        help_text="Without a template: your own message, sent as written.",
     )
 
     def __init__(self, *args: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -137,6 +146,12 @@ class HealthConfigForm(forms.Form):
     )
     healthy_min = forms.IntegerField(min_value=1, max_value=100, label="Healthy from")
     at_risk_min = forms.IntegerField(min_value=1, max_value=99, label="At risk from")
+    new_days = forms.IntegerField(
+        min_value=0,
+        max_value=90,
+        label="New for (days)",
+        help_text="People who signed up fewer days ago are New: not judged yet. 0: never.",
+    )
     target_days_per_week = forms.FloatField(
         min_value=0.5, max_value=7, label="Full usage (active days per week)"
     )

@@ -3,6 +3,11 @@
 Pure functions of a person's metrics (gathered by services/health.py from derived tables).
 Components that do not apply (no paid subscription, no core features) are left out and the
 other weights are scaled up, so a free user is not marked down for having no payments.
+
+Payment trouble caps the score: a subscription past due or unpaid (or a last payment that
+failed) cannot score above Critical, whatever the usage. Two states come before the bands:
+New (signed up fewer than `new_days` ago: not enough history to judge) and Lapsed (no live
+paid subscription and no activity in 4 weeks: gone, not at risk).
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +30,10 @@ DEFAULT_WEIGHTS = {"engagement": 30, "frequency": 25, "adoption": 20, "support":
 TICKET_PENALTY, OPEN_TICKET_PENALTY, ERROR_PENALTY = 20, 10, 4
 # Payment health of a person who had a failed payment in 60 days but has paid since.
 RECOVERED_PAYMENT_SCORE = 60
+# No activity in this many days (and nothing paid for): the person has lapsed.
+LAPSED_DAYS = 28
+# The bands with a score threshold, best first; New and Lapsed are states before them.
+SCORED_BANDS = ("healthy", "at_risk", "critical")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class HealthSettings:
     login_events: tuple[str, ...] = ("login",)
     usage_counters: list[dict[str, str]] = field(default_factory=list)
     core_features_detected: bool = False
+    new_days: int = 14
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,20 @@ class HealthInputs:
     open_tickets: int = 0
     errors_7d: int = 0
     payment: PaymentHealth | None = None
+    account_age_days: int | None = None  # None: signup date unknown
+    # Days since the host app last saw them, when scoring now (None: unknown, or a past day,
+    # where today's last-seen time would leak what came after).
+    seen_days_ago: int | None = None
+
+    @property
+    def is_paying(self) -> bool:
+        return self.payment is not None and self.payment.is_paying
+
+    @property
+    def is_inactive(self) -> bool:
+        """No activity in the last 4 weeks (LAPSED_DAYS), nor seen since."""
+        seen = self.seen_days_ago is not None and self.seen_days_ago < LAPSED_DAYS
+        return self.events_7d == 0 and self.events_prev_21d == 0 and not seen
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,7 @@ class HealthResult:
     score: int
     band: str
     components: list[Component]
+    uncapped_score: int | None = None  # the weighted score, when payment trouble capped it
 
 
 def engagement_inputs(activity: PersonActivity, core_features: list[str]) -> HealthInputs:
@@ -103,13 +128,53 @@ def weights_normalise(weights: dict[str, float]) -> dict[str, float]:
     return {key: value / total for key, value in clean.items()}
 
 
-def band_for(score: int, settings: HealthSettings) -> str:
-    """Healthy, At risk or Critical for a score."""
+def band_for(
+    score: int, settings: HealthSettings, *, is_new: bool = False, is_lapsed: bool = False
+) -> str:
+    """New, Lapsed, else Healthy, At risk or Critical by the score."""
+    if is_new:
+        return "new"
+    if is_lapsed:
+        return "lapsed"
     if score >= settings.healthy_min:
         return "healthy"
     if score >= settings.at_risk_min:
         return "at_risk"
     return "critical"
+
+
+def score_cap(payment_score: int | None, settings: HealthSettings) -> int | None:
+    """The highest score payment trouble allows: the top of Critical while delinquent."""
+    if payment_score == 0:
+        return settings.at_risk_min - 1
+    return None
+
+
+def score_combine(
+    scores: dict[str, int | None], weights: dict[str, float], settings: HealthSettings
+) -> tuple[int, int | None]:
+    """The score from component scores (None: not applicable) and normalised weights, and the
+    weighted score before a payment cap (None when no cap applied)."""
+    applicable = [
+        (weights[key], score)
+        for key, score in scores.items()
+        if score is not None and weights.get(key, 0) > 0
+    ]
+    total_weight = sum(weight for weight, _score in applicable)
+    weighted = (
+        round(sum(weight * score for weight, score in applicable) / total_weight)
+        if total_weight
+        else 0
+    )
+    cap = score_cap(scores.get("payment"), settings)
+    if cap is not None and weighted > cap:
+        return cap, weighted
+    return weighted, None
+
+
+def is_new(account_age_days: int | None, settings: HealthSettings) -> bool:
+    """Whether a person is too new to be judged."""
+    return account_age_days is not None and account_age_days < settings.new_days
 
 
 def _per_week(value: float) -> str:
@@ -193,13 +258,16 @@ def health_compute(inputs: HealthInputs, settings: HealthSettings) -> HealthResu
         Component(key, label, raw[key][0], round(weights[key], 4), raw[key][1])
         for key, label in COMPONENTS
     ]
-    applicable = [c for c in components if c.score is not None and c.weight > 0]
-    total_weight = sum(c.weight for c in applicable)
-    if total_weight == 0:
-        score = 0
-    else:
-        score = round(sum(c.weight * (c.score or 0) for c in applicable) / total_weight)
-    return HealthResult(score=score, band=band_for(score, settings), components=components)
+    score, uncapped = score_combine(
+        {key: value[0] for key, value in raw.items()}, weights, settings
+    )
+    band = band_for(
+        score,
+        settings,
+        is_new=is_new(inputs.account_age_days, settings),
+        is_lapsed=not inputs.is_paying and inputs.is_inactive,
+    )
+    return HealthResult(score=score, band=band, components=components, uncapped_score=uncapped)
 
 
 def history_append(

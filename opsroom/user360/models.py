@@ -11,6 +11,8 @@ class HealthBand(models.TextChoices):
     HEALTHY = "healthy", "Healthy"
     AT_RISK = "at_risk", "At risk"
     CRITICAL = "critical", "Critical"
+    NEW = "new", "New"  # signed up too recently to judge
+    LAPSED = "lapsed", "Lapsed"  # no paid subscription and no activity in 4 weeks
 
 
 class PersonHealth(models.Model):
@@ -25,6 +27,8 @@ class PersonHealth(models.Model):
         Person, on_delete=models.CASCADE, primary_key=True, related_name="health"
     )
     score = models.PositiveSmallIntegerField()
+    # The weighted score when payment trouble capped `score` (null: not capped).
+    uncapped_score = models.PositiveSmallIntegerField(null=True, blank=True)
     band = models.CharField(max_length=10, choices=HealthBand.choices)
     # [{"key", "label", "score" (0-100 or null when not applicable), "weight", "figure"}]
     components = models.JSONField(default=list)
@@ -56,6 +60,8 @@ class HealthConfig(models.Model):
     detected_core_features = models.JSONField(default=list, blank=True)
     healthy_min = models.PositiveSmallIntegerField(default=70)
     at_risk_min = models.PositiveSmallIntegerField(default=40)
+    # People who signed up fewer days ago than this are New: too little history to judge.
+    new_days = models.PositiveSmallIntegerField(default=14)
     # Active days per week that count as full usage frequency.
     target_days_per_week = models.FloatField(default=3.0)
     # The events that mean "they came into the app", comma-separated: the "last login" and
@@ -74,6 +80,26 @@ class HealthConfig(models.Model):
 
     def __str__(self) -> str:
         return "Health score settings"
+
+
+class HealthValidation(models.Model):
+    """How well the health score foretold churn on past months, and weights fitted to it.
+
+    Written by the weekly validation task (services/health_validation.py); the health settings
+    page shows the latest. `report` is HealthReport.as_dict() (user360/health_fit.py).
+    """
+
+    computed_at = models.DateTimeField(default=clock.now)
+    first_day = models.DateField()
+    last_day = models.DateField()
+    samples = models.PositiveIntegerField()
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["-computed_at"], name="healthval_time")]
+
+    def __str__(self) -> str:
+        return f"Health validation {self.first_day} to {self.last_day}"
 
 
 class Segment(models.Model):

@@ -53,7 +53,13 @@ class HealthComponentOut(Schema):
 
 class HealthOut(Schema):
     score: int
-    band: str
+    band: str = Field(
+        description="healthy, at_risk, critical; new: signed up too recently to judge; "
+        "lapsed: no paid subscription and no activity in 4 weeks"
+    )
+    uncapped_score: int | None = Field(
+        None, description="the weighted score when payment trouble capped `score`"
+    )
     components: list[HealthComponentOut]
     computed_at: datetime | None = Field(description="null: computed now, not yet by the task")
     change_7d: int | None
@@ -84,6 +90,16 @@ class SupportOut(Schema):
     average_resolution_hours: float | None
     last_ticket_id: int | None
     last_ticket_at: datetime | None
+
+
+class DeviceOut(Schema):
+    platform: str = Field(description="ios, android, web, other, or what their events name")
+    device: str
+    os: str = Field(description="'iOS 17.2'; '' when unknown")
+    app_version: str
+    browser: str
+    last_seen_at: datetime
+    api_calls_30d: int
 
 
 class FlagOut(Schema):
@@ -130,6 +146,7 @@ class IntelligenceOut(Schema):
     subscription: SubscriptionOut
     support: SupportOut
     usage_30d: list[UsageOut]
+    devices: list[DeviceOut]
     flags: list[FlagOut]
     insights: list[InsightOut]
 

@@ -1,5 +1,5 @@
-"""Background work of the People section: daily health scores and feature lift, bulk emails.
-Each task is safe to run twice."""
+"""Background work of the People section: daily health scores and feature lift, the weekly
+validation of the health score, bulk emails. Each task is safe to run twice."""
 
 from typing import Any
 
@@ -12,6 +12,7 @@ from opsroom.messaging.selectors import template_get
 from opsroom.people.models import Person
 from opsroom.user360.services.actions import EmailDraft, email_draft, person_email
 from opsroom.user360.services.health import feature_lift_refresh, health_scores_compute
+from opsroom.user360.services.health_validation import health_validation_run
 
 
 @task()
@@ -25,6 +26,16 @@ def health_scores_daily() -> dict[str, Any]:
 def feature_lift_daily() -> dict[str, Any]:
     """Recompute which early-adopted core features go with staying active."""
     return {"rows": feature_lift_refresh()}
+
+
+@task()
+def health_validation_weekly() -> dict[str, Any]:
+    """Check the health score against the churn of the past months; fit weights to it."""
+    try:
+        run = health_validation_run()
+    except DomainError as exc:  # no paying customers yet: nothing to validate
+        return {"error": exc.message}
+    return {"samples": run.report.samples, "auc": run.report.auc, "seconds": run.seconds}
 
 
 @task()

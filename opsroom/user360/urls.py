@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.user360.views import actions, health, lists, person
+from opsroom.user360.views import actions, health, lists, person, search
 
 app_name = "people"
 
@@ -10,7 +10,11 @@ urlpatterns = [
     path("segments/save/", lists.segment_save_view, name="segment_save"),
     path("segments/<int:segment_id>/delete/", lists.segment_delete_view, name="segment_delete"),
     path("bulk/", lists.bulk, name="bulk"),
+    path("go/", search.go, name="go"),
+    path("suggest/", search.suggest, name="suggest"),
     path("health/", health.health_settings, name="health_settings"),
+    path("health/fitted/", health.health_weights_fitted_use, name="health_fitted_use"),
+    path("health/validate/", health.health_validation_start, name="health_validate"),
     path(
         "impersonations/<int:grant_id>/revoke/",
         actions.impersonation_revoke_view,

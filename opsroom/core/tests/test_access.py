@@ -10,9 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from opsroom.core.middleware import is_public
 
-# Public by design: sign-in and the health check. Webhooks are public too but verify a
-# signature instead; they are listed by their own app's tests.
-PUBLIC = {"login", "health"}
+# Public by design: sign-in, the health check and the icon browsers ask for on their own.
+# Webhooks are public too but verify a signature instead; they are listed by their own app's
+# tests.
+PUBLIC = {"login", "health", "favicon"}
 # API routes that are pages for staff (docs, schema), refused like any page.
 API_PAGES = {"api:api-root", "api:openapi-view", "api:openapi-json"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -65,7 +66,7 @@ def test_anonymous_requests_are_refused(url, name):
     for method in ("get", "post"):
         response = getattr(client, method)(url)
         if name in PUBLIC:
-            assert response.status_code in (200, 405), (method, url)
+            assert response.status_code in (200, 301, 405), (method, url)
             continue
         if is_public(callback):
             # Signed webhooks: without a valid signature nothing passes.
@@ -79,7 +80,7 @@ def test_anonymous_requests_are_refused(url, name):
                 assert response["Location"].startswith("/login/"), (method, url)
 
 
-def test_only_login_and_health_are_public_pages():
+def test_only_login_health_and_the_icon_are_public_pages():
     public_names = {name for (url, name), callback in ROUTES if is_public(callback)}
     non_webhook = {name for name in public_names if "webhook" not in name and "inbound" not in name}
     assert non_webhook == PUBLIC
@@ -112,3 +113,10 @@ def test_a_session_idle_too_long_is_signed_out(staff_analyst, settings):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_favicon_ico_is_the_apps_icon():
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/opsroom/favicon.svg")

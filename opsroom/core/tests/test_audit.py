@@ -108,3 +108,22 @@ def test_the_client_ip_comes_from_the_trusted_proxy_hop(rf, settings):
     assert AuditContext.from_request(request).ip == "203.0.113.9"
     settings.OPSROOM_TRUSTED_PROXIES = 0
     assert AuditContext.from_request(request).ip == "10.0.0.1"
+
+
+@pytest.mark.django_db
+def test_the_audit_page_opens_on_the_latest_entries_with_readable_parameters(staff_analyst):
+    _entry(action="person.tag_add", target_id="7", params={"tags": ["bug-3481", "vip"]})
+    _entry(
+        action="people.health_settings_change",
+        params={"from": {"healthy_min": 70}, "to": {"healthy_min": 75}},
+    )
+    response = signed_in(staff_analyst).get("/audit/")
+    assert response.status_code == 200
+    assert [row.action for row in response.context["page"]] == [
+        "people.health_settings_change",
+        "person.tag_add",
+    ]
+    page = response.content.decode()
+    assert "<dt>Tags</dt><dd>bug-3481, vip</dd>" in page
+    assert "<dt>Healthy min</dt><dd>70 → 75</dd>" in page
+    assert "{&#x27;" not in page  # no Python dict

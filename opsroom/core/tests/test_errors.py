@@ -63,7 +63,7 @@ def test_a_refused_page_is_the_apps_page_saying_why(staff_analyst):
     response = signed_in(staff_analyst).post("/people/health/", {})
     assert response.status_code == 403
     body = response.content.decode()
-    assert "Only admins change how health is scored." in body
+    assert "Analysts can read but not change health score settings; admins can." in body
     assert 'class="mainnav"' in body
 
 

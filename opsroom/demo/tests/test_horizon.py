@@ -11,7 +11,7 @@ from opsroom.messaging.models import EmailMessage
 from opsroom.people.models import Event, Person
 from opsroom.revenue.models import Invoice, PaymentAttempt, Subscription, SubscriptionChange
 from opsroom.support.models import Ticket, TicketMessage
-from opsroom.telemetry.models import ApiRequest, ErrorEvent
+from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 
 def late_records(horizon: datetime) -> dict[str, int]:
@@ -32,6 +32,7 @@ def late_records(horizon: datetime) -> dict[str, int]:
         (Subscription, "canceled_at"),
         (Exposure, "last_exposed_at"),
         (EmailMessage, "sent_at"),
+        (IntegrationDelivery, "received_at"),
     ]
     return {
         f"{model.__name__}.{field}": n

@@ -12,6 +12,7 @@ from django.db.models import Count, Min, Q, Sum
 from opsroom.demo.services import demo_world_build
 from opsroom.demo.tests.test_horizon import late_records
 from opsroom.demo.world.activity import ADD_RATE
+from opsroom.demo.world.deliveries import WEBHOOK_DAYS
 from opsroom.demo.world.payments import DECLINES
 from opsroom.demo.world.releases import ErrorDef
 from opsroom.experiments.models import Exposure
@@ -19,7 +20,7 @@ from opsroom.people.models import ActivityDaily, Event, Person
 from opsroom.revenue.models import PaymentAttempt, Subscription, SubscriptionChange
 from opsroom.revenue.selectors import mrr_by_month
 from opsroom.support.models import Ticket, TicketMessage
-from opsroom.telemetry.models import ApiRequest, ErrorEvent
+from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 pytestmark = pytest.mark.django_db
 END = date(2026, 6, 30)
@@ -184,6 +185,33 @@ def test_the_experiment_has_exposures_and_a_modest_effect(world):
     rates = {v: adds[v] / views[v] for v in ("control", "test")}
     assert rates["control"] < rates["test"] < rates["control"] * 1.4
     assert ADD_RATE["test"] > ADD_RATE["control"]
+
+
+def test_webhooks_of_the_last_30_days_arrived_and_the_refused_ones_were_retried(world):
+    deliveries = IntegrationDelivery.objects.all()
+    first = deliveries.aggregate(first=Min("received_at"))["first"]
+    assert first >= world.horizon - timedelta(days=WEBHOOK_DAYS)
+    outcomes = Counter(deliveries.values_list("source", "outcome"))
+    for source in ("stripe", "sentry", "email"):
+        assert outcomes[(source, "processed")] > 0
+    assert outcomes[("stripe", "rejected")] + outcomes[("email", "rejected")] > 0
+    assert outcomes[("email", "ignored")] > 0  # deferred: not tracked
+
+    def event(delivery):  # what the sender sent, whatever became of it
+        payload = delivery.payload
+        return delivery.source, payload.get("id") or payload.get("message-id"), payload.get("event")
+
+    processed = defaultdict(list)
+    for delivery in deliveries.filter(outcome="processed"):
+        processed[event(delivery)].append(delivery.received_at)
+    refused = deliveries.filter(outcome__in=["rejected", "failed"])
+    for delivery in refused:
+        if delivery.received_at + timedelta(hours=2) < world.horizon:
+            retried = processed[event(delivery)]
+            assert retried, f"{event(delivery)} was never retried"
+            assert min(retried) > delivery.received_at
+    linked = deliveries.filter(source="stripe", outcome="processed", person__isnull=False)
+    assert linked.count() == outcomes[("stripe", "processed")]
 
 
 def test_the_bug_catalogue_has_one_fingerprint_per_issue():

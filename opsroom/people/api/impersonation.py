@@ -33,6 +33,7 @@ def _impersonation_out(grant: ImpersonationGrant) -> ImpersonationOut:
     response={200: ImpersonationOut, 400: ErrorOut},
     auth=[ApiKeyAuth("ingest")],
     operation_id="impersonation_redeem",
+    summary="Redeem an impersonation token (the host app)",
 )
 def impersonation_redeem_endpoint(request: HttpRequest, data: ImpersonationRedeemIn) -> Status[Any]:
     """The host app redeems an impersonation token once, before starting the session."""
@@ -48,6 +49,7 @@ def impersonation_redeem_endpoint(request: HttpRequest, data: ImpersonationRedee
     response={200: ImpersonationOut, 404: ErrorOut},
     auth=[ApiKeyAuth("ingest"), ApiKeyAuth("read"), StaffSessionAuth()],
     operation_id="impersonation_status",
+    summary="An impersonation token's state",
 )
 def impersonation_status(request: HttpRequest, token_id: str) -> Status[Any]:
     """Whether an impersonation is still active (the host app checks it to end revoked ones)."""

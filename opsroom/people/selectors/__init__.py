@@ -2,17 +2,32 @@
 and insights live in the modules beside this one."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from opsroom.people.models import Person
+from opsroom.people.models import ActivityDaily, Person
 
 
 def people_count() -> int:
     """Number of known people (placeholders excluded)."""
     return Person.objects.filter(is_placeholder=False).count()
+
+
+def signups_count(*, since: datetime, until: datetime) -> int:
+    """People who signed up in a time range."""
+    return Person.objects.filter(signed_up_at__gte=since, signed_up_at__lt=until).count()
+
+
+def active_people_count(*, since: date, until: date) -> int:
+    """People with any activity on the days from `since` up to (not including) `until`."""
+    return (
+        ActivityDaily.objects.filter(day__gte=since, day__lt=until)
+        .values("person_id")
+        .distinct()
+        .count()
+    )
 
 
 def signups_by_month(*, since: datetime) -> dict[str, int]:

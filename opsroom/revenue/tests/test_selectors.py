@@ -22,3 +22,37 @@ def test_billing_customers_map_to_their_people():
     assert billing_customer_person_ids(provider_customer_ids=["cus_1", "cus_2"]) == {
         "cus_1": person.pk
     }
+
+
+@pytest.mark.django_db
+def test_billing_states_as_of_a_time_come_from_the_change_log():
+    from datetime import UTC, datetime, timedelta
+
+    from opsroom.core import clock
+    from opsroom.revenue.selectors import billing_states_as_of
+    from opsroom.revenue.tests.factories import SubscriptionFactory
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    person = PersonFactory()
+    with clock.clock_frozen_at(start):
+        SubscriptionFactory(person=person, provider_subscription_id="sub_a", started_at=start)
+    for days, status in ((30, "past_due"), (60, "canceled")):
+        at = start + timedelta(days=days)
+        with clock.clock_frozen_at(at):
+            SubscriptionFactory(
+                person=person,
+                provider_subscription_id="sub_a",
+                status=status,
+                source_updated_at=at,
+                ended_at=at if status == "canceled" else None,
+            )
+
+    def state(days):
+        return billing_states_as_of(at=start + timedelta(days=days)).get(person.pk)
+
+    assert state(-1) is None  # before it started
+    assert state(10).mrr > 0
+    assert not state(10).is_delinquent
+    assert state(40).mrr > 0  # past due still counts as MRR
+    assert state(40).is_delinquent
+    assert state(70) is None  # ended: nothing live to read

@@ -56,7 +56,12 @@ def _from_api(data: ActionIn) -> Data:
 
 
 def _initial(person: Person, request: HttpRequest) -> Data:
-    return {"template": request.GET.get("template", "")}
+    """A template, or a draft to edit (an insight's recommendation opens the form with one)."""
+    return {
+        "template": request.GET.get("template", ""),
+        "subject": request.GET.get("subject", "")[:300],
+        "body": request.GET.get("body", "")[:5000],
+    }
 
 
 EMAIL = QuickAction(

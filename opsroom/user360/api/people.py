@@ -28,6 +28,7 @@ from opsroom.user360.schemas import (
     ActionOut,
     AnswerOut,
     AskIn,
+    DeviceOut,
     FlagOut,
     HealthComponentOut,
     HealthOut,
@@ -87,6 +88,7 @@ def _summary(row: PersonRow) -> PersonSummaryOut:
     response={200: PeoplePage, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_search",
+    summary="Search people",
 )
 def search(
     request: HttpRequest,
@@ -183,6 +185,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
         health=HealthOut(
             score=health.score,
             band=health.band,
+            uncapped_score=health.uncapped_score,
             components=[
                 HealthComponentOut(
                     key=c.key,
@@ -223,6 +226,18 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
             UsageOut(event=u.event, label=u.label or name_label(u.event), count_30d=u.count_30d)
             for u in snapshot.activity.usage_30d
         ],
+        devices=[
+            DeviceOut(
+                platform=device.platform,
+                device=device.device,
+                os=" ".join(part for part in (device.os_name, device.os_version) if part),
+                app_version=device.app_version,
+                browser=device.browser,
+                last_seen_at=device.last_seen_at,
+                api_calls_30d=device.api_calls_30d,
+            )
+            for device in snapshot.devices
+        ],
         flags=[
             FlagOut(
                 key=flag.key,
@@ -243,6 +258,7 @@ def _intelligence(snapshot: PersonSnapshot, insights: list[Insight]) -> Intellig
     response=IntelligenceOut,
     auth=staff_or_key("read"),
     operation_id="people_intelligence",
+    summary="Everything known about a person",
 )
 def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     """Everything about one person: profile, health, subscription, support, usage, flags,
@@ -257,6 +273,7 @@ def intelligence(request: HttpRequest, person_id: int) -> IntelligenceOut:
     response={200: TimelineOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_timeline",
+    summary="A person's timeline",
 )
 def timeline(
     request: HttpRequest,
@@ -290,6 +307,7 @@ def timeline(
     response=list[InsightOut],
     auth=staff_or_key("read"),
     operation_id="people_insights",
+    summary="A person's insights",
 )
 def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     """A person's insights, most urgent first, each with its evidence and recommended action."""
@@ -303,6 +321,7 @@ def insights(request: HttpRequest, person_id: int) -> list[InsightOut]:
     response={200: AnswerOut, 400: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="people_ask",
+    summary="Ask about a person",
 )
 def ask(request: HttpRequest, person_id: int, data: AskIn) -> Status[Any]:
     """Ask about a person: the language model answers from their facts, or a search finds them."""
@@ -333,6 +352,7 @@ def _form_errors(form: Any) -> str:
     response={200: ActionOut, 400: ErrorOut, 403: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="people_actions",
+    summary="Take a quick action on a person",
 )
 def actions(request: HttpRequest, person_id: int, data: ActionIn) -> Status[Any]:
     """Act on a person: email, note, tag, ticket or complimentary subscription (audited)."""

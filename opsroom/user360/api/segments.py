@@ -34,7 +34,11 @@ def _segment_out(segment: Segment) -> SegmentOut:
 
 
 @router.get(
-    "/segments", response=list[SegmentOut], auth=staff_or_key("read"), operation_id="segments_list"
+    "/segments",
+    response=list[SegmentOut],
+    auth=staff_or_key("read"),
+    operation_id="segments_list",
+    summary="List the segments you can see",
 )
 def segments(request: HttpRequest) -> list[SegmentOut]:
     """Saved segments the caller sees: their own and the shared ones."""
@@ -46,6 +50,7 @@ def segments(request: HttpRequest) -> list[SegmentOut]:
     response={201: SegmentOut, 400: ErrorOut, 403: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="segments_create",
+    summary="Save a segment",
 )
 def segment_create(request: HttpRequest, data: SegmentIn) -> Status[Any]:
     """Save a search as a segment (private unless shared; API keys save shared ones)."""
@@ -72,6 +77,7 @@ def segment_create(request: HttpRequest, data: SegmentIn) -> Status[Any]:
     response={200: PeoplePage, 400: ErrorOut, 404: ErrorOut},
     auth=staff_or_key("read"),
     operation_id="segments_people",
+    summary="People in a segment",
 )
 def segment_people(request: HttpRequest, segment_id: int, page: int = 1) -> Status[Any]:
     """The people a saved segment covers now."""
@@ -93,6 +99,7 @@ def segment_people(request: HttpRequest, segment_id: int, page: int = 1) -> Stat
     response={204: None, 403: ErrorOut, 404: ErrorOut},
     auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
     operation_id="segments_delete",
+    summary="Delete a segment",
 )
 def segment_remove(request: HttpRequest, segment_id: int) -> Status[Any]:
     """Delete a segment (its owner, or an admin)."""

@@ -16,6 +16,7 @@ Data = dict[str, Any]
 class BulkAction:
     key: str
     label: str
+    verb: str  # what it does to each person: "This will {verb} 76 people"
     permissions: tuple[str, ...]
     fields: tuple[str, ...]  # the bulk form's inputs it uses: tags, note, template
     # Its inputs checked and normalised; InvalidInput when one is missing or wrong.
@@ -25,3 +26,6 @@ class BulkAction:
     run: Callable[[Sequence[int], Data, PeopleQuery, AuditContext], BulkOutcome]
     # How many times the bulk limit a set may be (exports stream, so they may be larger).
     limit_factor: int = 1
+    # What one person of the set would get, as (name, value) lines (the email a bulk send
+    # delivers, rendered for the first person who can receive it); None: nothing to show.
+    preview: Callable[[Sequence[int], Data], list[tuple[str, str]]] | None = None

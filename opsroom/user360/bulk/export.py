@@ -23,6 +23,7 @@ def _run(ids: Sequence[int], data: Data, query: PeopleQuery, audit: AuditContext
 EXPORT = BulkAction(
     key="export",
     label="Export CSV",
+    verb="export",
     permissions=("people.export_people",),
     fields=(),
     clean=lambda data: {},

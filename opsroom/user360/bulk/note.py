@@ -23,6 +23,7 @@ def _run(ids: Sequence[int], data: Data, query: PeopleQuery, audit: AuditContext
 NOTE = BulkAction(
     key="note",
     label="Add a note",
+    verb="add a note to",
     permissions=("people.bulk_act_on_people", "people.add_note"),
     fields=("note",),
     clean=_clean,

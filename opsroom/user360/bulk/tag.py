@@ -25,6 +25,7 @@ def _run(ids: Sequence[int], data: Data, query: PeopleQuery, audit: AuditContext
 TAG = BulkAction(
     key="tag",
     label="Tag",
+    verb="tag",
     permissions=("people.bulk_act_on_people", "people.add_tag"),
     fields=("tags",),
     clean=_clean,

@@ -5,6 +5,8 @@ which says it is one."""
 import re
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import pluralize
+
 from opsroom.core.errors import InvalidInput
 from opsroom.core.labels import name_label
 from opsroom.core.llm import LlmError, llm_chat, llm_configured
@@ -121,7 +123,7 @@ def _profile_lines(snapshot: PersonSnapshot) -> list[str]:
         f"user id {person.external_id}; status {person.status}; "
         f"VIP {'yes' if person.is_vip else 'no'}; "
         f"acquisition channel {person.acquisition_channel or 'unknown'}",
-        f"Signed up {age} days ago" if age is not None else "Signup date unknown",
+        f"Signed up {age} day{pluralize(age)} ago" if age is not None else "Signup date unknown",
         _subscription_line(snapshot),
         f"Lifetime value paid: {_lifetime_value(snapshot)}",
         f"Health score {health.score}/100 ({band_label(health.band)})",

@@ -44,11 +44,19 @@ class Insight:
     action: str
     action_kind: str = ""  # the quick action that carries it out: email, ticket, debug, ""
     numbers: dict[str, Any] = field(default_factory=dict)
-    # Words a fitting email template's key or name may contain (the page offers the first).
+    # Words a fitting email template's key or name may contain, the most specific first: the
+    # page offers the template the first word finds, else the draft below.
     template_hint: tuple[str, ...] = ()
+    draft_subject: str = ""
+    draft_body: str = ""
 
 
-def _inactivity(activity: PersonActivity) -> Insight | None:
+def _first_name(snapshot: PersonSnapshot) -> str:
+    name = snapshot.person.name.split()
+    return name[0] if name else "there"
+
+
+def _inactivity(activity: PersonActivity, snapshot: PersonSnapshot) -> Insight | None:
     logins = activity.days(names=activity.login_events)
     days, verb = (logins, "logged in") if len(logins) >= 5 else (activity.days(), "been active")
     if len(days) < 5:
@@ -61,16 +69,20 @@ def _inactivity(activity: PersonActivity) -> Insight | None:
     return Insight(
         key="inactivity",
         severity="warning",
-        title=f"Hasn't {verb} for {since_last} days (unusual for this person)",
+        title=f"Hasn't {verb} for {since_last} day{pluralize(since_last)} "
+        "(unusual for this person)",
         evidence=[
             f"Usually every {typical:g} day{'s' if typical != 1 else ''} "
             f"(median gap over {len(days)} active days in 180 days)",
-            f"Longest gap before this: {longest} days",
+            f"Longest gap before this: {longest} day{pluralize(longest)}",
             f"Last {'login' if verb == 'logged in' else 'activity'}: {days[-1]:%Y-%m-%d}",
         ],
         action="Send a 'We miss you' email with a tip for what they used most.",
         action_kind="email",
-        template_hint=("miss", "win-back", "winback", "come-back", "tip"),
+        template_hint=("miss you", "miss_you", "we miss", "come back", "comeback"),
+        draft_subject="We miss you",
+        draft_body=f"Hi {_first_name(snapshot)},\n\nWe have not seen you in a while. Is there "
+        "anything we could do better? Reply to this email: a person reads every answer.\n\n",
         numbers={
             "days_inactive": since_last,
             "median_gap_days": typical,
@@ -138,7 +150,8 @@ def _bug_spread(snapshot: PersonSnapshot) -> list[Insight]:
             continue
         evidence = [
             f"{spread.occurrences} occurrences for {spread.people} people in "
-            f"{spread.window_days} days; last {duration_text(now - spread.last_seen_at)} ago",
+            f"{spread.window_days} day{pluralize(spread.window_days)}; "
+            f"last {duration_text(now - spread.last_seen_at)} ago",
             "By release: "
             + ", ".join(
                 f"{r['release'] or '?'} ({r['occurrences']})" for r in spread.releases[-3:]
@@ -158,14 +171,23 @@ def _bug_spread(snapshot: PersonSnapshot) -> list[Insight]:
             evidence.append(f"Still occurring in release {spread.last_release or '?'}")
             severity, action = "warning", "Escalate to engineering with this fingerprint."
             title = f"Bug affecting {users}, still occurring"
+        fixed = spread.fixed_in_release
         insights.append(
             Insight(
                 key="bug_spread",
                 severity=severity,
-                title=f"{title} ({spread.title[:80]})",
-                evidence=evidence,
+                title=title,
+                # The error's own title in full: cutting it would cut the words that name it.
+                evidence=[f"Error: {spread.title}", *evidence],
                 action=action,
-                action_kind="email" if spread.fixed_in_release else "ticket",
+                action_kind="email" if fixed else "ticket",
+                template_hint=("fixed", "bug fix") if fixed else (),
+                draft_subject="The problem you ran into is fixed" if fixed else "",
+                draft_body=f"Hi {_first_name(snapshot)},\n\nThe error you ran into recently is "
+                f"fixed in release {fixed}. Update the app to get the fix, and reply to this email "
+                "if you still see it. Sorry for the trouble.\n\n"
+                if fixed
+                else "",
                 numbers={
                     "other_people": others,
                     "occurrences": spread.occurrences,
@@ -201,9 +223,20 @@ def _payment_failed(snapshot: PersonSnapshot) -> Insight | None:
         evidence=evidence,
         action="Send the card-update email and check the customer in Stripe.",
         action_kind="email",
-        template_hint=("card", "payment", "dunning", "billing"),
+        template_hint=("update card", "update_card", "card update", "payment failed", "dunning"),
+        draft_subject="Please update your card",
+        draft_body=f"Hi {_first_name(snapshot)},\n\nYour payment of {amount} did not go "
+        f"through ({reason}). Please update your card so your plan keeps running.\n\n",
         numbers={"amount": last.amount, "currency": last.currency, "failures_30d": failures},
     )
+
+
+def _in_days(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days"
 
 
 def _renewal(snapshot: PersonSnapshot, inputs: HealthInputs) -> Insight | None:
@@ -220,7 +253,7 @@ def _renewal(snapshot: PersonSnapshot, inputs: HealthInputs) -> Insight | None:
     return Insight(
         key="renewal_low_engagement",
         severity="warning",
-        title=f"Renews in {days} days ({amount}) with low engagement",
+        title=f"Renews {_in_days(days)} ({amount}) with low engagement",
         evidence=[
             f"Active on {inputs.active_days_14d} of the last 14 days",
             f"Health {health.score}/100 ({band_label(health.band)})",
@@ -228,7 +261,12 @@ def _renewal(snapshot: PersonSnapshot, inputs: HealthInputs) -> Insight | None:
         ],
         action="Reach out before the charge with a tip; offer a pause or a smaller plan if asked.",
         action_kind="email",
-        template_hint=("tip", "renewal", "check-in", "miss"),
+        template_hint=("renewal", "check-in", "check_in"),
+        draft_subject="Getting the most out of your plan",
+        draft_body=f"Hi {_first_name(snapshot)},\n\nYour {plan_label(billing)} plan renews on "
+        f"{due:%B} {due.day}. If anything gets in the way of using it, reply to this email and "
+        "we will help. If now is not a good time, we can also pause your plan or move you to a "
+        "smaller one.\n\n",
         numbers={"days_to_renewal": days, "active_days_14d": inputs.active_days_14d},
     )
 
@@ -252,6 +290,11 @@ def _cancellation(snapshot: PersonSnapshot) -> Insight | None:
         action="Ask why before it ends; a pause or downgrade may keep them.",
         action_kind="email",
         template_hint=("cancel", "pause", "feedback"),
+        draft_subject="Before your plan ends",
+        draft_body=f"Hi {_first_name(snapshot)},\n\nWe saw that your {plan_label(billing)} plan "
+        + (f"ends on {ends:%B} {ends.day}" if ends else "is set to end")
+        + ". Could you tell us why? If it is the price or the timing, we can pause your plan or "
+        "move you to a smaller one instead.\n\n",
         numbers={"mrr": billing.mrr, "currency": billing.currency},
     )
 
@@ -299,7 +342,12 @@ def _similar_users(snapshot: PersonSnapshot) -> Insight | None:
         ],
         action=f"Point them to '{feature}', e.g. in a tip email.",
         action_kind="email",
-        template_hint=("tip", "feature", "template"),
+        # A tip about this feature: a template only when one names the feature itself.
+        template_hint=(best.feature,),
+        draft_subject=f"A tip: {feature.lower()}",
+        draft_body=f"Hi {_first_name(snapshot)},\n\nFamilies like yours who tried "
+        f"'{feature.lower()}' early on got more out of the app and kept coming back. "
+        "Give it a try next time you open it.\n\n",
         numbers={
             "feature": best.feature,
             "lift": round(best.lift, 2),
@@ -315,7 +363,7 @@ def insights_for_person(*, snapshot: PersonSnapshot) -> list[Insight]:
     activity = snapshot.activity
     inputs = engagement_inputs(activity.daily, list(activity.core_features))
     found: list[Insight] = []
-    inactivity = _inactivity(activity.daily)
+    inactivity = _inactivity(activity.daily, snapshot)
     for insight in (
         _payment_failed(snapshot),
         inactivity,

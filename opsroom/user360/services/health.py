@@ -7,7 +7,7 @@ error and payment tallies) and one batched upsert; raw events are never read.
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +64,7 @@ def health_settings_get() -> HealthSettings:
         login_events=login_events_parse(config.login_event),
         usage_counters=list(config.usage_counters or []),
         core_features_detected=not config.core_features,
+        new_days=config.new_days,
     )
 
 
@@ -78,6 +79,7 @@ def health_config_update(*, audit: AuditContext, **changes: Any) -> HealthConfig
         "target_days_per_week",
         "login_event",
         "usage_counters",
+        "new_days",
     }
     unknown = set(changes) - allowed
     if unknown:
@@ -120,21 +122,55 @@ def _activity(
     )
 
 
+def _people_on(
+    *, on: date, person_ids: Sequence[int] | None, now: datetime | None
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each person's account age in days on a day (None: signup unknown) and, scoring `now`,
+    the days since last seen: everyone who had signed up by the end of that day (people
+    without a signup date too), or the ones given."""
+    if person_ids is None:
+        signed_up = Q(signed_up_at__isnull=True) | Q(signed_up_at__date__lte=on)
+        people = Person.objects.filter(signed_up, is_placeholder=False)
+    else:
+        people = Person.objects.filter(pk__in=person_ids)
+    rows = people.order_by("id").values_list("id", "signed_up_at", "last_seen_at")
+    return {
+        person_id: (
+            (on - signed.date()).days if signed is not None else None,
+            (now - seen).days if now is not None and seen is not None else None,
+        )
+        for person_id, signed, seen in rows.iterator(chunk_size=5000)
+    }
+
+
 def health_inputs(
-    *, on: date, settings_: HealthSettings, person_ids: Sequence[int] | None = None
+    *,
+    on: date,
+    settings_: HealthSettings,
+    person_ids: Sequence[int] | None = None,
+    at: datetime | None = None,
 ) -> dict[int, HealthInputs]:
-    """Each person's metrics for the day `on` (windows end the day before), by person id."""
-    moment = clock.now()
+    """Each person's metrics for the day `on` (activity windows end the day before; tickets,
+    errors and payments are read as they stood at `at`, default now), by person id: everyone
+    who had signed up by then, or the people given."""
+    moment = at or clock.now()
+    as_of = at  # None: the live state (open tickets, subscription statuses now)
     activity = {
         row["person_id"]: row
         for row in _activity(on=on, core=settings_.core_features, person_ids=person_ids)
     }
-    tickets = ticket_counts_by_person(since=moment - timedelta(days=30), person_ids=person_ids)
-    errors = error_counts_by_person(since=moment - timedelta(days=7), person_ids=person_ids)
-    payments = payment_health_by_person(since=moment - timedelta(days=60), person_ids=person_ids)
-    ids = person_ids if person_ids is not None else list(activity | tickets | errors | payments)
+    tickets = ticket_counts_by_person(
+        since=moment - timedelta(days=30), person_ids=person_ids, at=as_of
+    )
+    errors = error_counts_by_person(
+        since=moment - timedelta(days=7), person_ids=person_ids, until=as_of
+    )
+    payments = payment_health_by_person(
+        since=moment - timedelta(days=60), person_ids=person_ids, at=as_of
+    )
     inputs: dict[int, HealthInputs] = {}
-    for person_id in ids:
+    people = _people_on(on=on, person_ids=person_ids, now=moment if at is None else None)
+    for person_id, (age, seen_days_ago) in people.items():
         row = activity.get(person_id, {})
         recent_tickets, open_tickets = tickets.get(person_id, (0, 0))
         inputs[person_id] = HealthInputs(
@@ -147,6 +183,8 @@ def health_inputs(
             open_tickets=open_tickets,
             errors_7d=errors.get(person_id, 0),
             payment=payments.get(person_id),
+            account_age_days=age,
+            seen_days_ago=seen_days_ago,
         )
     return inputs
 
@@ -156,7 +194,7 @@ def health_for_person_now(*, person_id: int) -> HealthResult:
     settings_ = health_settings_get()
     on = clock.now().date()
     inputs = health_inputs(on=on, settings_=settings_, person_ids=[person_id])
-    return health_compute(inputs[person_id], settings_)
+    return health_compute(inputs.get(person_id, HealthInputs()), settings_)
 
 
 @dataclass(frozen=True)
@@ -177,14 +215,7 @@ def health_scores_compute(*, on: date | None = None) -> HealthRun:
     HealthConfig.objects.filter(pk=health_config_get().pk).update(detected_core_features=detected)
     settings_ = health_settings_get()
     inputs = health_inputs(on=on, settings_=settings_)
-    empty = HealthInputs()
-    # Everyone who had signed up by the end of that day (people without a signup date too).
-    signed_up = Q(signed_up_at__isnull=True) | Q(signed_up_at__date__lte=on)
-    person_ids = list(
-        Person.objects.filter(signed_up, is_placeholder=False)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    person_ids = list(inputs)
     bands: dict[str, int] = {}
     keep = settings.OPSROOM_HEALTH_HISTORY_DAYS
     computed_at = clock.now()
@@ -195,7 +226,7 @@ def health_scores_compute(*, on: date | None = None) -> HealthRun:
         )
         rows = []
         for person_id in chunk:
-            result = health_compute(inputs.get(person_id, empty), settings_)
+            result = health_compute(inputs[person_id], settings_)
             bands[result.band] = bands.get(result.band, 0) + 1
             history = history_append(
                 histories.get(person_id) or {}, on=on, score=result.score, keep=keep
@@ -222,17 +253,19 @@ def _health_write(rows: list[tuple[int, HealthResult, dict[str, Any]]], **when: 
         params += [
             person_id,
             result.score,
+            result.uncapped_score,
             result.band,
             ops.adapt_json_value(components, None),
             ops.adapt_json_value(history, None),
             on_value,
             at_value,
         ]
-    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
+    placeholders = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s)"] * len(rows))
     sql = (  # only quoted table names and placeholders are interpolated
-        f"INSERT INTO {table} (person_id, score, band, components, history, computed_on, "  # noqa: S608
-        f"computed_at) VALUES {placeholders} ON CONFLICT (person_id) DO UPDATE SET "
-        "score = excluded.score, band = excluded.band, components = excluded.components, "
+        f"INSERT INTO {table} (person_id, score, uncapped_score, band, components, history, "  # noqa: S608
+        f"computed_on, computed_at) VALUES {placeholders} ON CONFLICT (person_id) DO UPDATE SET "
+        "score = excluded.score, uncapped_score = excluded.uncapped_score, "
+        "band = excluded.band, components = excluded.components, "
         "history = excluded.history, computed_on = excluded.computed_on, "
         "computed_at = excluded.computed_at"
     )

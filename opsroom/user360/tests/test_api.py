@@ -48,6 +48,10 @@ def test_user_intelligence_with_a_read_key(world, reader):
         "last_ticket_at": body["support"]["last_ticket_at"],
     }
     assert body["errors_7d"] == 3
+    assert [
+        (d["device"], d["os"], d["app_version"], d["api_calls_30d"]) for d in body["devices"]
+    ] == [("iPhone", "iOS 17.2", "5.26.0", 1)]
+    assert body["health"]["uncapped_score"] is None
     assert body["last_login"] == (world.now - timedelta(days=8)).date().isoformat()
     assert {f["key"]: f["is_on"] for f in body["flags"]} == {
         "ai_coach_v2": True,

@@ -22,7 +22,7 @@ def test_an_operator_finds_jane_and_reads_her_page(live_server, page, staff_supp
     world = jane()
     browser_sign_in(page, live_server, staff_support.username)
     page.goto(f"{live_server.url}/people/")
-    page.fill("input[name=q]", "jane")
+    page.fill("#people-query input[name=q]", "jane")
     page.wait_for_selector("text=1 match for “jane”")
     page.click("text=Jane Doe")
     page.wait_for_url(f"{live_server.url}/people/{world.person.pk}/")
@@ -56,6 +56,7 @@ def test_an_operator_finds_jane_and_reads_her_page(live_server, page, staff_supp
             == {"error"}
         )
     )
+    page.click("[data-tab=debug]")
     page.click("[data-debug=api-calls] > summary")
     page.click(".api-call > summary")
     page.wait_for_selector("text=Request (redacted)")

@@ -152,3 +152,35 @@ def test_the_bulk_email_task_skips_who_cannot_get_one(vips, staff_support):
         ip=None,
     )
     assert outcome == {"sent": 2, "skipped": 1}
+
+
+def test_the_bulk_bar_sits_above_the_list_with_each_actions_inputs(vips, staff_support):
+    page = signed_in(staff_support).get("/people/", QUERY).content.decode()
+    assert page.index("data-bulk-form") < page.index("people-table")  # with the count, on top
+    assert page.index("segment-save") < page.index("people-table")
+    assert 'value="export" data-fields=""' in page
+    assert 'value="tag" data-fields="tags"' in page
+    assert 'data-bulk-field="template"' in page
+
+
+def test_the_confirmation_says_what_will_happen_and_previews_the_email(vips, staff_support):
+    EmailTemplateFactory(key="we-miss-you", subject="We miss you, {{ first_name }}")
+    client = signed_in(staff_support)
+    review = client.post("/people/bulk/", _payload("email")).content.decode()
+    assert "This will <strong>email 3 people</strong>" in review
+    first = min(vips, key=lambda person: person.pk)
+    assert "data-bulk-preview" in review
+    assert f"We miss you, {first.name.split()[0]}" in review
+    export = client.post("/people/bulk/", _payload("export")).content.decode()
+    assert "This will <strong>export 3 people</strong>" in export
+    assert "Confirm: export 3 people" in export
+    assert "This will <strong>export csv" not in export
+
+
+def test_analysts_are_told_why_there_is_no_bulk_bar(vips, staff_analyst):
+    page = signed_in(staff_analyst).get("/people/", QUERY).content.decode()
+    assert "data-bulk-form" not in page
+    assert (
+        "No bulk actions: Analysts can read but not run bulk actions on a set of people and "
+        "export people as CSV; support agents and admins can."
+    ) in page

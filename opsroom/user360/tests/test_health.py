@@ -24,6 +24,7 @@ from opsroom.user360.models import PersonHealth
 from opsroom.user360.services.health import (
     health_config_update,
     health_for_person_now,
+    health_inputs,
     health_scores_compute,
     health_settings_get,
 )
@@ -135,8 +136,15 @@ def test_the_daily_task_scores_everyone_from_derived_tables_and_keeps_history():
         )
         SubscriptionFactory(person=active)
         PaymentAttemptFactory(person=active, attempted_at=NOW - timedelta(days=5))
-        gone = PersonFactory()
+        gone = PersonFactory(last_seen_at=NOW - timedelta(days=40))
         events(gone, list(range(40, 60)), ["login"], NOW)
+        back_today = PersonFactory(last_seen_at=NOW - timedelta(hours=1))
+        events(back_today, list(range(40, 60)), ["login"], NOW)
+        gone_paying = PersonFactory(last_seen_at=NOW - timedelta(days=40))
+        events(gone_paying, list(range(40, 60)), ["login"], NOW)
+        SubscriptionFactory(person=gone_paying)
+        newcomer = PersonFactory(signed_up_at=NOW - timedelta(days=2))
+        events(newcomer, [0, 1], ["login"], NOW)
         troubled = PersonFactory()
         events(troubled, list(range(1, 30)), ["login", "meal_plan_created"], NOW)
         TicketFactory(requester=troubled, status="open")
@@ -145,11 +153,16 @@ def test_the_daily_task_scores_everyone_from_derived_tables_and_keeps_history():
         run = health_scores_compute()
     with clock.clock_frozen_at(NOW + timedelta(days=1)):
         health_scores_compute()
-    assert run.people == 3  # the placeholder is not scored
+    assert run.people == 6  # the placeholder is not scored
     assert set(run.core_features) == {"meal_plan_created", "recipe_added"}
     scores = {h.person_id: h for h in PersonHealth.objects.all()}
     assert scores[active.pk].band == "healthy"
-    assert scores[gone.pk].band == "critical"
+    # Free and inactive for 4 weeks: lapsed, not Critical; the same while paying is Critical.
+    assert scores[gone.pk].band == "lapsed"
+    # Seen today (after the day's windows): not lapsed, whatever the last 4 weeks say.
+    assert scores[back_today.pk].band != "lapsed"
+    assert scores[gone_paying.pk].band == "critical"
+    assert scores[newcomer.pk].band == "new"
     assert scores[troubled.pk].score < scores[active.pk].score
     assert [day for day, _ in history_points(scores[active.pk].history)] == [
         date(2026, 3, 10),
@@ -208,3 +221,65 @@ def test_the_refresh_command_fills_history_and_refuses_bad_days():
     assert [day for day, _score in newcomer_days] == [date(2026, 3, 9), date(2026, 3, 10)]
     with pytest.raises(CommandError, match="between 0 and 365"):
         call_command("people_refresh", history_days=-1)
+
+
+@pytest.mark.parametrize(
+    ("age", "payment", "events_7d", "band"),
+    [
+        (3, None, 5, "new"),
+        (3, PaymentHealth(0, 1, "succeeded", NOW, "", False, True), 0, "new"),
+        (None, None, 0, "lapsed"),  # signup unknown, free, inactive
+        (200, None, 0, "lapsed"),
+        (200, PaymentHealth(0, 1, "succeeded", NOW, "", False, True), 0, "critical"),
+        (200, None, 5, "at_risk"),  # free but still coming: judged on the score
+    ],
+    ids=["new", "new-paying", "unknown-age-gone", "free-gone", "paying-gone", "free-active"],
+)
+def test_new_and_lapsed_come_before_the_score_bands(age, payment, events_7d, band):
+    inputs = HealthInputs(account_age_days=age, payment=payment, events_7d=events_7d)
+    assert health_compute(inputs, SETTINGS).band == band
+
+
+def test_payment_trouble_caps_the_score_in_critical():
+    busy = {
+        "events_7d": 30,
+        "events_prev_21d": 60,
+        "active_days_14d": 12,
+        "active_days_prev_42d": 30,
+        "core_used": 10,
+        "account_age_days": 300,
+    }
+    failing = PaymentHealth(1, 3, "failed", NOW, "card_declined", True, True)
+    result = health_compute(HealthInputs(payment=failing, **busy), SETTINGS)
+    # 85% of the weight scores 100 and 15% scores 0: 85 before the cap.
+    assert (result.score, result.uncapped_score, result.band) == (39, 85, "critical")
+    paid = PaymentHealth(0, 3, "succeeded", NOW, "", False, True)
+    result = health_compute(HealthInputs(payment=paid, **busy), SETTINGS)
+    assert (result.score, result.uncapped_score, result.band) == (100, None, "healthy")
+
+
+@pytest.mark.django_db
+def test_inputs_as_of_a_past_day_ignore_what_came_after():
+    with clock.clock_frozen_at(NOW - timedelta(days=20)):
+        person = PersonFactory(signed_up_at=NOW - timedelta(days=100))
+        SubscriptionFactory(person=person, status="past_due")
+    with clock.clock_frozen_at(NOW):
+        TicketFactory(requester=person, status="open", created_at=NOW - timedelta(days=1))
+        errors(person, 3, NOW)
+        PaymentAttemptFactory(person=person, attempted_at=NOW - timedelta(days=1), status="failed")
+        past = datetime(2026, 3, 1, tzinfo=UTC)
+        then = health_inputs(
+            on=past.date(), settings_=health_settings_get(), person_ids=[person.pk], at=past
+        )[person.pk]
+        now = health_inputs(on=NOW.date(), settings_=health_settings_get(), person_ids=[person.pk])[
+            person.pk
+        ]
+    assert (then.tickets_30d, then.open_tickets, then.errors_7d) == (0, 0, 0)
+    assert then.account_age_days == 91
+    # The change log had them past due since day -20: delinquent then, without the attempt.
+    assert then.payment is not None
+    assert then.payment.is_delinquent
+    assert then.payment.failed == 0
+    assert (now.tickets_30d, now.open_tickets, now.errors_7d) == (1, 1, 3)
+    assert now.payment is not None
+    assert now.payment.failed == 1

@@ -30,7 +30,7 @@ def test_jane_is_inactive_unusually_for_her_renews_soon_and_hits_one_endpoint():
     inactivity = found["inactivity"]
     assert inactivity.title == "Hasn't logged in for 8 days (unusual for this person)"
     assert inactivity.numbers == {"days_inactive": 8, "median_gap_days": 1, "longest_gap_days": 1}
-    assert inactivity.evidence[1] == "Longest gap before this: 1 days"
+    assert inactivity.evidence[1] == "Longest gap before this: 1 day"
     errors_insight = found["repeated_errors"]
     assert errors_insight.title == "3 errors in the last 7 days on POST /api/recipes/generate"
     renewal = found["renewal_low_engagement"]
@@ -81,8 +81,9 @@ def test_a_bug_affecting_other_users_that_a_newer_release_stopped():
     insight = _insights(person)["bug_spread"]
     assert insight.title.startswith("Bug affecting 12 other users: fixed in 2026.11.2")
     assert insight.severity == "info"
-    assert insight.evidence[2].startswith("No occurrence since release 2026.11.2 went out")
-    assert "(60 API calls on it)" in insight.evidence[2]
+    assert insight.evidence[3].startswith("No occurrence since release 2026.11.2 went out")
+    assert "(60 API calls on it)" in insight.evidence[3]
+    assert insight.evidence[0].startswith("Error: ")  # the error's title, whole
     spread = ErrorSpread.objects.get()
     assert (spread.people, spread.occurrences, spread.last_release) == (13, 14, "2026.11.1")
 
@@ -205,3 +206,44 @@ def test_insights_come_most_urgent_first():
     assert [i.severity for i in ordered] == sorted(
         (i.severity for i in ordered), key=["critical", "warning", "opportunity", "info"].index
     )
+
+
+@pytest.mark.django_db
+def test_each_insight_opens_the_email_it_recommends(staff_support):
+    from urllib.parse import parse_qs, urlparse
+
+    from conftest import signed_in
+    from opsroom.messaging.tests.factories import EmailTemplateFactory
+    from opsroom.people.tests.factories import PersonFactory
+    from opsroom.user360.selectors.insights import Insight
+    from opsroom.user360.views.person import _insight_rows
+
+    for key, name in [
+        ("card_expiring", "Card expiring"),
+        ("update_card_reminder", "Dunning: update card"),
+        ("winback_offer", "Win-back: offer"),
+        ("winback_miss_you", "Win-back: we miss you"),
+        ("onboarding_templates", "Onboarding: templates"),
+    ]:
+        EmailTemplateFactory(key=key, name=name)
+    person = PersonFactory()
+
+    def insight(key, hints, subject="", body=""):
+        return Insight(key, "warning", "t", [], "a", "email", {}, hints, subject, body)
+
+    rows = _insight_rows(
+        person,
+        [
+            insight("payment_failed", ("update card", "update_card", "payment failed")),
+            insight("inactivity", ("miss you", "miss_you", "we miss")),
+            insight(
+                "similar_users_feature", ("grocery_list_created",), "A tip", "Hi Jo,\n\nTry it."
+            ),
+        ],
+    )
+    templates = [row["template"].key if row["template"] else None for row in rows]
+    assert templates == ["update_card_reminder", "winback_miss_you", None]
+    draft = parse_qs(urlparse(rows[2]["email_url"]).query)
+    assert draft == {"subject": ["A tip"], "body": ["Hi Jo,\n\nTry it."]}
+    form = signed_in(staff_support).get(rows[2]["email_url"]).context["form"]
+    assert (form["subject"].value(), form["body"].value()) == ("A tip", "Hi Jo,\n\nTry it.")

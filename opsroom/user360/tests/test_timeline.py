@@ -75,8 +75,41 @@ def test_staff_actions_from_the_audit_log(world, staff_support):
         audit=AuditContext(actor=staff_support, label="sam"),
     )
     items = timeline_page(person=world.person, now=clock.now(), kinds=["staff"]).items
-    assert [i.title for i in items] == ["sam: person.tag_add"]
-    assert items[0].detail == "tags: ['vip-care']"
+    assert [i.title for i in items] == ["sam tagged them vip-care"]
+    assert items[0].detail == ""
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "title", "detail"),
+    [
+        ("person.tag_add", {"tags": ["bug-3481", "vip"]}, "sam tagged them bug-3481 and vip", ""),
+        (
+            "person.impersonate_start",
+            {"reason": "Reproduce #12", "minutes": 15, "grant": "g1"},
+            "sam started a safe login as them for 15 minutes",
+            "“Reproduce #12”",
+        ),
+        (
+            "person.impersonate_revoke",
+            {"staff": "ann"},
+            "sam revoked a safe login given to ann",
+            "",
+        ),
+        ("person.merge_into", {}, "sam merge into", ""),  # no sentence of its own: its name
+    ],
+    ids=["tags", "impersonation", "revoke", "unknown"],
+)
+def test_staff_actions_read_as_sentences(world, staff_support, action, params, title, detail):
+    from opsroom.core.services.audit import audit_record
+
+    audit_record(
+        AuditContext(actor=staff_support, label="sam"),
+        action=action,
+        target=world.person,
+        params=params,
+    )
+    item = timeline_page(person=world.person, now=clock.now(), kinds=["staff"]).items[0]
+    assert (item.title, item.detail) == (title, detail)
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "1.2", "99999999999999999999.0.1", "-5.0.1"])

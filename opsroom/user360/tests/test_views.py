@@ -130,11 +130,12 @@ def test_health_settings_are_explained_to_all_and_changed_by_admins(staff_analys
     page = signed_in(staff_analyst).get("/people/health/")
     assert page.status_code == 200
     assert b"How the health score works" in page.content
-    assert b"Only admins change these settings." in page.content
+    assert b"Analysts can read but not change health score settings" in page.content
     form = {
         "core_features": "meal_plan_created\nrecipe_added",
         "healthy_min": 75,
         "at_risk_min": 45,
+        "new_days": 7,
         "target_days_per_week": 4,
         "login_event": "login",
         "usage_counters": "meal_plan_created = Meal plans\nrecipe_added = Recipes added",
@@ -149,7 +150,7 @@ def test_health_settings_are_explained_to_all_and_changed_by_admins(staff_analys
     config = HealthConfig.objects.get()
     assert config.core_features == ["meal_plan_created", "recipe_added"]
     assert config.usage_counters[0] == {"event": "meal_plan_created", "label": "Meal plans"}
-    assert config.healthy_min == 75
+    assert (config.healthy_min, config.new_days) == (75, 7)
     bad = signed_in(staff_admin).post("/people/health/", {**form, "at_risk_min": 80})
     assert bad.status_code == 400
     assert b"must be below" in bad.content
@@ -192,3 +193,24 @@ def test_app_opens_count_as_logins_and_profiles_read_as_text(staff_analyst):
     assert b"Last login \xc2\xb7 App open \xc2\xb7 Recipe viewed" in page
     assert b"Noah (10yo, picky, allergies: sesame)" in page
     assert b"<dt>Beta tester</dt><dd>no</dd>" in page
+
+
+def test_the_quick_actions_and_the_tabs_come_before_everything_else(staff_support):
+    world = jane()
+    page = signed_in(staff_support).get(f"/people/{world.person.pk}/").content.decode()
+    bar = page.index("data-quick-actions")
+    assert bar < page.index('aria-label="Summary"') < page.index('id="health"')
+    assert 'data-action="email"' in page[bar : page.index('aria-label="Summary"')]
+    # The timeline and the debug tools share one card, as tabs the address keeps (#debug).
+    assert 'data-tab="timeline"' in page
+    assert 'data-tab="debug"' in page
+    assert page.index('id="timeline"') < page.index('id="debug"')
+
+
+def test_the_devices_card_lists_the_clients_of_their_api_calls(staff_support):
+    world = jane()
+    page = signed_in(staff_support).get(f"/people/{world.person.pk}/").content.decode()
+    card = page[page.index('data-card="devices"') :]
+    card = card[: card.index("</section>")]
+    assert "<strong>iPhone · iOS 17.2</strong> · app 5.26.0" in card
+    assert "1 API call</span>" in card

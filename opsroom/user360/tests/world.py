@@ -157,6 +157,7 @@ def jane(now: datetime | None = None) -> World:
                 "duration_ms": 30012.0,
                 "request_body": '{"prompt": "pasta", "password": "hunter2"}',
                 "response_body": '{"error": "timeout"}',
+                "user_agent": "LittleBites/5.26.0 (iPhone; iOS 17.2; Scale/3.00)",
                 "occurred_at": now - timedelta(hours=3),
             }
         ]

@@ -3,13 +3,13 @@ permission, shows what it will do and asks for confirmation, then runs (the serv
 audit entries)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from opsroom.core.auth import request_staff
 from opsroom.core.errors import DomainError
+from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import ImpersonationGrant, Person
 from opsroom.people.services.impersonation import (
@@ -27,10 +27,7 @@ def action(request: HttpRequest, person_id: int, action: str) -> HttpResponse:
     if quick is None:
         raise Http404("No such action.")
     person = get_object_or_404(Person, pk=person_id)
-    if not request.user.has_perms(quick.permissions):
-        raise PermissionDenied(
-            f"You may not {quick.label.lower()} (needs {', '.join(quick.permissions)})."
-        )
+    permissions_check(request.user, quick.permissions)
     form = quick.form(request.POST or None, person, quick.initial(person, request))
     summary: list[tuple[str, str]] = []
     status = 200
@@ -79,8 +76,7 @@ def action(request: HttpRequest, person_id: int, action: str) -> HttpResponse:
 def impersonation_revoke_view(request: HttpRequest, grant_id: int) -> HttpResponse:
     """Revoke an impersonation grant (anyone who may impersonate may revoke)."""
     grant = get_object_or_404(ImpersonationGrant.objects.select_related("person"), pk=grant_id)
-    if not request.user.has_perm("people.impersonate_person"):
-        raise PermissionDenied("You may not manage impersonation.")
+    permissions_check(request.user, ["people.impersonate_person"])
     impersonation_revoke(grant=grant, audit=AuditContext.from_request(request))
     messages.success(request, "Impersonation revoked: the host app refuses its token from now on.")
     return redirect("people:detail", person_id=grant.person_id)

@@ -5,14 +5,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from opsroom.core.errors import DomainError
+from opsroom.core.errors import DomainError, Forbidden
+from opsroom.core.refusals import permissions_check, refusal_text
 from opsroom.core.services.audit import AuditContext
 from opsroom.core.spreadsheet import csv_response
 from opsroom.messaging.selectors import template_list
@@ -47,6 +47,8 @@ from opsroom.user360.services.segments import (
 )
 
 PAGE_SIZE = 50
+# What acting on a set takes (each bulk action adds its own): said when none is allowed.
+BULK_PERMISSIONS = ("people.bulk_act_on_people", "people.export_people")
 
 
 def people_query_from(data: QueryDict) -> PeopleQuery:
@@ -130,7 +132,14 @@ def index(request: HttpRequest) -> HttpResponse:
             context["count"] = page.paginator.count
         context["query_params"] = query_params(query)
         context["query_string"] = urlencode(context["query_params"])
-        context["bulk_actions"] = BULK_ACTIONS
+        allowed = {
+            key: action
+            for key, action in BULK_ACTIONS.items()
+            if request.user.has_perms(action.permissions)
+        }
+        context["bulk_actions"] = allowed
+        if not allowed:
+            context["bulk_refusal"] = refusal_text(request.user, BULK_PERMISSIONS)
         context["templates"] = template_list()
     status = 400 if error else 200
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
@@ -190,7 +199,7 @@ def segment_delete_view(request: HttpRequest, segment_id: int) -> HttpResponse:
     try:
         segment_delete(segment=segment, audit=AuditContext.from_request(request))
     except SegmentRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
+        raise Forbidden(str(exc)) from exc
     messages.success(request, f"Deleted the segment '{segment.name}'.")
     return redirect("people:index")
 
@@ -215,8 +224,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         errors = "; ".join(str(e) for e in form.non_field_errors()) or "Choose a bulk action."
         return render(request, "user360/bulk_error.html", {"error": errors}, status=400)
     bulk_action = BULK_ACTIONS[form.cleaned_data["action"]]
-    if not request.user.has_perms(bulk_action.permissions):
-        raise PermissionDenied(f"You may not run the bulk action '{bulk_action.label}'.")
+    permissions_check(request.user, bulk_action.permissions)
     settings_ = health_settings_get()
     ids = list(people_ids_matching(query=query, login_events=settings_.login_events))
     confirmed = request.POST.get("confirm_count", "")
@@ -224,6 +232,7 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         "query": query,
         "action": bulk_action.key,
         "label": bulk_action.label,
+        "verb": bulk_action.verb,
         "confirm_lines": bulk_action.confirm(form.cleaned_data),
         "count": len(ids),
         "form": form,
@@ -234,6 +243,8 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
         bulk_limit_check(label=bulk_action.label, count=len(ids), factor=bulk_action.limit_factor)
         if confirmed != str(len(ids)):
             context["changed_from"] = confirmed
+            if bulk_action.preview is not None:
+                context["preview"] = bulk_action.preview(ids, form.cleaned_data)
             return render(request, "user360/bulk_confirm.html", context)
         outcome = bulk_action.run(ids, form.cleaned_data, query, AuditContext.from_request(request))
     except DomainError as exc:

@@ -13,6 +13,7 @@ from opsroom.core import clock
 from opsroom.core.auth import request_staff
 from opsroom.core.errors import DomainError
 from opsroom.core.llm import llm_configured
+from opsroom.core.refusals import refusal_text
 from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.models import ImpersonationGrant, Note, Person
 from opsroom.people.snapshot import PersonSnapshot, person_snapshot_get
@@ -127,37 +128,73 @@ def _debug_context(person: Person, snapshot: PersonSnapshot) -> dict[str, Any]:
 
 
 def _health_chart(snapshot: PersonSnapshot) -> dict[str, Any]:
-    points = snapshot.health.history
+    """The daily scores, dated on hover, with the band thresholds drawn as dashed lines."""
+    health = snapshot.health
+    points = health.history
+    days = len(points)
+
+    def threshold(label: str, value: int, color: str) -> dict[str, Any]:
+        return {
+            "label": f"{label} from {value}",
+            "data": [value] * days,
+            "color": color,
+            "borderDash": [4, 4],
+            "borderWidth": 1,
+            "pointRadius": 0,
+            "pointHitRadius": 0,
+            "threshold": True,
+        }
+
     return {
         "type": "line",
-        "labels": [day.isoformat() for day, _score in points],
+        "labels": [f"{day:%a %b} {day.day}" for day, _score in points],
         "datasets": [
-            {"label": "Health", "data": [score for _day, score in points], "pointRadius": 0}
+            {
+                "label": "Health",
+                "data": [score for _day, score in points],
+                "pointRadius": 0,
+                "pointHoverRadius": 4,
+                "color": "#2457d6",
+            },
+            threshold("Healthy", health.healthy_min, "#1a7f4b"),
+            threshold("At risk", health.at_risk_min, "#b26a00"),
         ],
         "options": {
+            "interaction": {"mode": "index", "intersect": False},
             "plugins": {"legend": {"display": False}},
             "scales": {
                 "y": {"min": 0, "max": 100, "ticks": {"stepSize": 50}},
-                "x": {"display": False},
+                "x": {"ticks": {"maxTicksLimit": 4, "maxRotation": 0}},
             },
         },
     }
 
 
-def _with_templates(insights: list[Insight]) -> list[dict[str, Any]]:
-    """Each insight with the email template that fits its recommendation, if there is one."""
-    templates = template_list() if any(i.template_hint for i in insights) else []
+def _template_for(insight: Insight, templates: list[Any]) -> Any:
+    """The template the insight's most specific hint finds, if any."""
+    for hint in insight.template_hint:
+        for template in templates:
+            if hint.lower() in f"{template.key} {template.name}".lower():
+                return template
+    return None
+
+
+def _insight_rows(person: Person, insights: list[Insight]) -> list[dict[str, Any]]:
+    """Each insight with the email its recommendation opens: a fitting template, or a draft."""
+    templates = template_list() if any(i.action_kind == "email" for i in insights) else []
     rows = []
     for insight in insights:
-        fit = next(
-            (
-                t
-                for t in templates
-                if any(hint in f"{t.key} {t.name}".lower() for hint in insight.template_hint)
-            ),
-            None,
-        )
-        rows.append({"insight": insight, "template": fit})
+        row: dict[str, Any] = {"insight": insight, "template": None, "email_url": ""}
+        if insight.action_kind == "email":
+            email = f"/people/{person.pk}/actions/email/"
+            template = _template_for(insight, templates)
+            if template is not None:
+                row["template"] = template
+                row["email_url"] = f"{email}?{urlencode({'template': template.key})}"
+            elif insight.draft_subject:
+                draft = {"subject": insight.draft_subject, "body": insight.draft_body}
+                row["email_url"] = f"{email}?{urlencode(draft)}"
+        rows.append(row)
     return rows
 
 
@@ -170,9 +207,15 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     page = timeline_page(
         person=person, now=snapshot.at, kinds=kinds, login_events=snapshot.activity.login_events
     )
-    allowed = actions_allowed(request_staff(request))
+    staff = request_staff(request)
+    allowed = actions_allowed(staff)
     actions = [
-        {"key": key, "label": a.label, "allowed": key in allowed, "needs": a.permissions}
+        {
+            "key": key,
+            "label": a.label,
+            "allowed": key in allowed,
+            "why": "" if key in allowed else refusal_text(staff, a.permissions),
+        }
         for key, a in ACTIONS.items()
     ]
     last_login = snapshot.activity.last_login
@@ -182,8 +225,9 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "s": snapshot,
             "person": person,
-            "insights": _with_templates(insights_for_person(snapshot=snapshot)),
+            "insights": _insight_rows(person, insights_for_person(snapshot=snapshot)),
             "actions": actions,
+            "refusals": [a for a in actions if not a["allowed"]],
             "health_chart": _health_chart(snapshot),
             "quick_filters": QUICK_FILTERS,
             "last_login_label": day_label(last_login, snapshot.at.date()) if last_login else "",

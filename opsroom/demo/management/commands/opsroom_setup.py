@@ -59,5 +59,11 @@ class Command(BaseCommand):
                     stdout=self.stdout,
                     stderr=self.stderr,
                 )
+            if "people_health_validate" in get_commands():
+                # The health page shows how the score did against churn on past months.
+                try:
+                    call_command("people_health_validate", stdout=self.stdout, stderr=self.stderr)
+                except CommandError as exc:
+                    self.stdout.write(f"Health validation skipped: {exc}")
         else:
             self.stdout.write("The database already holds data; the demo world is left as it is.")

@@ -1,8 +1,19 @@
 """Subscription changes: created, converted, upgraded, canceled..."""
 
 from opsroom.core.money import money_format
-from opsroom.revenue.selectors import subscription_changes_for_person
+from opsroom.revenue.selectors import (
+    SUBSCRIPTION_STATUS_LABELS,
+    subscription_changes_for_person,
+)
 from opsroom.user360.timeline.items import SourceRead, TimelineItem, TimelineSource
+
+
+def _title(kind: str, kind_label: str, to_status: str) -> str:
+    """'Subscription past due' rather than 'Subscription status changed'."""
+    if kind == "status_changed" and to_status:
+        status = SUBSCRIPTION_STATUS_LABELS.get(to_status, to_status).lower()
+        return f"Subscription {status}" if to_status != "active" else "Subscription active again"
+    return f"Subscription {kind_label.lower()}"
 
 
 def subscription_changes(read: SourceRead) -> list[TimelineItem]:
@@ -23,13 +34,15 @@ def subscription_changes(read: SourceRead) -> list[TimelineItem]:
         tone = {"canceled": "bad", "cancel_scheduled": "warn", "downgraded": "warn"}.get(
             change.kind, "good" if change.kind in ("upgraded", "reactivated", "converted") else ""
         )
+        if change.kind == "status_changed" and change.to_status in ("past_due", "unpaid"):
+            tone = "bad"
         items.append(
             TimelineItem(
                 "billing",
                 3,
                 change.occurred_at,
                 change.pk,
-                f"Subscription {change.get_kind_display().lower()}",
+                _title(change.kind, change.get_kind_display(), change.to_status),
                 " · ".join(part for part in (plans, mrr) if part),
                 tone,
             )
