@@ -58,6 +58,8 @@ _BILLING = [
     "revenue.change_exchangerate",
     "revenue.change_revenuesettings",
     "revenue.rebuild_ledger",
+    "revenue.share_forecast",
+    "revenue.act_on_churn_risk",
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",

@@ -12,4 +12,9 @@ class RevenueConfig(AppConfig):
 
         performer_register(COMP_GRANT)
         # Registers this app's part of the person snapshot (opsroom.people.snapshot).
+        # Registers this app's point-in-time signals (opsroom.people.signals).
+        from opsroom.people.signals import signal_source_register
         from opsroom.revenue import snapshot  # noqa: F401
+        from opsroom.revenue.churn.signals import REVENUE_SIGNALS
+
+        signal_source_register(REVENUE_SIGNALS)

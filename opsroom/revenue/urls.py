@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.revenue.views import overview, settings
+from opsroom.revenue.views import cohorts, forecast, overview, settings
 
 app_name = "revenue"
 
@@ -9,5 +9,11 @@ urlpatterns = [
     path("movements/", overview.movements, name="movements"),
     path("customers/", overview.customers, name="customers"),
     path("definitions/", overview.definitions, name="definitions"),
+    path("cohorts/", cohorts.cohorts, name="cohorts"),
+    path("forecast/", forecast.forecast, name="forecast"),
+    path("forecast/export.csv", forecast.forecast_export, name="forecast_export"),
+    path("forecast/print/", forecast.forecast_print, name="forecast_print"),
+    path("forecast/share/", forecast.forecast_share, name="forecast_share"),
+    path("forecast/shared/<str:token>/", forecast.forecast_shared, name="forecast_shared"),
     path("settings/", settings.settings_page, name="settings"),
 ]

@@ -4,7 +4,8 @@ Reads accept an API key with the read scope; writes need a staff permission or a
 
 from ninja import Router
 
-from opsroom.revenue.api import metrics
+from opsroom.revenue.api import cohorts, metrics
 
 router = Router(tags=["revenue"])
 router.add_router("/", metrics.router)
+router.add_router("/", cohorts.router)

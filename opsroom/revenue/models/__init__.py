@@ -290,6 +290,14 @@ class MarketingSpend(models.Model):
 
 
 # The derived tables of the revenue command center, one module per capability.
+from opsroom.revenue.models.churn import (  # noqa: E402
+    ChurnBandChange,
+    ChurnPrediction,
+    RiskAction,
+    RiskBand,
+)
+from opsroom.revenue.models.cohorts import CohortCell  # noqa: E402
+from opsroom.revenue.models.forecast import ForecastBasis  # noqa: E402
 from opsroom.revenue.models.metrics import (  # noqa: E402
     ExchangeRate,
     LedgerState,
@@ -303,7 +311,11 @@ from opsroom.revenue.models.metrics import (  # noqa: E402
 
 __all__ = [
     "BillingCustomer",
+    "ChurnBandChange",
+    "ChurnPrediction",
+    "CohortCell",
     "ExchangeRate",
+    "ForecastBasis",
     "Interval",
     "Invoice",
     "LedgerState",
@@ -316,6 +328,8 @@ __all__ = [
     "Plan",
     "RevenueOverview",
     "RevenueSettings",
+    "RiskAction",
+    "RiskBand",
     "Subscription",
     "SubscriptionChange",
 ]

@@ -47,3 +47,19 @@ def ratio(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.1f}:1"
+
+
+@register.filter
+def percent_points(value: float | None) -> str:
+    """{{ -0.12|percent_points }} -> '12 points'."""
+    if value is None:
+        return "—"
+    return f"{abs(value) * 100:.0f} points"
+
+
+@register.filter
+def percent_of_one_1(value: float | None) -> str:
+    """{{ 0.0384|percent_of_one_1 }} -> '3.8%'."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"

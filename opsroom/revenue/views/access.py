@@ -7,6 +7,8 @@ TABS = (
     ("overview", "Overview", "revenue:index"),
     ("movements", "Movements", "revenue:movements"),
     ("customers", "Customers", "revenue:customers"),
+    ("cohorts", "Cohorts", "revenue:cohorts"),
+    ("forecast", "Forecast", "revenue:forecast"),
     ("settings", "Spend, rates & targets", "revenue:settings"),
     ("definitions", "Definitions", "revenue:definitions"),
 )
