@@ -269,6 +269,10 @@ OPSROOM_SIGNAL_CANCEL_EVENTS = envlist(
 OPSROOM_REVENUE_COUNTRY_ATTRIBUTE = envstr("OPSROOM_REVENUE_COUNTRY_ATTRIBUTE", "country")
 OPSROOM_REVENUE_LTV_CHURN_DAYS = envint("OPSROOM_REVENUE_LTV_CHURN_DAYS", 90, minimum=30)
 OPSROOM_REVENUE_CAC_MONTHS = envint("OPSROOM_REVENUE_CAC_MONTHS", 3, minimum=1)
+# Payment recovery: whether the payment provider retries failed payments and sends the dunning
+# emails itself (Stripe's Smart Retries and emails: Opsroom then only observes and measures),
+# or Opsroom owns both (retries through Stripe on its own schedule, emails through messaging).
+OPSROOM_PAYMENT_RETRIES_BY_PROVIDER = envbool("OPSROOM_PAYMENT_RETRIES_BY_PROVIDER", True)
 # How long a read-only link to the revenue forecast stays valid.
 OPSROOM_REVENUE_SHARE_DAYS = envint("OPSROOM_REVENUE_SHARE_DAYS", 7, minimum=1)
 

@@ -60,6 +60,7 @@ _BILLING = [
     "revenue.rebuild_ledger",
     "revenue.share_forecast",
     "revenue.act_on_churn_risk",
+    "revenue.manage_payment_recovery",
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",

@@ -48,6 +48,16 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.revenue.tasks.revenue_ledger_update",
         description="Take new subscription changes and ended discounts into the MRR ledger.",
     ),
+    "revenue_forecast": Job(
+        cron="20 3 * * *",
+        task="opsroom.revenue.tasks.revenue_forecast_prepare",
+        description="Measure the complete months and backtest the 12-month forecast on them.",
+    ),
+    "payment_recovery": Job(
+        cron="10 * * * *",
+        task="opsroom.revenue.tasks.payment_recovery_refresh",
+        description="Update failed-payment cases; retry and dun when Opsroom owns recovery.",
+    ),
     "people_error_spread": Job(
         cron="5 * * * *",
         task="opsroom.analytics.tasks.error_spread_hourly",

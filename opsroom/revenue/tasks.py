@@ -4,7 +4,10 @@ from typing import Any
 
 from django_tasks import task
 
+from opsroom.core import clock
+from opsroom.revenue.forecast.services import forecast_basis_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
+from opsroom.revenue.recovery.services import payment_cases_refresh
 
 
 @task()
@@ -17,4 +20,25 @@ def revenue_ledger_update() -> dict[str, Any]:
         "movements": run.movements,
         "from_day": run.from_day.isoformat() if run.from_day else None,
         "seconds": round(run.seconds, 2),
+    }
+
+
+@task()
+def revenue_forecast_prepare() -> dict[str, Any]:
+    """Measure the complete months and backtest the forecast on them, for the day."""
+    basis = forecast_basis_refresh(today=clock.now().date())
+    return {"day": basis.day.isoformat(), "months": len(basis.flows)}
+
+
+@task()
+def payment_recovery_refresh() -> dict[str, Any]:
+    """Bring the failed-payment cases up to date; when Opsroom owns recovery, retry and dun."""
+    run = payment_cases_refresh()
+    return {
+        "cases": run.cases,
+        "opened": run.opened,
+        "recovered": run.recovered,
+        "lost": run.lost,
+        "retries_requested": run.retries_requested,
+        "emails_sent": run.emails_sent,
     }

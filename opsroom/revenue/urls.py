@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.revenue.views import cohorts, forecast, overview, settings
+from opsroom.revenue.views import cohorts, forecast, overview, payments, settings
 
 app_name = "revenue"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("forecast/print/", forecast.forecast_print, name="forecast_print"),
     path("forecast/share/", forecast.forecast_share, name="forecast_share"),
     path("forecast/shared/<str:token>/", forecast.forecast_shared, name="forecast_shared"),
+    path("payments/", payments.payments, name="payments"),
     path("settings/", settings.settings_page, name="settings"),
 ]

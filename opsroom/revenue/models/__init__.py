@@ -308,12 +308,18 @@ from opsroom.revenue.models.metrics import (  # noqa: E402
     RevenueOverview,
     RevenueSettings,
 )
+from opsroom.revenue.models.recovery import (  # noqa: E402
+    DunningSend,
+    PaymentCase,
+    RecoverySettings,
+)
 
 __all__ = [
     "BillingCustomer",
     "ChurnBandChange",
     "ChurnPrediction",
     "CohortCell",
+    "DunningSend",
     "ExchangeRate",
     "ForecastBasis",
     "Interval",
@@ -325,7 +331,9 @@ __all__ = [
     "MrrMovement",
     "MrrSegmentMonth",
     "PaymentAttempt",
+    "PaymentCase",
     "Plan",
+    "RecoverySettings",
     "RevenueOverview",
     "RevenueSettings",
     "RiskAction",

@@ -63,3 +63,16 @@ def percent_of_one_1(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.1f}%"
+
+
+_BUCKETS = {
+    "retry_later": "Retry later",
+    "needs_customer": "Needs the customer",
+    "never_retry": "Never retry",
+}
+
+
+@register.filter
+def bucket_label(bucket: str) -> str:
+    """{{ "needs_customer"|bucket_label }} -> 'Needs the customer'."""
+    return _BUCKETS.get(bucket, bucket)

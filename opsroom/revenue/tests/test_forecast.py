@@ -178,3 +178,29 @@ def test_a_share_link_shows_the_forecast_without_sign_in_until_it_expires(staff_
 def test_an_analyst_may_not_share_the_forecast(staff_analyst):
     _basis()
     assert signed_in(staff_analyst).post("/revenue/forecast/share/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_forecast_api_takes_overrides_and_refuses_bad_ones(staff_analyst):
+    _basis()
+    client = signed_in(staff_analyst)
+    body = client.get("/api/v1/revenue/forecast?conversion=60").json()
+    assert len(body["months"]) == 12
+    assert body["assumptions"]["base"]["conversion"] == 0.6
+    assert body["overridden"] == ["conversion"]
+    assert client.get("/api/v1/revenue/forecast?trials=lots").status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_daily_task_prepares_the_forecast_for_the_day():
+    from datetime import UTC, datetime
+
+    from opsroom.core import clock
+    from opsroom.revenue.tasks import revenue_forecast_prepare
+
+    old = _basis()
+    with clock.clock_frozen_at(datetime(2026, 6, 30, 4, tzinfo=UTC)):
+        outcome = revenue_forecast_prepare.call()
+    assert outcome["day"] == "2026-06-30"
+    assert list(ForecastBasis.objects.values_list("day", flat=True)) == [date(2026, 6, 30)]
+    assert not ForecastBasis.objects.filter(pk=old.pk).exists()
