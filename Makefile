@@ -6,6 +6,11 @@ MANAGE := $(BIN)/python manage.py
 PYTEST := $(BIN)/pytest
 # Tests on SQLite always; again on PostgreSQL when OPSROOM_TEST_DATABASE_URL is set.
 TEST_WORKERS ?= 2
+# Python extras: `make install EXTRAS=dev,embeddings` adds sentence embeddings (about 150 MB,
+# no PyTorch); without them the learned components use text features only. CI installs both.
+EXTRAS ?= dev
+comma := ,
+INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: run setup install assets migrate demo test test-sqlite test-postgres lint format bench clean
 
@@ -19,11 +24,11 @@ setup: install assets
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput -v0
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
 
 assets: assets/vendor/.installed

@@ -9,6 +9,7 @@ from opsroom.core.api import router as core_router
 from opsroom.core.api_parser import BodyRefused, BoundedJsonParser
 from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth
 from opsroom.core.errors import DomainError
+from opsroom.core.ml.api import router as models_router
 from opsroom.core.outbox.api import router as outbox_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
@@ -60,6 +61,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 api.add_router("/", core_router)
+api.add_router("/", models_router)
 api.add_router("/", user360_router)
 api.add_router("/", outbox_router)
 api.add_router("/", people_router)

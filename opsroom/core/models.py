@@ -143,6 +143,73 @@ class ScheduleSlot(models.Model):
         return f"{self.job} @ {self.slot_at:%Y-%m-%d %H:%M}"
 
 
+class ModelArtifact(models.Model):
+    """One trained version of a learned component, with how it was trained and how it scored.
+
+    `artifact` holds the fitted object serialized by `opsroom.core.ml.serialization` (joblib);
+    only Opsroom's own training code writes it and only this database is read back (the trust
+    boundary is explained there). At most one version per name is active.
+    """
+
+    name = models.CharField(max_length=100)  # "support.triage.category", "revenue.churn"
+    version = models.PositiveIntegerField()
+    method = models.CharField(max_length=200, blank=True)
+    artifact = models.BinaryField()
+    artifact_sha256 = models.CharField(max_length=64)
+    artifact_size = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(default=clock.now)
+    train_seconds = models.FloatField(null=True, blank=True)
+    train_rows = models.PositiveIntegerField(default=0)
+    test_rows = models.PositiveIntegerField(default=0)
+    data_start = models.DateTimeField(null=True, blank=True)
+    data_end = models.DateTimeField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    baseline_metrics = models.JSONField(default=dict, blank=True)
+    # The metric compared against the rule baseline's to decide whether the model may be used.
+    primary_metric = models.CharField(max_length=50, default="accuracy")
+    is_active = models.BooleanField(default=False)
+    # Why the version is active or not, in a sentence the model card shows.
+    decision = models.TextField(blank=True)
+    is_forced = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "-version"]
+        permissions = [("manage_models", "Can activate and deactivate learned models")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="model_name_version"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(is_active=True), name="model_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return f"/models/{self.pk}/"
+
+    @property
+    def primary_score(self) -> float | None:
+        value = self.metrics.get(self.primary_metric)
+        return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def baseline_score(self) -> float | None:
+        value = self.baseline_metrics.get(self.primary_metric)
+        return float(value) if isinstance(value, int | float) else None
+
+    @property
+    def beats_baseline(self) -> bool:
+        """Strictly better than the rule baseline on the held-out data, by the primary metric."""
+        score, baseline = self.primary_score, self.baseline_score
+        return score is not None and (baseline is None or score > baseline)
+
+
 class OutboxEntry(models.Model):
     """A side effect to perform after commit (an email, a Stripe call, a webhook), and its fate.
 

@@ -63,6 +63,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.error_spread_hourly",
         description="Recompute how many people each recent error reached, and what fixed it.",
     ),
+    "support_triage_model": Job(
+        cron="0 4 * * 0",
+        task="opsroom.support.tasks.triage_model_train",
+        description="Retrain the ticket category classifier; it is used only if it beats the "
+        "keyword rules on the latest tickets.",
+    ),
 }
 
 

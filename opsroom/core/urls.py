@@ -12,5 +12,6 @@ urlpatterns = [
     path("debug/jobs/", views.job_list, name="job_list"),
     path("api-keys/", views.api_key_index, name="api_keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("models/", include("opsroom.core.ml.urls")),
     path("outbox/", include("opsroom.core.outbox.urls")),
 ]

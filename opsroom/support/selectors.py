@@ -1,14 +1,26 @@
 """Reads of tickets."""
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from opsroom.core.lookups import comparison_lookup
+from opsroom.core.ml.embeddings import EmbeddingsUnavailable
+from opsroom.core.ml.selectors import model_active_load
+from opsroom.core.ml.serialization import ArtifactUnreadable
+from opsroom.support.ml.features import ticket_text
+from opsroom.support.ml.model import Alternative, TriageClassifier
+from opsroom.support.ml.rules import category_by_rules
+from opsroom.support.ml.training import MODEL_NAME as TRIAGE_MODEL_NAME
+from opsroom.support.ml.training import LabelledTicket
 from opsroom.support.models import Ticket, TicketMessage
 from opsroom.support.sla import FIRST_REPLY_HOURS, SOON, first_reply_due
+
+logger = logging.getLogger(__name__)
 
 
 def tickets_open_count() -> int:
@@ -94,13 +106,16 @@ class TicketSummary:
     resolved: int
     average_resolution_hours: float | None
     last_ticket: Ticket | None
+    since: int  # opened since the time asked
 
 
-def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
-    """Open and total tickets, average time to resolution and the latest ticket of a person."""
+def ticket_summary_for_person(*, person_id: int, since: datetime) -> TicketSummary:
+    """Open and total tickets, those opened since a time, average time to resolution and the
+    latest ticket of a person."""
     tickets = Ticket.objects.filter(requester_id=person_id)
     counts = tickets.aggregate(
         total=Count("id"),
+        since=Count("id", filter=Q(created_at__gte=since)),
         open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
         resolved=Count("id", filter=Q(resolved_at__isnull=False)),
         resolution=Sum(F("resolved_at") - F("created_at"), filter=Q(resolved_at__isnull=False)),
@@ -114,6 +129,7 @@ def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
         if resolution is not None and counts["resolved"]
         else None,
         last_ticket=tickets.order_by("-created_at", "-id").first() if counts["total"] else None,
+        since=counts["since"],
     )
 
 
@@ -217,3 +233,66 @@ def ticket_for_message_ids(*, message_ids: Sequence[str]) -> Ticket | None:
 def ticket_get_by_number(*, number: int) -> Ticket | None:
     """A ticket by its number, or None."""
     return Ticket.objects.select_related("requester").filter(pk=number).first()
+
+
+# Triage: the category of a ticket, by the active model or by the rules.
+
+
+def tickets_labelled_for_training() -> list[LabelledTicket]:
+    """Every ticket with a category, as the text the classifier reads, oldest first."""
+    rows = (
+        Ticket.objects.exclude(category="")
+        .order_by("created_at", "id")
+        .values_list("subject", "body", "category", "created_at")
+    )
+    return [
+        LabelledTicket(
+            text=ticket_text(subject=subject, body=body), category=category, created_at=created_at
+        )
+        for subject, body, category, created_at in rows.iterator(chunk_size=2000)
+    ]
+
+
+@dataclass(frozen=True)
+class CategoryPrediction:
+    """A ticket's category with a calibrated confidence, and where it came from."""
+
+    category: str | None  # sure enough for automatic action; None otherwise
+    best_category: str  # the most likely category, even when not sure enough
+    confidence: float
+    alternatives: tuple[Alternative, ...]
+    source: Literal["model", "rules"]
+    model_version: int | None
+    threshold: float | None
+
+
+def ticket_category_predict(*, subject: str, body: str) -> CategoryPrediction:
+    """The active category model's prediction for a ticket, or the keyword rules' when no model
+    is in use (or the stored one cannot be used here)."""
+    text = ticket_text(subject=subject, body=body)
+    try:
+        loaded = model_active_load(name=TRIAGE_MODEL_NAME)
+        if loaded is not None and isinstance(loaded.model, TriageClassifier):
+            prediction = loaded.model.predict([text])[0]
+            threshold = loaded.model.threshold
+            return CategoryPrediction(
+                category=prediction.label,
+                best_category=prediction.best_label,
+                confidence=prediction.confidence,
+                alternatives=prediction.alternatives,
+                source="model",
+                model_version=loaded.version,
+                threshold=threshold.threshold if threshold is not None else None,
+            )
+    except (ArtifactUnreadable, EmbeddingsUnavailable) as exc:
+        logger.warning("triage model unusable, using the rules: %s", exc)
+    guess = category_by_rules(text)
+    return CategoryPrediction(
+        category=None,  # keyword rules never measure up to the automation threshold
+        best_category=guess.label,
+        confidence=guess.confidence,
+        alternatives=(Alternative(label=guess.label, confidence=guess.confidence),),
+        source="rules",
+        model_version=None,
+        threshold=None,
+    )

@@ -5,6 +5,7 @@ agent reply sets the first, a move to solved/closed sets the second, a reopening
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,14 @@ from django.db.models import Min
 
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
+from opsroom.core.ml.services import model_artifact_save
+from opsroom.core.models import ModelArtifact
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
+from opsroom.support.ml.training import triage_training_run
 from opsroom.support.models import Ticket, TicketMessage
+from opsroom.support.selectors import tickets_labelled_for_training
 
 _RESOLVED = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 
@@ -180,3 +185,21 @@ def ticket_rate(
     ticket.rated_at = at or clock.now()
     ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at"])
     return ticket
+
+
+@dataclass(frozen=True)
+class CategoryModelTraining:
+    artifact: ModelArtifact | None  # None: too little history, nothing was trained
+    reason: str  # why nothing was trained, or the store's decision about the new version
+
+
+def ticket_category_model_train(
+    *, audit: AuditContext, embeddings: bool | None = None
+) -> CategoryModelTraining:
+    """Train the category classifier on labelled tickets and store it; the store switches it on
+    only if it beats the keyword rules on the latest tickets."""
+    training = triage_training_run(tickets=tickets_labelled_for_training(), embeddings=embeddings)
+    if training.classifier is None or training.run is None:
+        return CategoryModelTraining(artifact=None, reason=training.reason)
+    artifact = model_artifact_save(model=training.classifier, run=training.run, audit=audit)
+    return CategoryModelTraining(artifact=artifact, reason=artifact.decision)

@@ -1,0 +1,1 @@
+"""Support's learned components: the ticket category classifier and its rule baseline."""
