@@ -53,6 +53,16 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.revenue.tasks.revenue_forecast_prepare",
         description="Measure the complete months and backtest the 12-month forecast on them.",
     ),
+    "churn_predictions": Job(
+        cron="40 3 * * *",
+        task="opsroom.revenue.tasks.churn_predictions_daily",
+        description="Predict every paying customer's churn (the model if active, else the rule).",
+    ),
+    "churn_model": Job(
+        cron="0 5 * * 0",
+        task="opsroom.revenue.tasks.churn_model_weekly",
+        description="Retrain the churn model; switched on only if it beats the rule score.",
+    ),
     "payment_recovery": Job(
         cron="10 * * * *",
         task="opsroom.revenue.tasks.payment_recovery_refresh",

@@ -5,6 +5,9 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.core import clock
+from opsroom.core.errors import InvalidInput
+from opsroom.core.services.audit import AuditContext
+from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
 from opsroom.revenue.forecast.services import forecast_basis_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
 from opsroom.revenue.recovery.services import payment_cases_refresh
@@ -42,3 +45,25 @@ def payment_recovery_refresh() -> dict[str, Any]:
         "retries_requested": run.retries_requested,
         "emails_sent": run.emails_sent,
     }
+
+
+@task()
+def churn_predictions_daily() -> dict[str, Any]:
+    """Predict churn for every paying customer (the active model, else the rule score)."""
+    run = churn_predictions_refresh()
+    return {
+        "customers": run.customers,
+        "source": run.source,
+        "model_version": run.model_version,
+        "band_changes": run.band_changes,
+    }
+
+
+@task()
+def churn_model_weekly() -> dict[str, Any]:
+    """Retrain the churn model; it is switched on only if it beats the rule score."""
+    try:
+        artifact = churn_model_train(audit=AuditContext.system("churn model weekly"))
+    except InvalidInput as exc:
+        return {"trained": False, "reason": exc.message}
+    return {"trained": True, "version": artifact.version, "active": artifact.is_active}

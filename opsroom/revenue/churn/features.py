@@ -1,7 +1,7 @@
 """The churn model's features, as pure functions of the signals: the point-in-time signals
 every app registers (opsroom.people.signals) plus a few derived ones (trends, rates)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,9 @@ def derived_features(signals: Mapping[str, float]) -> dict[str, float]:
     }
 
 
-def feature_matrix(rows: list[Mapping[str, float]], names: list[str]) -> npt.NDArray[np.float64]:
+def feature_matrix(
+    rows: Sequence[Mapping[str, float]], names: list[str]
+) -> npt.NDArray[np.float64]:
     """One row of features per person, in `names` order (missing signals are 0)."""
     matrix = np.zeros((len(rows), len(names)), dtype=float)
     for i, signals in enumerate(rows):

@@ -8,7 +8,7 @@ in 90 days), and an engagement trend that is up (more active days in the last 14
 14 before). The brief's "recent achievement" has no counterpart and is left out.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,6 +60,6 @@ def rule_probability(signals: Mapping[str, float]) -> float:
     return min(max(score, 0), 100) / 100.0
 
 
-def rule_probabilities(rows: list[Mapping[str, float]]) -> npt.NDArray[np.float64]:
+def rule_probabilities(rows: Sequence[Mapping[str, float]]) -> npt.NDArray[np.float64]:
     """The rule score of each person."""
     return np.array([rule_probability(signals) for signals in rows], dtype=float)
