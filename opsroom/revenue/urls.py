@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.revenue.views import cohorts, forecast, overview, payments, settings
+from opsroom.revenue.views import churn, cohorts, forecast, overview, payments, settings
 
 app_name = "revenue"
 
@@ -16,5 +16,7 @@ urlpatterns = [
     path("forecast/share/", forecast.forecast_share, name="forecast_share"),
     path("forecast/shared/<str:token>/", forecast.forecast_shared, name="forecast_shared"),
     path("payments/", payments.payments, name="payments"),
+    path("churn/", churn.churn, name="churn"),
+    path("churn/<int:person_id>/", churn.churn_person, name="churn_person"),
     path("settings/", settings.settings_page, name="settings"),
 ]

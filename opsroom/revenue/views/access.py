@@ -9,6 +9,7 @@ TABS = (
     ("customers", "Customers", "revenue:customers"),
     ("cohorts", "Cohorts", "revenue:cohorts"),
     ("forecast", "Forecast", "revenue:forecast"),
+    ("churn", "Churn risk", "revenue:churn"),
     ("payments", "Payments", "revenue:payments"),
     ("settings", "Spend, rates & targets", "revenue:settings"),
     ("definitions", "Definitions", "revenue:definitions"),
