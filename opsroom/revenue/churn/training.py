@@ -9,7 +9,7 @@ churn, the inputs are the point-in-time signals.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -58,6 +58,14 @@ class ChurnBacktest:
             }
 
         return {
+            "model_auc": self.model.roc_auc,
+            "rule_auc": self.rule.roc_auc,
+            "model_lift": self.model.top_decile_lift,
+            "rule_lift": self.rule.top_decile_lift,
+            "model_brier": self.model.brier,
+            "rule_brier": self.rule.brier,
+            "people": self.model.n,
+            "churned": self.model.positives,
             "as_of": self.as_of.isoformat(),
             "horizon_days": self.horizon_days,
             "train_days": [d.isoformat() for d in self.train_days],
@@ -68,6 +76,8 @@ class ChurnBacktest:
             "test_churned": self.model.positives,
             "model": figures(self.model),
             "rule": figures(self.rule),
+            "model_calibration": [asdict(b) for b in self.model.calibration],
+            "rule_calibration": [asdict(b) for b in self.rule.calibration],
             "model_beats_rule": self.model_beats_rule,
             "seconds": round(self.seconds, 1),
         }

@@ -82,10 +82,17 @@ def test_the_backtest_command_prints_figures_and_refuses_what_it_cannot_judge(ca
     call_command("revenue_churn_backtest", "--as-of", "2026-05-31", "--json")
     figures = json.loads(capsys.readouterr().out)
     assert set(figures["model"]) == {"roc_auc", "brier", "top_decile_lift"}
+    for key in ("model_auc", "rule_auc", "model_lift", "rule_lift", "model_brier", "rule_brier"):
+        assert isinstance(figures[key], float), key
+    assert figures["people"] == figures["test_rows"] > 0
+    assert 0 < figures["churned"] < figures["people"]
+    assert sum(b["count"] for b in figures["model_calibration"]) == figures["people"]
     assert figures["test_rows"] > 0
     assert figures["horizon_days"] == 30
     call_command("revenue_churn_backtest", "--as-of", "2026-05-31")
-    assert "ROC AUC" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "ROC AUC" in text
+    assert "Calibration" in text
     with pytest.raises(CommandError, match="go past the history"):
         call_command("revenue_churn_backtest", "--as-of", "2026-06-15")
     with pytest.raises(CommandError, match="Too little history"):

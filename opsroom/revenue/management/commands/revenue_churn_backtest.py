@@ -62,8 +62,20 @@ class Command(BaseCommand):
                 f"{name:8}{_fmt(row['roc_auc'], 3):>10}{_fmt(row['brier'], 4):>10}"
                 f"{_fmt(row['top_decile_lift'], 2):>10}"
             )
+        self.stdout.write("\nCalibration (predicted -> observed churn, customers):")
+        self.stdout.write(f"{'bin':>12}{'model':>24}{'rule':>24}")
+        for m, r in zip(summary["model_calibration"], summary["rule_calibration"], strict=True):
+            if not m["count"] and not r["count"]:
+                continue
+            self.stdout.write(f"{m['lower']:>5.1f}-{m['upper']:<6.1f}{_bin(m):>24}{_bin(r):>24}")
         verdict = "beats" if summary["model_beats_rule"] else "does not beat"
         self.stdout.write(f"The model {verdict} the rule score by ROC AUC.")
+
+
+def _bin(row: dict[str, Any]) -> str:
+    if not row["count"]:
+        return "—"
+    return f"{row['mean_predicted']:.2f} -> {row['observed']:.2f} ({row['count']})"
 
 
 def _fmt(value: float | None, digits: int) -> str:
