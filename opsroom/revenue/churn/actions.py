@@ -1,5 +1,6 @@
 """Writes of the manual churn-prevention actions: a personal email, a call scheduled (and
-done), a free month offered, marked as contacted. Each is audited and keeps the risk it
+done), a free month (the complimentary grant: a Stripe coupon when Stripe is configured),
+marked as contacted. Each is audited and keeps the risk it
 answered."""
 
 from datetime import datetime
@@ -14,6 +15,7 @@ from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.messaging.services import email_send
 from opsroom.people.models import Person
 from opsroom.revenue.models import ChurnPrediction, RiskAction
+from opsroom.revenue.services import subscription_complimentary_request
 
 Kind = RiskAction.Kind
 NOTE_MAX = 2000
@@ -59,6 +61,18 @@ def risk_action_record(
             .exists()
         ):
             raise InvalidInput(f"No active staff member {assignee_id} to make the call.")
+    grant: dict[str, Any] = {}
+    if kind == Kind.FREE_MONTH:
+        # The complimentary grant: a 100% discount for a month, through a Stripe coupon (the
+        # outbox, after commit) when the customer is in Stripe and Stripe is configured.
+        comp = subscription_complimentary_request(
+            person=person, plan=None, months=1, audit=audit, reason=note or "churn prevention"
+        )
+        grant = {
+            "subscription_id": comp.subscription.pk if comp.subscription else None,
+            "outbox_entry_id": comp.outbox_entry.pk if comp.outbox_entry else None,
+        }
+        note = note or ("Free month granted" if comp.is_applied else "Free month queued for Stripe")
     prediction = ChurnPrediction.objects.filter(person_id=person_id).first()
     action = RiskAction.objects.create(
         person=person,
@@ -80,6 +94,7 @@ def risk_action_record(
             "probability": action.probability,
             "email_id": email_id,
             "due_at": due_at.isoformat() if due_at and kind == Kind.CALL else None,
+            **grant,
         },
     )
     return action

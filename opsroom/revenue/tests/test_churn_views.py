@@ -11,6 +11,7 @@ from opsroom.core import clock
 from opsroom.core.models import AuditEntry
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.revenue.models import ChurnPrediction, RiskAction
+from opsroom.revenue.tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,7 @@ def test_the_dashboard_shows_the_bands_the_lists_and_the_reasons(staff_analyst):
 
 def test_a_billing_specialist_acts_and_each_action_is_audited(staff_billing):
     person = _at_risk("Hana", 0.82, "high")
+    subscription = SubscriptionFactory(person=person)
     client = signed_in(staff_billing)
     url = f"/revenue/churn/{person.pk}/"
     sent = client.post(
@@ -63,6 +65,9 @@ def test_a_billing_specialist_acts_and_each_action_is_audited(staff_billing):
     call_form = {"kind": "call", "due_at": due, "note": "ask about plans"}
     assert client.post(url, call_form).status_code == 302
     assert client.post(url, {"kind": "free_month"}).status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.discount_percent == 100
+    assert subscription.discount_ends_at is not None
     assert client.post(url, {"kind": "contacted", "note": "chatted"}).status_code == 302
     kinds = sorted(RiskAction.objects.values_list("kind", flat=True))
     assert kinds == ["call", "contacted", "email", "free_month"]
@@ -110,6 +115,9 @@ def test_bad_actions_are_refused_with_a_message_and_record_nothing(staff_billing
     assert no_time.status_code == 400
     assert "needs a date and time" in no_time.content.decode()
     assert client.post(url, {"kind": "bribe"}).status_code == 400
+    no_subscription = client.post(url, {"kind": "free_month"})
+    assert no_subscription.status_code == 400
+    assert "no subscription" in no_subscription.content.decode()
     assert client.post(url, {"done": "x"}).status_code == 302
     assert not RiskAction.objects.exists()
     assert mail.outbox == []

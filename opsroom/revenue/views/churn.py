@@ -106,6 +106,8 @@ def churn_person(request: HttpRequest, person_id: int) -> HttpResponse:
             return redirect("revenue:churn_person", person_id=person.pk)
         if form.is_valid():
             data: dict[str, Any] = form.cleaned_data
+            if data["kind"] == RiskAction.Kind.FREE_MONTH:
+                perm_require(request, "revenue.grant_complimentary_subscription")
             try:
                 risk_action_record(
                     person_id=person.pk,
