@@ -122,3 +122,19 @@ def test_bad_actions_are_refused_with_a_message_and_record_nothing(staff_billing
     assert not RiskAction.objects.exists()
     assert mail.outbox == []
     assert client.get("/revenue/churn/999999/").status_code == 404
+
+
+def test_the_predictions_api(staff_analyst):
+    person = _at_risk("Hana", 0.82, "high", mrr=9900)
+    _at_risk("Louvark", 0.1, "low")
+    client = signed_in(staff_analyst)
+    body = client.get("/api/v1/revenue/churn/predictions").json()
+    assert body["bands"]["high"] == {"customers": 1, "mrr": 9900}
+    assert [c["person_id"] for c in body["customers"]] == [person.pk]
+    assert body["customers"][0]["factors"][0]["phrase"]
+    one = client.get(f"/api/v1/revenue/churn/predictions/{person.pk}").json()
+    assert one["band"] == "high"
+    assert one["rule_probability"] == 0.45
+    assert client.get("/api/v1/revenue/churn/predictions?band=doomed").status_code == 400
+    assert client.get("/api/v1/revenue/churn/predictions?limit=0").status_code == 400
+    assert client.get("/api/v1/revenue/churn/predictions/999999").status_code == 404
