@@ -63,6 +63,11 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.revenue.tasks.churn_model_weekly",
         description="Retrain the churn model; switched on only if it beats the rule score.",
     ),
+    "revenue_digest": Job(
+        cron="0 7 * * 1",
+        task="opsroom.revenue.tasks.revenue_digest_weekly",
+        description="Email the week's revenue digest to the staff chosen on the revenue settings.",
+    ),
     "payment_recovery": Job(
         cron="10 * * * *",
         task="opsroom.revenue.tasks.payment_recovery_refresh",

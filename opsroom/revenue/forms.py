@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from opsroom.core.money import currency_exponent
@@ -119,3 +120,15 @@ class SpendImportForm(forms.Form):
         if not rows:
             raise ValidationError("The file has no rows.")
         return rows
+
+
+class DigestForm(forms.Form):
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .exclude(email="")
+        .order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Staff who get the weekly digest (Monday 07:00 UTC)",
+    )

@@ -8,6 +8,7 @@ from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext
 from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
+from opsroom.revenue.digest import revenue_digest_send
 from opsroom.revenue.forecast.services import forecast_basis_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
 from opsroom.revenue.recovery.services import payment_cases_refresh
@@ -67,3 +68,10 @@ def churn_model_weekly() -> dict[str, Any]:
     except InvalidInput as exc:
         return {"trained": False, "reason": exc.message}
     return {"trained": True, "version": artifact.version, "active": artifact.is_active}
+
+
+@task()
+def revenue_digest_weekly() -> dict[str, Any]:
+    """Email the week's revenue digest to the chosen staff (once a week)."""
+    run = revenue_digest_send()
+    return {"week": run.week.isoformat(), "sent": run.sent, "skipped": run.skipped}

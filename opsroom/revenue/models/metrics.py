@@ -1,6 +1,7 @@
 """The MRR ledger and its daily snapshots: derived from the subscription change log by
 revenue.metrics.ledger, read by the overview, the charts and the API (docs/revenue.md)."""
 
+from django.conf import settings
 from django.db import models
 
 from opsroom.core import clock
@@ -178,6 +179,11 @@ class RevenueSettings(models.Model):
 
     growth_target_percent = models.DecimalField(max_digits=6, decimal_places=2, default=10)
     ltv_cac_healthy = models.DecimalField(max_digits=6, decimal_places=2, default=3)
+    # Staff who get the weekly digest of the overview by email, and the Monday it last went.
+    digest_recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
+    digest_sent_week = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from opsroom.core import clock
 from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
-from opsroom.revenue.forms import RateForm, SpendForm, SpendImportForm, TargetsForm
+from opsroom.revenue.digest import revenue_digest_recipients_set
+from opsroom.revenue.forms import DigestForm, RateForm, SpendForm, SpendImportForm, TargetsForm
 from opsroom.revenue.metrics.selectors import ledger_state, revenue_settings_get
 from opsroom.revenue.metrics.services import (
     RateRow,
@@ -29,6 +30,7 @@ PERMISSIONS = {
     "rate": "revenue.change_exchangerate",
     "spend": "revenue.change_marketingspend",
     "import": "revenue.change_marketingspend",
+    "digest": "revenue.change_revenuesettings",
 }
 
 
@@ -37,6 +39,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     """Targets, exchange rates and marketing spend; each form checks its own permission."""
     perm_require(request, "revenue.view_marketingspend")
     config = revenue_settings_get()
+    chosen = [] if config._state.adding else list(config.digest_recipients.all())
     action = request.POST.get("action", "") if request.method == "POST" else ""
     bound = request.POST if action else None
     forms = {
@@ -52,6 +55,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "import": SpendImportForm(
             bound if action == "import" else None,
             request.FILES if action == "import" else None,
+        ),
+        "digest": DigestForm(
+            bound if action == "digest" else None,
+            initial={"recipients": chosen},
         ),
     }
     status = 200
@@ -82,6 +89,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             headline=str(settings.OPSROOM_CURRENCY),
             state=ledger_state(),
             may={key: request.user.has_perm(name) for key, name in PERMISSIONS.items()},
+            digest_count=len(chosen),
         ),
         status=status,
     )
@@ -95,6 +103,12 @@ def _apply(action: str, data: dict[str, object], audit: AuditContext) -> str:
             audit=audit,
         )
         return "Targets saved."
+    if action == "digest":
+        chosen = revenue_digest_recipients_set(
+            user_ids=[user.pk for user in data["recipients"]],  # type: ignore[attr-defined]
+            audit=audit,
+        )
+        return f"Weekly digest: {len(chosen)} recipients."
     if action == "rate":
         exchange_rate_record_many(
             rows=[
