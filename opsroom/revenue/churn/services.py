@@ -16,6 +16,7 @@ from opsroom.core.services.audit import AuditContext
 from opsroom.revenue.churn.dataset import snapshot_build
 from opsroom.revenue.churn.model import ChurnModel
 from opsroom.revenue.churn.rule import rule_factors, rule_probabilities
+from opsroom.revenue.churn.signals import HORIZON_DAYS
 from opsroom.revenue.churn.training import MODEL_NAME, churn_training_run
 from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskBand
 
@@ -95,6 +96,8 @@ def churn_predictions_refresh(*, today: date | None = None) -> PredictionRun:
             prediction.factors = factors
             prediction.signals = signals
             prediction.mrr = snapshot.mrr[i]
+            renewal = signals.get("days_to_renewal", HORIZON_DAYS)
+            prediction.days_to_renewal = int(renewal) if 0 <= renewal < HORIZON_DAYS else None
             prediction.computed_at = now
             prediction.save()
     return PredictionRun(

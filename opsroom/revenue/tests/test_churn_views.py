@@ -87,6 +87,7 @@ def test_a_billing_specialist_acts_and_each_action_is_audited(staff_billing):
         "revenue.risk_call_done",
     } <= actions
     page = client.get(url).content.decode()
+    assert 'data-table="signals"' in page
     assert "Call scheduled" in page
     assert "ask about plans" in page
     assert "Hana" in signed_in(staff_billing).get("/revenue/churn/").content.decode()

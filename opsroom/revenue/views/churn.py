@@ -136,6 +136,10 @@ def churn_person(request: HttpRequest, person_id: int) -> HttpResponse:
             person=person,
             prediction=prediction,
             reasons=_reasons(prediction) if prediction else [],
+            signals=[
+                (name_label(name), value)
+                for name, value in sorted((prediction.signals or {}).items() if prediction else [])
+            ],
             history=band_history_for_person(person_id=person.pk),
             actions=risk_actions_for_person(person_id=person.pk),
             form=form,
