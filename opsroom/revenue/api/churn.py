@@ -80,7 +80,8 @@ def predictions(request: HttpRequest, band: str = "", limit: int = 100) -> Any:
 def prediction(request: HttpRequest, person_id: int) -> Any:
     """A paying customer's probability of churning in 30 days, band, rule score and reasons."""
     permission_require(request, "revenue.view_churnprediction")
-    found = prediction_for_person(person_id=person_id)
+    # Past the database's integer range nobody can have a prediction (SQLite refuses to compare).
+    found = prediction_for_person(person_id=person_id) if 0 < person_id < 2**63 else None
     if found is None:
         raise NotFound(f"No churn prediction for person {person_id}.")
     return _out(found)

@@ -139,3 +139,10 @@ def test_the_predictions_api(staff_analyst):
     assert client.get("/api/v1/revenue/churn/predictions?band=doomed").status_code == 400
     assert client.get("/api/v1/revenue/churn/predictions?limit=0").status_code == 400
     assert client.get("/api/v1/revenue/churn/predictions/999999").status_code == 404
+
+
+def test_a_person_id_past_the_integer_range_is_a_404(staff_analyst):
+    client = signed_in(staff_analyst)
+    assert client.get(f"/api/v1/revenue/churn/predictions/{2**70}").status_code == 404
+    assert client.get("/api/v1/revenue/churn/predictions/-3").status_code == 404
+    assert client.get(f"/revenue/churn/{2**70}/").status_code == 404
