@@ -8,7 +8,7 @@ from ninja import Router
 
 from opsroom.core.auth import staff_or_key
 from opsroom.core.errors import InvalidInput, NotFound
-from opsroom.core.schemas import ErrorOut
+from opsroom.core.schemas import ErrorOut, Text
 from opsroom.revenue.api.access import permission_require
 from opsroom.revenue.churn.phrases import factor_phrase
 from opsroom.revenue.churn.selectors import (
@@ -54,7 +54,7 @@ def _out(p: ChurnPrediction) -> PredictionOut:
     operation_id="revenue_churn_predictions",
     summary="Churn predictions",
 )
-def predictions(request: HttpRequest, band: str = "", limit: int = 100) -> Any:
+def predictions(request: HttpRequest, band: Text = "", limit: int = 100) -> Any:
     """Customers and MRR per risk band, and the at-risk customers (high and medium, or one
     band), riskiest first, with their reasons."""
     permission_require(request, "revenue.view_churnprediction")

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from opsroom.core.auth import staff_or_key
-from opsroom.core.schemas import ErrorOut
+from opsroom.core.schemas import ErrorOut, Text
 from opsroom.revenue.api.access import permission_require
 from opsroom.revenue.cohorts.insights import cohort_insights
 from opsroom.revenue.cohorts.selectors import cohort_table
@@ -25,7 +25,7 @@ TEST = "two-proportion z-test against the 6 cohorts before, Benjamini-Hochberg a
     summary="Cohort retention",
 )
 def cohorts(
-    request: HttpRequest, basis: str = "first_payment", channel: str = "", plan: str = ""
+    request: HttpRequest, basis: Text = "first_payment", channel: Text = "", plan: Text = ""
 ) -> Any:
     """Customer and MRR retention by cohort (month of first payment, or of signup), M0..M12,
     with LTV so far per customer, and the cohorts that differ from the trend beyond chance."""

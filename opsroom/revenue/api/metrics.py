@@ -13,7 +13,7 @@ from ninja import Router
 from opsroom.core import clock
 from opsroom.core.auth import staff_or_key
 from opsroom.core.errors import InvalidInput, NotFound
-from opsroom.core.schemas import ErrorOut
+from opsroom.core.schemas import ErrorOut, Text
 from opsroom.core.services.audit import AuditContext
 from opsroom.revenue.api.access import MANAGE, month_parse, permission_require
 from opsroom.revenue.metrics.selectors import (
@@ -72,7 +72,7 @@ def _range(start: str, end: str) -> tuple[date, date]:
     auth=staff_or_key("read"),
     operation_id="revenue_mrr",
 )
-def mrr(request: HttpRequest, start: str = "", end: str = "", interval: str = "month") -> Any:
+def mrr(request: HttpRequest, start: Text = "", end: Text = "", interval: Text = "month") -> Any:
     """MRR at the end of each period and its movements (new, expansion, contraction, churn,
     reactivation; integer minor units, contraction and churn negative), with paying customers."""
     permission_require(request, "revenue.view_mrrday")
@@ -139,11 +139,11 @@ def _movement_out(row: MrrMovement) -> MovementOut:
 )
 def movements(
     request: HttpRequest,
-    kind: str = "",
-    start: str = "",
-    end: str = "",
-    dimension: str = "",
-    key: str = "",
+    kind: Text = "",
+    start: Text = "",
+    end: Text = "",
+    dimension: Text = "",
+    key: Text = "",
     page: int = 1,
 ) -> Any:
     """The movements of a kind (all when empty) between two months or days, newest first,
@@ -177,7 +177,7 @@ def movements(
     auth=staff_or_key("read"),
     operation_id="revenue_segments",
 )
-def segments(request: HttpRequest, dimension: str = "plan", month: str = "") -> Any:
+def segments(request: HttpRequest, dimension: Text = "plan", month: Text = "") -> Any:
     """MRR and subscriptions (plan, interval) or customers (channel, country) at a month's
     end, with the month's movements, largest first."""
     permission_require(request, "revenue.view_mrrsegmentmonth")
@@ -197,7 +197,7 @@ def segments(request: HttpRequest, dimension: str = "plan", month: str = "") -> 
     auth=staff_or_key("read"),
     operation_id="revenue_marketing_spend_list",
 )
-def spend_list(request: HttpRequest, start: str = "", end: str = "") -> Any:
+def spend_list(request: HttpRequest, start: Text = "", end: Text = "") -> Any:
     """Marketing spend per channel, campaign and month."""
     permission_require(request, "revenue.view_marketingspend")
     first, last = _range(start, end)
@@ -248,7 +248,7 @@ def spend_record(request: HttpRequest, data: list[SpendIn]) -> Any:
     auth=staff_or_key("read"),
     operation_id="revenue_exchange_rates_list",
 )
-def rates_list(request: HttpRequest, currency: str = "") -> Any:
+def rates_list(request: HttpRequest, currency: Text = "") -> Any:
     """Exchange rates into the headline currency, newest first."""
     permission_require(request, "revenue.view_exchangerate")
     rows = ExchangeRate.objects.order_by("-day", "currency")
