@@ -256,6 +256,25 @@ OPSROOM_LOGIN_WINDOW_SECONDS = envint("OPSROOM_LOGIN_WINDOW_SECONDS", 900)
 OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
+# The revenue command center's debatable rules (docs/revenue.md): the person attribute that
+# holds a customer's country, the days of churn history LTV divides by, and the complete
+# months of marketing spend and new customers CAC is measured over.
+# Point-in-time signals (opsroom.people.signals) about logins, the app's key action and
+# attempts to cancel: the product events that count as each (comma-separated).
+OPSROOM_SIGNAL_LOGIN_EVENTS = envlist("OPSROOM_SIGNAL_LOGIN_EVENTS", "login,app_open")
+OPSROOM_SIGNAL_KEY_EVENTS = envlist("OPSROOM_SIGNAL_KEY_EVENTS", "meal_plan_created")
+OPSROOM_SIGNAL_CANCEL_EVENTS = envlist(
+    "OPSROOM_SIGNAL_CANCEL_EVENTS", "subscription_cancel_requested"
+)
+OPSROOM_REVENUE_COUNTRY_ATTRIBUTE = envstr("OPSROOM_REVENUE_COUNTRY_ATTRIBUTE", "country")
+OPSROOM_REVENUE_LTV_CHURN_DAYS = envint("OPSROOM_REVENUE_LTV_CHURN_DAYS", 90, minimum=30)
+OPSROOM_REVENUE_CAC_MONTHS = envint("OPSROOM_REVENUE_CAC_MONTHS", 3, minimum=1)
+# Payment recovery: whether the payment provider retries failed payments and sends the dunning
+# emails itself (Stripe's Smart Retries and emails: Opsroom then only observes and measures),
+# or Opsroom owns both (retries through Stripe on its own schedule, emails through messaging).
+OPSROOM_PAYMENT_RETRIES_BY_PROVIDER = envbool("OPSROOM_PAYMENT_RETRIES_BY_PROVIDER", True)
+# How long a read-only link to the revenue forecast stays valid.
+OPSROOM_REVENUE_SHARE_DAYS = envint("OPSROOM_REVENUE_SHARE_DAYS", 7, minimum=1)
 
 # Request bodies. Pages and the API read at most this much (Django refuses more with a 400);
 # the batch API and the webhooks read their own, larger bodies with their own limits below.

@@ -43,6 +43,36 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.user360.tasks.health_validation_weekly",
         description="Check the health score against 12 months of churn; fit weights to it.",
     ),
+    "revenue_ledger": Job(
+        cron="*/15 * * * *",
+        task="opsroom.revenue.tasks.revenue_ledger_update",
+        description="Take new subscription changes and ended discounts into the MRR ledger.",
+    ),
+    "revenue_forecast": Job(
+        cron="20 3 * * *",
+        task="opsroom.revenue.tasks.revenue_forecast_prepare",
+        description="Measure the complete months and backtest the 12-month forecast on them.",
+    ),
+    "churn_predictions": Job(
+        cron="40 3 * * *",
+        task="opsroom.revenue.tasks.churn_predictions_daily",
+        description="Predict every paying customer's churn (the model if active, else the rule).",
+    ),
+    "churn_model": Job(
+        cron="0 5 * * 0",
+        task="opsroom.revenue.tasks.churn_model_weekly",
+        description="Retrain the churn model; switched on only if it beats the rule score.",
+    ),
+    "revenue_digest": Job(
+        cron="0 7 * * 1",
+        task="opsroom.revenue.tasks.revenue_digest_weekly",
+        description="Email the week's revenue digest to the staff chosen on the revenue settings.",
+    ),
+    "payment_recovery": Job(
+        cron="10 * * * *",
+        task="opsroom.revenue.tasks.payment_recovery_refresh",
+        description="Update failed-payment cases; retry and dun when Opsroom owns recovery.",
+    ),
     "people_error_spread": Job(
         cron="5 * * * *",
         task="opsroom.analytics.tasks.error_spread_hourly",

@@ -13,3 +13,9 @@ class MessagingConfig(AppConfig):
         performer_register(EMAIL_SEND)
         # Registers this app's part of the person snapshot (opsroom.people.snapshot).
         from opsroom.messaging import snapshot  # noqa: F401
+        from opsroom.messaging.signals import EMAIL_SIGNALS
+
+        # Registers this app's point-in-time signals (opsroom.people.signals).
+        from opsroom.people.signals import signal_source_register
+
+        signal_source_register(EMAIL_SIGNALS)

@@ -69,3 +69,57 @@ def email_summary_for_person(*, person_id: int, since: datetime) -> EmailSummary
             .values_list("sequence__name", flat=True)
         ),
     )
+
+
+@dataclass(frozen=True)
+class EmailOutcome:
+    id: int
+    person_id: int
+    template_key: str
+    sent_at: datetime
+    opened: bool
+    clicked: bool
+
+
+def email_outcomes(
+    *, template_keys: list[str], since: datetime, until: datetime
+) -> list[EmailOutcome]:
+    """Emails of some templates sent between two times, and whether each was opened or
+    clicked (by anyone: Opsroom or the host app)."""
+    rows = (
+        EmailMessage.objects.filter(
+            template__key__in=template_keys, created_at__gte=since, created_at__lte=until
+        )
+        .exclude(status__in=[EmailMessage.Status.QUEUED, EmailMessage.Status.FAILED])
+        .values_list("id", "person_id", "template__key", "created_at", "opened_at", "clicked_at")
+    )
+    return [
+        EmailOutcome(
+            id=pk,
+            person_id=person_id,
+            template_key=key,
+            sent_at=sent,
+            opened=opened is not None or clicked is not None,
+            clicked=clicked is not None,
+        )
+        for pk, person_id, key, sent, opened, clicked in rows
+        if person_id is not None
+    ]
+
+
+def email_outcomes_by_id(*, email_ids: list[int]) -> dict[int, EmailOutcome]:
+    """Whether each of these emails was opened or clicked."""
+    rows = EmailMessage.objects.filter(id__in=email_ids).values_list(
+        "id", "person_id", "template__key", "created_at", "opened_at", "clicked_at"
+    )
+    return {
+        pk: EmailOutcome(
+            id=pk,
+            person_id=person_id or 0,
+            template_key=key or "",
+            sent_at=sent,
+            opened=opened is not None or clicked is not None,
+            clicked=clicked is not None,
+        )
+        for pk, person_id, key, sent, opened, clicked in rows
+    }

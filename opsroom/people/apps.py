@@ -19,3 +19,7 @@ class PeopleConfig(AppConfig):
         post_migrate.connect(
             _search_index_ensure, sender=self, dispatch_uid="opsroom_people_search_index"
         )
+        from opsroom.people.selectors.activity_signals import ACTIVITY_SIGNALS
+        from opsroom.people.signals import signal_source_register
+
+        signal_source_register(ACTIVITY_SIGNALS)

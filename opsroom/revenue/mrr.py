@@ -20,6 +20,11 @@ _MONTHS_PER_INTERVAL = {
 }
 
 
+def mrr_statuses() -> tuple[str, ...]:
+    """The subscription statuses that contribute MRR."""
+    return ("active", "past_due") if settings.OPSROOM_MRR_INCLUDES_PAST_DUE else ("active",)
+
+
 def mrr_counts_status(status: str) -> bool:
     """Whether a subscription in this status contributes MRR."""
     if status == "active":

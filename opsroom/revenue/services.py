@@ -21,6 +21,7 @@ from opsroom.core.outbox.services import outbox_enqueue
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import Guard, Row, UpsertResult, rows_upsert
 from opsroom.people.models import Person
+from opsroom.revenue.metrics.services import mrr_dirty_mark
 from opsroom.revenue.models import (
     BillingCustomer,
     Invoice,
@@ -128,6 +129,7 @@ def subscription_upsert_many(
         previous = result.previous[subscription.provider_subscription_id]
         changes.extend(_changes_for(subscription, previous=previous))
     SubscriptionChange.objects.bulk_create(changes, batch_size=500)
+    mrr_dirty_mark(person_ids=[change.person_id for change in changes])
     return result
 
 
@@ -396,6 +398,7 @@ def billing_customer_person_move(*, provider_customer_id: str, person_id: int) -
     moved = 0
     for model in (Subscription, SubscriptionChange, Invoice, PaymentAttempt, BillingCustomer):
         moved += model.objects.filter(person_id=old_person_id).update(person_id=person_id)
+    mrr_dirty_mark(person_ids=[old_person_id, person_id])
     return moved
 
 

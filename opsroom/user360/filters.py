@@ -281,7 +281,11 @@ def conditions_from_query(query: Any) -> list[Condition]:
 
 
 QUICK_FILTERS: dict[str, tuple[str, str]] = {
-    "at_risk": ("At risk", "Health band At risk or Critical, with a live subscription"),
+    "at_risk": (
+        "At risk",
+        "Churn risk high or medium (once predicted); before that, health band At risk or "
+        "Critical, with a live subscription",
+    ),
     "payment_failed": (
         "Payment failed",
         "Last payment in 30 days failed with none since, or past due / unpaid now",

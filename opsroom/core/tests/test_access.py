@@ -69,8 +69,9 @@ def test_anonymous_requests_are_refused(url, name):
             assert response.status_code in (200, 301, 405), (method, url)
             continue
         if is_public(callback):
-            # Signed webhooks: without a valid signature nothing passes.
-            assert response.status_code in (400, 401, 403, 405), (method, url, response.status_code)
+            # Signed webhooks and signed share links: without a valid signature nothing passes.
+            refused = (400, 401, 403, 405) + ((404,) if name.endswith("_shared") else ())
+            assert response.status_code in refused, (method, url, response.status_code)
             continue
         if url.startswith("/api/v1/") and name not in API_PAGES:
             assert response.status_code in (401, 405), (method, url, response.status_code)
@@ -82,7 +83,11 @@ def test_anonymous_requests_are_refused(url, name):
 
 def test_only_login_health_and_the_icon_are_public_pages():
     public_names = {name for (url, name), callback in ROUTES if is_public(callback)}
-    non_webhook = {name for name in public_names if "webhook" not in name and "inbound" not in name}
+    non_webhook = {
+        name
+        for name in public_names
+        if "webhook" not in name and "inbound" not in name and not name.endswith("_shared")
+    }
     assert non_webhook == PUBLIC
 
 

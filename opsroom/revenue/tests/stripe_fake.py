@@ -18,6 +18,8 @@ class FakeStripe:
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     replayed: int = 0
     rate_limited: bool = False
+    invoice_decline: str = ""  # a decline code makes invoice payments fail with it
+    invoices_paid: list[str] = field(default_factory=list)
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         assert self.stub is not None
@@ -41,6 +43,22 @@ class FakeStripe:
             sub_id = path.rsplit("/", 1)[-1]
             self.subscriptions[sub_id] = {"id": sub_id, "coupon": form["discounts[0][coupon]"][0]}
             answer = (200, {"id": sub_id, "object": "subscription", "status": "active"})
+        elif method == "POST" and path.startswith("/v1/invoices/") and path.endswith("/pay"):
+            invoice_id = path.split("/")[3]
+            if self.invoice_decline:
+                answer = (
+                    402,
+                    {
+                        "error": {
+                            "type": "card_error",
+                            "code": self.invoice_decline,
+                            "message": "Your card was declined.",
+                        }
+                    },
+                )
+            else:
+                self.invoices_paid.append(invoice_id)
+                answer = (200, {"id": invoice_id, "object": "invoice", "status": "paid"})
         else:
             answer = (404, {"error": {"type": "invalid_request_error", "message": "unknown"}})
         if key:

@@ -29,6 +29,7 @@ from opsroom.core.lookups import comparison_lookup
 from opsroom.core.money import currency_exponent
 from opsroom.people.models import ActivityDaily, Person
 from opsroom.people.selectors.search import SearchHit
+from opsroom.revenue.churn.selectors import person_ids_at_churn_risk, predictions_exist
 from opsroom.revenue.selectors import (
     person_ids_by_mrr,
     person_ids_by_subscription,
@@ -202,6 +203,8 @@ def quick_q(quick: str) -> Q:
     """A quick filter as a filter on Person."""
     now = clock.now()
     if quick == "at_risk":
+        if predictions_exist():  # the churn prediction, once there is one
+            return Q(id__in=person_ids_at_churn_risk())
         # From live subscribers to their health row: fewer rows than the other way round.
         weak = PersonHealth.objects.filter(
             person_id=OuterRef("id"), band__in=[HealthBand.AT_RISK, HealthBand.CRITICAL]

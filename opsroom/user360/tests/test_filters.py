@@ -219,3 +219,14 @@ def test_control_characters_are_refused_in_values_and_dropped_from_search_text()
     with pytest.raises(FilterError, match="control characters"):
         conditions_parse([{"field": "email", "op": "contains", "value": "a\x00b"}])
     assert people_query_build(text="ja\x00ne").text == "jane"
+
+
+def test_at_risk_follows_the_churn_prediction_once_there_is_one(crowd):
+    from opsroom.revenue.models import ChurnPrediction
+
+    for name, band in (("loyal", "medium"), ("failing", "low")):
+        ChurnPrediction.objects.create(
+            person_id=crowd[name], probability=0.5, band=band, rule_probability=0.5, source="rule"
+        )
+    with clock.clock_frozen_at(NOW):
+        assert _ids(quick="at_risk") == {crowd["loyal"]}

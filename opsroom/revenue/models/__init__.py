@@ -142,6 +142,8 @@ class SubscriptionChange(models.Model):
         CANCEL_REVOKED = "cancel_revoked", "Cancellation revoked"
         CANCELED = "canceled", "Canceled"
         REACTIVATED = "reactivated", "Reactivated"
+        # A discount ran out: MRR back to the full price (written by the ledger's daily run).
+        DISCOUNT_ENDED = "discount_ended", "Discount ended"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="changes")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -285,3 +287,57 @@ class MarketingSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.month:%Y-%m}: {self.amount} {self.currency}"
+
+
+# The derived tables of the revenue command center, one module per capability.
+from opsroom.revenue.models.churn import (  # noqa: E402
+    ChurnBandChange,
+    ChurnPrediction,
+    RiskAction,
+    RiskBand,
+)
+from opsroom.revenue.models.cohorts import CohortCell  # noqa: E402
+from opsroom.revenue.models.forecast import ForecastBasis  # noqa: E402
+from opsroom.revenue.models.metrics import (  # noqa: E402
+    ExchangeRate,
+    LedgerState,
+    MrrDay,
+    MrrDirty,
+    MrrMovement,
+    MrrSegmentMonth,
+    RevenueOverview,
+    RevenueSettings,
+)
+from opsroom.revenue.models.recovery import (  # noqa: E402
+    DunningSend,
+    PaymentCase,
+    RecoverySettings,
+)
+
+__all__ = [
+    "BillingCustomer",
+    "ChurnBandChange",
+    "ChurnPrediction",
+    "CohortCell",
+    "DunningSend",
+    "ExchangeRate",
+    "ForecastBasis",
+    "Interval",
+    "Invoice",
+    "LedgerState",
+    "MarketingSpend",
+    "MrrDay",
+    "MrrDirty",
+    "MrrMovement",
+    "MrrSegmentMonth",
+    "PaymentAttempt",
+    "PaymentCase",
+    "Plan",
+    "RecoverySettings",
+    "RevenueOverview",
+    "RevenueSettings",
+    "RiskAction",
+    "RiskBand",
+    "Subscription",
+    "SubscriptionChange",
+]

@@ -1,0 +1,140 @@
+"""Reads of the churn predictions: the dashboard's figures, the at-risk lists, one person's
+prediction, and person-id sets for the People filters."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from opsroom.core import clock
+from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskAction, RiskBand
+
+AT_RISK = (RiskBand.HIGH, RiskBand.MEDIUM)
+REVIEW_QUIET_DAYS = 14  # a high-risk customer nobody acted on for this long needs a review
+
+
+@dataclass(frozen=True)
+class BandFigures:
+    band: str
+    customers: int
+    mrr: int
+
+
+def risk_bands() -> dict[str, BandFigures]:
+    """Customers and MRR in each risk band."""
+    rows = ChurnPrediction.objects.values("band").annotate(n=Count("id"), mrr=Sum("mrr"))
+    found = {row["band"]: BandFigures(row["band"], row["n"], int(row["mrr"] or 0)) for row in rows}
+    return {band: found.get(band, BandFigures(band, 0, 0)) for band in RiskBand.values}
+
+
+def predictions_computed_at() -> datetime | None:
+    """When the predictions were last computed."""
+    at: datetime | None = ChurnPrediction.objects.aggregate(at=Max("computed_at"))["at"]
+    return at
+
+
+def at_risk_list(*, band: str | None = None) -> QuerySet[ChurnPrediction]:
+    """At-risk customers (high and medium, or one band), riskiest and largest first."""
+    rows = ChurnPrediction.objects.select_related("person")
+    rows = rows.filter(band=band) if band else rows.filter(band__in=AT_RISK)
+    return rows.order_by("-probability", "-mrr", "person_id")
+
+
+def manual_review_list(*, now: datetime | None = None) -> QuerySet[ChurnPrediction]:
+    """High-risk customers no one has acted on in the last two weeks, by MRR at risk."""
+    now = now or clock.now()
+    recent = RiskAction.objects.filter(created_at__gte=now - timedelta(days=REVIEW_QUIET_DAYS))
+    return (
+        ChurnPrediction.objects.filter(band=RiskBand.HIGH)
+        .exclude(person_id__in=recent.values("person_id"))
+        .select_related("person")
+        .order_by("-mrr", "-probability", "person_id")
+    )
+
+
+@dataclass(frozen=True)
+class Improved:
+    customers: int
+    mrr: int  # their MRR now: what staying saves each month
+
+
+def recently_improved(*, since: date) -> Improved:
+    """Customers who moved from high or medium risk to low since a day and still pay."""
+    moved = ChurnBandChange.objects.filter(
+        day__gte=since, from_band__in=AT_RISK, to_band=RiskBand.LOW
+    ).values("person_id")
+    figures = ChurnPrediction.objects.filter(person_id__in=moved, band=RiskBand.LOW).aggregate(
+        n=Count("id"), mrr=Sum("mrr")
+    )
+    return Improved(customers=figures["n"] or 0, mrr=int(figures["mrr"] or 0))
+
+
+def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
+    """The features that most often push at-risk customers' risk up, with how many each."""
+    counts: Counter[str] = Counter()
+    for factors in ChurnPrediction.objects.filter(band__in=AT_RISK).values_list(
+        "factors", flat=True
+    ):
+        counts.update({factor["feature"] for factor in factors or []})
+    return counts.most_common(limit)
+
+
+def prediction_for_person(*, person_id: int) -> ChurnPrediction | None:
+    """A customer's latest prediction (None: not a paying customer, or not scored yet)."""
+    return ChurnPrediction.objects.filter(person_id=person_id).first()
+
+
+def churn_predictions_for_people(*, person_ids: list[int]) -> dict[int, ChurnPrediction]:
+    """The latest prediction of each of these people who has one."""
+    return {p.person_id: p for p in ChurnPrediction.objects.filter(person_id__in=person_ids)}
+
+
+def person_ids_at_churn_risk(*, bands: tuple[str, ...] = AT_RISK) -> QuerySet[ChurnPrediction, int]:
+    """Ids of customers in the given risk bands (high and medium by default)."""
+    return ChurnPrediction.objects.filter(band__in=bands).values_list("person_id", flat=True)
+
+
+def predictions_exist() -> bool:
+    """Whether churn has been predicted at all (the People filters fall back to health)."""
+    return ChurnPrediction.objects.exists()
+
+
+def band_history_for_person(*, person_id: int) -> list[ChurnBandChange]:
+    """A customer's moves between risk bands, newest first."""
+    return list(ChurnBandChange.objects.filter(person_id=person_id).order_by("-day", "-id")[:20])
+
+
+def risk_actions_for_person(*, person_id: int) -> list[RiskAction]:
+    """What staff did for a customer, newest first."""
+    return list(
+        RiskAction.objects.filter(person_id=person_id).select_related("staff", "assignee")[:50]
+    )
+
+
+def calls_due_for(*, staff_id: int) -> QuerySet[RiskAction]:
+    """Calls a staff member is to make and has not marked done, soonest first."""
+    return (
+        RiskAction.objects.filter(
+            kind=RiskAction.Kind.CALL, assignee_id=staff_id, done_at__isnull=True
+        )
+        .select_related("person")
+        .order_by("due_at", "id")
+    )
+
+
+def risk_actions_today(*, now: datetime | None = None) -> int:
+    """Staff actions for at-risk customers since midnight (UTC)."""
+    now = now or clock.now()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return RiskAction.objects.filter(created_at__gte=start).count()
+
+
+def contacted_recently(*, person_ids: list[int], days: int = REVIEW_QUIET_DAYS) -> set[int]:
+    """Who of these had a staff action in the last `days` days."""
+    since = clock.now() - timedelta(days=days)
+    return set(
+        RiskAction.objects.filter(person_id__in=person_ids, created_at__gte=since)
+        .filter(~Q(kind=RiskAction.Kind.CALL) | Q(done_at__isnull=False))
+        .values_list("person_id", flat=True)
+    )

@@ -1,0 +1,36 @@
+from datetime import datetime
+
+from ninja import Schema
+
+
+class RiskFactorOut(Schema):
+    feature: str
+    value: float
+    reference: float | None
+    contribution: float
+    phrase: str
+
+
+class PredictionOut(Schema):
+    person_id: int
+    probability: float
+    band: str
+    rule_probability: float
+    source: str
+    model_version: int | None
+    mrr: int
+    factors: list[RiskFactorOut]
+    computed_at: datetime
+    band_since: datetime
+
+
+class BandOut(Schema):
+    customers: int
+    mrr: int
+
+
+class PredictionsOut(Schema):
+    computed_at: datetime | None
+    currency: str
+    bands: dict[str, BandOut]
+    customers: list[PredictionOut]

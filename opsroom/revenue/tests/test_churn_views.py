@@ -1,0 +1,148 @@
+"""The churn-prevention dashboard and one customer's risk page, with the manual actions:
+permission-checked, audited, refused with a message when the input is wrong."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from conftest import signed_in
+from opsroom.core import clock
+from opsroom.core.models import AuditEntry
+from opsroom.people.tests.factories import PersonFactory
+from opsroom.revenue.models import ChurnPrediction, RiskAction
+from opsroom.revenue.tests.factories import SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _at_risk(name, probability, band, mrr=2900):
+    person = PersonFactory(name=name, email=f"{name.lower()}@example.com")
+    ChurnPrediction.objects.create(
+        person=person,
+        probability=probability,
+        band=band,
+        rule_probability=0.45,
+        source="rule",
+        factors=[
+            {"feature": "days_since_login", "value": 20.0, "reference": None, "contribution": 0.3}
+        ],
+        signals={"days_since_login": 20.0},
+        mrr=mrr,
+    )
+    return person
+
+
+def test_the_dashboard_shows_the_bands_the_lists_and_the_reasons(staff_analyst):
+    high = _at_risk("Hana", 0.82, "high", mrr=9900)
+    _at_risk("Momozed", 0.5, "medium")
+    _at_risk("Louvark", 0.1, "low")
+    page = signed_in(staff_analyst).get("/revenue/churn/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-figure="band_high"' in html
+    assert "Hana" in html
+    assert "Momozed" in html
+    assert "Louvark" not in html  # low risk is not "at risk"
+    assert f"/revenue/churn/{high.pk}/" in html
+    assert "20 days" in html  # the reason, in words
+    only_high = signed_in(staff_analyst).get("/revenue/churn/?band=high").content.decode()
+    assert "Hana" in only_high
+    assert "Momozed" not in only_high
+
+
+def test_a_billing_specialist_acts_and_each_action_is_audited(staff_billing):
+    person = _at_risk("Hana", 0.82, "high")
+    subscription = SubscriptionFactory(person=person)
+    client = signed_in(staff_billing)
+    url = f"/revenue/churn/{person.pk}/"
+    sent = client.post(
+        url, {"kind": "email", "subject": "Can we help?", "body": "Hi Hana, anything missing?"}
+    )
+    assert sent.status_code == 302
+    assert [m.subject for m in mail.outbox] == ["Can we help?"]
+    due = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    call_form = {"kind": "call", "due_at": due, "note": "ask about plans"}
+    assert client.post(url, call_form).status_code == 302
+    assert client.post(url, {"kind": "free_month"}).status_code == 302
+    subscription.refresh_from_db()
+    assert subscription.discount_percent == 100
+    assert subscription.discount_ends_at is not None
+    assert client.post(url, {"kind": "contacted", "note": "chatted"}).status_code == 302
+    kinds = sorted(RiskAction.objects.values_list("kind", flat=True))
+    assert kinds == ["call", "contacted", "email", "free_month"]
+    assert RiskAction.objects.get(kind="email").probability == 0.82
+    call = RiskAction.objects.get(kind="call")
+    assert call.assignee_id == staff_billing.pk
+    assert call.done_at is None
+    assert client.post(url, {"done": str(call.pk)}).status_code == 302
+    call.refresh_from_db()
+    assert call.done_at is not None
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "revenue.risk_email",
+        "revenue.risk_call",
+        "revenue.risk_free_month",
+        "revenue.risk_contacted",
+        "revenue.risk_call_done",
+    } <= actions
+    page = client.get(url).content.decode()
+    assert 'data-table="signals"' in page
+    assert "Call scheduled" in page
+    assert "ask about plans" in page
+    assert "Hana" in signed_in(staff_billing).get("/revenue/churn/").content.decode()
+
+
+def test_an_analyst_may_look_but_not_act(staff_analyst):
+    person = _at_risk("Hana", 0.82, "high")
+    client = signed_in(staff_analyst)
+    page = client.get(f"/revenue/churn/{person.pk}/")
+    assert page.status_code == 200
+    assert 'id="act"' not in page.content.decode()
+    refused = client.post(f"/revenue/churn/{person.pk}/", {"kind": "contacted"})
+    assert refused.status_code == 403
+    assert not RiskAction.objects.exists()
+    assert not AuditEntry.objects.filter(action__startswith="revenue.risk_").exists()
+
+
+def test_bad_actions_are_refused_with_a_message_and_record_nothing(staff_billing):
+    person = _at_risk("Hana", 0.82, "high")
+    client = signed_in(staff_billing)
+    url = f"/revenue/churn/{person.pk}/"
+    no_body = client.post(url, {"kind": "email", "subject": "Hello"})
+    assert no_body.status_code == 400
+    assert "needs a subject and a message" in no_body.content.decode()
+    no_time = client.post(url, {"kind": "call"})
+    assert no_time.status_code == 400
+    assert "needs a date and time" in no_time.content.decode()
+    assert client.post(url, {"kind": "bribe"}).status_code == 400
+    no_subscription = client.post(url, {"kind": "free_month"})
+    assert no_subscription.status_code == 400
+    assert "no subscription" in no_subscription.content.decode()
+    assert client.post(url, {"done": "x"}).status_code == 302
+    assert not RiskAction.objects.exists()
+    assert mail.outbox == []
+    assert client.get("/revenue/churn/999999/").status_code == 404
+
+
+def test_the_predictions_api(staff_analyst):
+    person = _at_risk("Hana", 0.82, "high", mrr=9900)
+    _at_risk("Louvark", 0.1, "low")
+    client = signed_in(staff_analyst)
+    body = client.get("/api/v1/revenue/churn/predictions").json()
+    assert body["bands"]["high"] == {"customers": 1, "mrr": 9900}
+    assert [c["person_id"] for c in body["customers"]] == [person.pk]
+    assert body["customers"][0]["factors"][0]["phrase"]
+    one = client.get(f"/api/v1/revenue/churn/predictions/{person.pk}").json()
+    assert one["band"] == "high"
+    assert one["rule_probability"] == 0.45
+    assert client.get("/api/v1/revenue/churn/predictions?band=doomed").status_code == 400
+    assert client.get("/api/v1/revenue/churn/predictions?limit=0").status_code == 400
+    assert client.get("/api/v1/revenue/churn/predictions/999999").status_code == 404
+
+
+def test_a_person_id_past_the_integer_range_is_a_404(staff_analyst):
+    client = signed_in(staff_analyst)
+    assert client.get(f"/api/v1/revenue/churn/predictions/{2**70}").status_code == 404
+    assert client.get("/api/v1/revenue/churn/predictions/-3").status_code == 404
+    assert client.get(f"/revenue/churn/{2**70}/").status_code == 404

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from opsroom.revenue.views import churn, cohorts, forecast, overview, payments, settings
+
+app_name = "revenue"
+
+urlpatterns = [
+    path("", overview.index, name="index"),
+    path("movements/", overview.movements, name="movements"),
+    path("customers/", overview.customers, name="customers"),
+    path("definitions/", overview.definitions, name="definitions"),
+    path("cohorts/", cohorts.cohorts, name="cohorts"),
+    path("forecast/", forecast.forecast, name="forecast"),
+    path("forecast/export.csv", forecast.forecast_export, name="forecast_export"),
+    path("forecast/print/", forecast.forecast_print, name="forecast_print"),
+    path("forecast/share/", forecast.forecast_share, name="forecast_share"),
+    path("forecast/shared/<str:token>/", forecast.forecast_shared, name="forecast_shared"),
+    path("payments/", payments.payments, name="payments"),
+    path("churn/", churn.churn, name="churn"),
+    path("churn/<int:person_id>/", churn.churn_person, name="churn_person"),
+    path("settings/", settings.settings_page, name="settings"),
+]

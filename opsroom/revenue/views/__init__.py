@@ -1,0 +1,1 @@
+"""The Revenue section's pages, one module per page group."""
