@@ -13,6 +13,7 @@ from opsroom.core.ml.api import router as models_router
 from opsroom.core.outbox.api import router as outbox_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
+from opsroom.support.api import router as support_router
 from opsroom.user360.api import router as user360_router
 
 api = NinjaAPI(
@@ -64,4 +65,5 @@ api.add_router("/", models_router)
 api.add_router("/", user360_router)
 api.add_router("/", outbox_router)
 api.add_router("/", people_router)
+api.add_router("/", support_router)
 api.add_router("/ingest/", ingest_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("opsroom.core.urls")),
     path("admin/", admin.site.urls),
     path("people/", include("opsroom.user360.urls")),
+    path("support/", include("opsroom.support.urls")),
     path("api/v1/", api.urls),
     path("", include("opsroom.ingest.urls")),
     path("", include("opsroom.telemetry.urls")),

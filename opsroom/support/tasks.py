@@ -5,7 +5,13 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.core.services.audit import AuditContext
-from opsroom.support.services import ticket_category_model_train
+from opsroom.support.models import ReplySuggestion, Ticket
+from opsroom.support.services.analysis import ticket_analyse
+from opsroom.support.services.replies import reply_suggestion_draft
+from opsroom.support.services.tickets import ticket_category_model_train
+
+# New tickets are triaged in batches of at most this many per task.
+TRIAGE_BATCH = 200
 
 
 @task()
@@ -18,3 +24,19 @@ def triage_model_train() -> dict[str, Any]:
         "active": artifact.is_active if artifact else False,
         "reason": outcome.reason,
     }
+
+
+@task()
+def tickets_triage(*, ticket_ids: list[int]) -> dict[str, Any]:
+    """Analyse new tickets (category, severity, feature, impact) and draft a reply for each;
+    gone tickets are skipped, and a ticket with an undecided draft keeps it."""
+    done = []
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).select_related("requester"):
+        ticket.analysis = ticket_analyse(ticket=ticket)
+        pending = ReplySuggestion.objects.filter(
+            ticket=ticket, outcome=ReplySuggestion.Outcome.PENDING
+        )
+        if not pending.exists():
+            reply_suggestion_draft(ticket=ticket)
+        done.append(ticket.pk)
+    return {"analysed": done}

@@ -37,9 +37,27 @@ def _ticket_prepare(current: Ticket | None, row: Row) -> Row:
     return values
 
 
+def tickets_triage_queue(ticket_ids: Sequence[int]) -> None:
+    """Queue the triage of new tickets, once the transaction that created them commits."""
+    # The task module imports these services; importing it here at load time would be a cycle.
+    from opsroom.support.tasks import TRIAGE_BATCH, tickets_triage
+
+    ids = list(ticket_ids)
+
+    def enqueue() -> None:
+        for start in range(0, len(ids), TRIAGE_BATCH):
+            tickets_triage.enqueue(ticket_ids=ids[start : start + TRIAGE_BATCH])
+
+    if ids:
+        transaction.on_commit(enqueue)
+
+
 def ticket_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Ticket]:
-    """Create or update tickets by external id (rows name the requester by `requester_id`)."""
-    return rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+    """Create or update tickets by external id (rows name the requester by `requester_id`);
+    the new open ones are queued for triage (history arrives solved, and needs none)."""
+    result = rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+    tickets_triage_queue([ticket.pk for ticket in result.created if ticket.is_open])
+    return result
 
 
 @transaction.atomic
@@ -67,6 +85,7 @@ def ticket_create(
     )
     if audit is not None:
         audit_record(audit, action="ticket.create", target=ticket, params={"channel": channel})
+    tickets_triage_queue([ticket.pk])
     return ticket
 
 
@@ -164,6 +183,15 @@ def ticket_update(
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)} on a ticket")
+    choices = {
+        "status": Ticket.Status.values,
+        "priority": Ticket.Priority.values,
+        "category": [*Ticket.Category.values, ""],
+    }
+    for name, allowed_values in choices.items():
+        if name in changes and changes[name] not in allowed_values:
+            value = str(changes[name])[:40]
+            raise InvalidInput(f"{name} '{value}' is unknown; one of {', '.join(allowed_values)}.")
     at = at or clock.now()
     before = {name: str(getattr(ticket, name)) for name in changes}
     status = changes.pop("status", None)

@@ -1,0 +1,447 @@
+"""The support API under /api/v1/support/: tickets, their analysis, similar tickets and the
+suggested reply. Reads take an API key with the read scope; creating a ticket an ingest key;
+other writes an admin key or a staff session holding the permission."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+from ninja.params.functions import Query
+
+from opsroom.core import clock
+from opsroom.core.auth import ApiKeyAuth, StaffSessionAuth, staff_or_key
+from opsroom.core.errors import InvalidInput, NotFound
+from opsroom.core.models import User
+from opsroom.core.refusals import permissions_check
+from opsroom.core.schemas import ErrorOut
+from opsroom.core.services.audit import AuditContext
+from opsroom.people.models import Person
+from opsroom.support.models import ReplySuggestion, Ticket, TicketAnalysis
+from opsroom.support.schemas import (
+    AlternativeOut,
+    AnalysisOut,
+    CorrectionIn,
+    CorrectionOut,
+    DecisionIn,
+    MessageIn,
+    MessageOut,
+    SimilarListOut,
+    SuggestionOut,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+)
+from opsroom.support.selectors.queue import queue_filters_parse, queue_page, queue_tickets
+from opsroom.support.selectors.similar import SimilarTicket, tickets_similar_to
+from opsroom.support.selectors.tickets import ticket_reply_due
+from opsroom.support.services.analysis import analysis_correct
+from opsroom.support.services.replies import (
+    reply_suggestion_decide,
+    reply_suggestion_draft,
+    ticket_reply_send,
+)
+from opsroom.support.services.tickets import ticket_create, ticket_reply, ticket_update
+
+router = Router(tags=["support"])
+WRITE = [ApiKeyAuth("admin"), StaffSessionAuth()]
+REPLY_PERMISSIONS = ["support.add_ticketmessage", "messaging.add_emailmessage"]
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def _staff(request: HttpRequest) -> User | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, User) else None
+
+
+def _require(request: HttpRequest, permissions: list[str]) -> None:
+    user = _staff(request)
+    if user is not None:
+        permissions_check(user, permissions)
+
+
+# Ids the database can hold; a larger number names nothing (and must not reach a query).
+MAX_ID = 2**63 - 1
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    ticket = None
+    if 0 < ticket_id <= MAX_ID:
+        ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(f"No ticket #{ticket_id}.")
+    return ticket
+
+
+def _out(ticket: Ticket) -> TicketOut:
+    return TicketOut(
+        id=ticket.pk,
+        external_id=ticket.external_id,
+        person_id=ticket.requester_id,
+        requester_email=ticket.requester.email,
+        requester_name=ticket.requester.name,
+        channel=ticket.channel,
+        subject=ticket.subject,
+        body=ticket.body,
+        status=ticket.status,
+        priority=ticket.priority,
+        category=ticket.category,
+        assignee_id=ticket.assignee_id,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        first_response_at=ticket.first_response_at,
+        resolved_at=ticket.resolved_at,
+        reply_due_at=ticket_reply_due(ticket=ticket),
+    )
+
+
+@router.get(
+    "/support/tickets",
+    response={200: TicketPage, 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_list",
+    summary="List and filter tickets",
+)
+def tickets_list(
+    request: HttpRequest,
+    view: str = Query("all", description="unassigned, mine, open, breaching, pending, solved, all"),
+    status: str = "",
+    priority: str = "",
+    category: str = "",
+    feature: str = "",
+    assignee: str = Query("", description="a staff user id, or 'none'"),
+    channel: str = "",
+    sla: str = Query("", description="breached, soon, ok, none"),
+    plan: str = "",
+    q: str = Query("", description="#number, subject, requester email or name"),
+    page: int = 1,
+) -> Status[Any]:
+    """Tickets of a view under filters, priority first, then the first reply due soonest."""
+    filters = queue_filters_parse(
+        {
+            "view": view,
+            "status": status,
+            "priority": priority,
+            "category": category,
+            "feature": feature,
+            "assignee": assignee,
+            "channel": channel,
+            "sla": sla,
+            "plan": plan,
+            "q": q,
+        }
+    )
+    user = _staff(request)
+    tickets = queue_tickets(filters=filters, user_id=user.pk if user else None, now=clock.now())
+    current, rows = queue_page(tickets=tickets, page=page)
+    return Status(
+        200,
+        TicketPage(
+            count=current.paginator.count,
+            page=current.number,
+            pages=current.paginator.num_pages,
+            results=[_out(row.ticket) for row in rows],
+        ),
+    )
+
+
+@router.post(
+    "/support/tickets",
+    response={201: TicketOut, **ERRORS},
+    auth=[ApiKeyAuth("ingest"), StaffSessionAuth()],
+    operation_id="support_tickets_create",
+    summary="Open a ticket",
+)
+def tickets_create(request: HttpRequest, data: TicketIn) -> Status[Any]:
+    """Open a ticket for a person (by host-app user id or Opsroom id); triage runs in the
+    background within seconds."""
+    _require(request, ["support.add_ticket"])
+    if data.person_id is not None:
+        requester = (
+            Person.objects.filter(pk=data.person_id).first()
+            if 0 < data.person_id <= MAX_ID
+            else None
+        )
+    elif data.requester_id.strip():
+        requester = Person.objects.filter(external_id=data.requester_id.strip()).first()
+    else:
+        raise InvalidInput("Name the requester: requester_id (host-app user id) or person_id.")
+    if requester is None:
+        raise NotFound("No such person; send them through the ingest API first.")
+    ticket = ticket_create(
+        requester=requester,
+        subject=data.subject,
+        body=data.body,
+        channel=data.channel,
+        priority=data.priority,
+        audit=AuditContext.from_request(request),
+    )
+    return Status(201, _out(ticket))
+
+
+@router.get(
+    "/support/tickets/{ticket_id}",
+    response={200: TicketOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_get",
+    summary="One ticket",
+)
+def tickets_get(request: HttpRequest, ticket_id: int) -> Status[Any]:
+    """A ticket by number."""
+    return Status(200, _out(_ticket(ticket_id)))
+
+
+@router.patch(
+    "/support/tickets/{ticket_id}",
+    response={200: TicketOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_update",
+    summary="Change a ticket",
+)
+def tickets_update(request: HttpRequest, ticket_id: int, data: TicketPatch) -> Status[Any]:
+    """Set status, priority, category or assignee (audited)."""
+    _require(request, ["support.change_ticket"])
+    ticket = _ticket(ticket_id)
+    changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("status", data.status),
+            ("priority", data.priority),
+            ("category", data.category),
+        )
+        if value is not None
+    }
+    if data.unassign:
+        changes["assignee"] = None
+    elif data.assignee_id is not None:
+        assignee = (
+            User.objects.filter(pk=data.assignee_id, is_active=True, is_staff=True).first()
+            if 0 < data.assignee_id <= MAX_ID
+            else None
+        )
+        if assignee is None:
+            raise InvalidInput(f"assignee_id {data.assignee_id} is not an active staff user.")
+        changes["assignee"] = assignee
+    if not changes:
+        raise InvalidInput("Nothing to change: send status, priority, category or assignee_id.")
+    ticket_update(ticket=ticket, audit=AuditContext.from_request(request), **changes)
+    return Status(200, _out(ticket))
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/messages",
+    response={201: MessageOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_reply",
+    summary="Reply by email, or add an internal note",
+)
+def tickets_reply(request: HttpRequest, ticket_id: int, data: MessageIn) -> Status[Any]:
+    """Reply to the customer by email (threaded on the ticket), or add an internal note."""
+    _require(request, ["support.add_ticketmessage"] if data.internal else REPLY_PERMISSIONS)
+    ticket = _ticket(ticket_id)
+    audit = AuditContext.from_request(request)
+    if data.internal:
+        message = ticket_reply(
+            ticket=ticket,
+            body=data.body,
+            author_kind="agent",
+            audit=audit,
+            is_internal=True,
+            status=data.status,
+        )
+    else:
+        message = ticket_reply_send(ticket=ticket, body=data.body, audit=audit, status=data.status)
+    return Status(
+        201,
+        MessageOut(
+            id=message.pk,
+            author_kind=message.author_kind,
+            is_internal=message.is_internal,
+            body=message.body,
+            created_at=message.created_at,
+            ticket_status=ticket.status,
+        ),
+    )
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/analysis",
+    response={200: AnalysisOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_analysis",
+    summary="A ticket's analysis",
+)
+def tickets_analysis(request: HttpRequest, ticket_id: int) -> Status[Any]:
+    """What triage made of a ticket: category with calibrated confidence, severity, feature,
+    impact. 404 until triage has run (seconds after the ticket arrived)."""
+    ticket = _ticket(ticket_id)
+    analysis = TicketAnalysis.objects.filter(ticket=ticket).first()
+    if analysis is None:
+        raise NotFound(f"Ticket #{ticket_id} has not been analysed yet; try again in a moment.")
+    return Status(
+        200,
+        AnalysisOut(
+            ticket_id=ticket.pk,
+            category=analysis.category,
+            category_confidence=analysis.category_confidence,
+            category_is_confident=analysis.category_is_confident,
+            alternatives=[
+                AlternativeOut(category=c, confidence=p) for c, p in analysis.alternatives
+            ],
+            source=analysis.source,
+            model_version=analysis.model_version,
+            severity=analysis.severity,
+            severity_confidence=analysis.severity_confidence,
+            feature=analysis.feature,
+            feature_confidence=analysis.feature_confidence,
+            is_blocking=analysis.is_blocking,
+            blocking_confidence=analysis.blocking_confidence,
+            signals=analysis.signals,
+            analysed_at=analysis.analysed_at,
+        ),
+    )
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/analysis/corrections",
+    response={201: CorrectionOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_analysis_correct",
+    summary="Correct a ticket's analysis",
+)
+def tickets_analysis_correct(
+    request: HttpRequest, ticket_id: int, data: CorrectionIn
+) -> Status[Any]:
+    """Correct one field; kept as a training label (a category becomes the ticket's)."""
+    _require(request, ["support.change_ticket"])
+    correction = analysis_correct(
+        ticket=_ticket(ticket_id),
+        field=data.field,
+        value=data.value,
+        audit=AuditContext.from_request(request),
+    )
+    return Status(
+        201,
+        CorrectionOut(
+            id=correction.pk,
+            field=correction.field,
+            predicted=correction.predicted,
+            corrected=correction.corrected,
+        ),
+    )
+
+
+def _similar_out(s: SimilarTicket) -> dict[str, Any]:
+    return {
+        "ticket_id": s.ticket_id,
+        "subject": s.subject,
+        "status": s.status,
+        "category": s.category,
+        "similarity": s.similarity,
+        "created_at": s.created_at,
+        "resolved_at": s.resolved_at,
+        "resolution_hours": s.resolution_hours,
+        "resolution": s.resolution,
+    }
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/similar",
+    response={200: SimilarListOut, 400: ErrorOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_similar",
+    summary="Similar tickets",
+)
+def tickets_similar(request: HttpRequest, ticket_id: int, limit: int = 5) -> Status[Any]:
+    """Past resolved tickets most like this one (with how each was resolved and how long it
+    took), and open ones that may be duplicates."""
+    if not 1 <= limit <= 20:
+        raise InvalidInput("limit is between 1 and 20.")
+    found = tickets_similar_to(ticket=_ticket(ticket_id), limit=limit)
+    return Status(
+        200,
+        {
+            "resolved": [_similar_out(s) for s in found.resolved],
+            "duplicates": [_similar_out(s) for s in found.duplicates],
+        },
+    )
+
+
+def _suggestion_out(s: ReplySuggestion) -> SuggestionOut:
+    return SuggestionOut(
+        id=s.pk,
+        ticket_id=s.ticket_id,
+        body=s.body,
+        sources=s.sources,
+        method=s.method,
+        outcome=s.outcome,
+        created_at=s.created_at,
+    )
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/suggested-reply",
+    response={200: SuggestionOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_suggestion",
+    summary="The suggested reply",
+)
+def tickets_suggestion(request: HttpRequest, ticket_id: int) -> Status[Any]:
+    """The latest undecided suggested reply (drafted by triage, or on request)."""
+    ticket = _ticket(ticket_id)
+    found = (
+        ReplySuggestion.objects.filter(ticket=ticket, outcome=ReplySuggestion.Outcome.PENDING)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"Ticket #{ticket_id} has no undecided suggestion; POST to draft one.")
+    return Status(200, _suggestion_out(found))
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/suggested-reply",
+    response={201: SuggestionOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_suggestion_draft",
+    summary="Draft a suggested reply",
+)
+def tickets_suggestion_draft(request: HttpRequest, ticket_id: int) -> Status[Any]:
+    """Draft a new suggested reply from similar resolved tickets and templates."""
+    _require(request, ["support.add_ticketmessage"])
+    user = _staff(request)
+    found = reply_suggestion_draft(
+        ticket=_ticket(ticket_id), agent_name=user.get_full_name() if user else ""
+    )
+    return Status(201, _suggestion_out(found))
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/suggested-reply/{suggestion_id}/decision",
+    response={200: SuggestionOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_suggestion_decide",
+    summary="Use, edit or reject a suggested reply",
+)
+def tickets_suggestion_decide(
+    request: HttpRequest, ticket_id: int, suggestion_id: int, data: DecisionIn
+) -> Status[Any]:
+    """'use' sends it (with `body` when edited) and may set the status; 'reject' records it."""
+    _require(request, REPLY_PERMISSIONS if data.outcome == "use" else ["support.add_ticketmessage"])
+    ticket = _ticket(ticket_id)
+    found = (
+        ReplySuggestion.objects.filter(pk=suggestion_id, ticket=ticket).first()
+        if 0 < suggestion_id <= MAX_ID
+        else None
+    )
+    if found is None:
+        raise NotFound(f"No suggestion {suggestion_id} on ticket #{ticket_id}.")
+    reply_suggestion_decide(
+        suggestion=found,
+        outcome=data.outcome,
+        audit=AuditContext.from_request(request),
+        body=data.body,
+        status=data.status,
+    )
+    found.refresh_from_db()
+    return Status(200, _suggestion_out(found))

@@ -1,0 +1,151 @@
+"""The support API's shapes."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from opsroom.core.schemas import Text
+
+Status = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Category = Literal[
+    "billing",
+    "bug",
+    "how_to",
+    "feature_request",
+    "account_access",
+    "cancellation",
+    "invoice_request",
+    "email_preferences",
+    "other",
+    "",
+]
+Channel = Literal["email", "web", "chat", "in_app", "phone", "api"]
+
+
+class TicketIn(Schema):
+    requester_id: Text = Field("", description="the person's user id in the host app")
+    person_id: int | None = Field(None, description="or the person's Opsroom id")
+    subject: Text = Field(..., max_length=300)
+    body: Text = Field(..., max_length=50000)
+    channel: Channel = "api"
+    priority: Priority = "normal"
+
+
+class TicketPatch(Schema):
+    status: Status | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+    assignee_id: int | None = Field(None, description="a staff user id; with unassign=true, none")
+    unassign: bool = False
+
+
+class TicketOut(Schema):
+    id: int
+    external_id: str | None
+    person_id: int
+    requester_email: str
+    requester_name: str
+    channel: str
+    subject: str
+    body: str
+    status: str
+    priority: str
+    category: str
+    assignee_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    reply_due_at: datetime | None
+
+
+class TicketPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[TicketOut]
+
+
+class AlternativeOut(Schema):
+    category: str
+    confidence: float
+
+
+class AnalysisOut(Schema):
+    ticket_id: int
+    category: str
+    category_confidence: float = Field(description="calibrated when source is 'model'")
+    category_is_confident: bool = Field(description="above the automation threshold")
+    alternatives: list[AlternativeOut]
+    source: str
+    model_version: int | None
+    severity: str
+    severity_confidence: float = Field(description="rule strength, not calibrated")
+    feature: str
+    feature_confidence: float
+    is_blocking: bool
+    blocking_confidence: float
+    signals: dict[str, object]
+    analysed_at: datetime
+
+
+class CorrectionIn(Schema):
+    field: Literal["category", "severity", "feature", "is_blocking"]
+    value: Text = Field(..., max_length=200)
+
+
+class CorrectionOut(Schema):
+    id: int
+    field: str
+    predicted: str
+    corrected: str
+
+
+class MessageIn(Schema):
+    body: Text = Field(..., max_length=20000)
+    internal: bool = Field(False, description="an internal note, not sent")
+    status: Status | None = None
+
+
+class MessageOut(Schema):
+    id: int
+    author_kind: str
+    is_internal: bool
+    body: str
+    created_at: datetime
+    ticket_status: str
+
+
+class SimilarOut(Schema):
+    ticket_id: int
+    subject: str
+    status: str
+    category: str
+    similarity: float
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution_hours: float | None
+    resolution: str
+
+
+class SimilarListOut(Schema):
+    resolved: list[SimilarOut]
+    duplicates: list[SimilarOut]
+
+
+class SuggestionOut(Schema):
+    id: int
+    ticket_id: int
+    body: str
+    sources: list[dict[str, object]]
+    method: str
+    outcome: str
+    created_at: datetime
+
+
+class DecisionIn(Schema):
+    outcome: Literal["use", "reject"]
+    body: Text = Field("", max_length=20000, description="use: the edited text, if edited")
+    status: Status | None = Field(None, description="use: the ticket's status after sending")

@@ -1,0 +1,48 @@
+"""Reads of the support app: tickets (tickets.py), the queue (queue.py), similar tickets
+(similar.py), suggested replies (replies.py)."""
+
+from opsroom.support.selectors.tickets import (
+    CategoryPrediction,
+    QueueTicket,
+    TicketSummary,
+    open_ticket_counts_for_people,
+    person_ids_by_ticket_count,
+    person_ids_with_open_tickets,
+    ticket_category_predict,
+    ticket_counts_by_person,
+    ticket_for_message_ids,
+    ticket_get_by_number,
+    ticket_ids_by_external_id,
+    ticket_queue_for_user,
+    ticket_queue_unassigned,
+    ticket_requester_id,
+    ticket_summary_for_person,
+    tickets_breaching,
+    tickets_created_since,
+    tickets_for_person,
+    tickets_labelled_for_training,
+    tickets_open_count,
+)
+
+__all__ = [
+    "CategoryPrediction",
+    "QueueTicket",
+    "TicketSummary",
+    "open_ticket_counts_for_people",
+    "person_ids_by_ticket_count",
+    "person_ids_with_open_tickets",
+    "ticket_category_predict",
+    "ticket_counts_by_person",
+    "ticket_for_message_ids",
+    "ticket_get_by_number",
+    "ticket_ids_by_external_id",
+    "ticket_queue_for_user",
+    "ticket_queue_unassigned",
+    "ticket_requester_id",
+    "ticket_summary_for_person",
+    "tickets_breaching",
+    "tickets_created_since",
+    "tickets_for_person",
+    "tickets_labelled_for_training",
+    "tickets_open_count",
+]

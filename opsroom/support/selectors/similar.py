@@ -1,0 +1,163 @@
+"""Similar tickets: TF-IDF nearest neighbours of a ticket's text among all tickets, split into
+past resolved ones (with how each was resolved and how long it took) and open ones that may
+be duplicates.
+
+The index (word 1-2-grams, sublinear TF, English stop words) is built once per process and
+rebuilt when tickets were added (its key is the count and the newest id), so a search is one
+sparse product with the query vector.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import scipy.sparse as sp
+from django.db.models import Count, Max
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from opsroom.support.ml.features import ticket_text
+from opsroom.support.models import Ticket, TicketMessage
+
+# A past ticket is offered as similar from this cosine similarity; an open one as a possible
+# duplicate from the higher one.
+SIMILAR_MIN = 0.2
+DUPLICATE_MIN = 0.5
+RESOLUTION_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class SimilarTicket:
+    ticket_id: int
+    subject: str
+    status: str
+    category: str
+    similarity: float
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution_hours: float | None  # from opening to resolution
+    resolution: str  # the last public agent reply before resolution; "" when none
+    resolution_message_id: int | None
+    satisfaction_rating: int | None
+    requester_name: str
+
+
+@dataclass(frozen=True)
+class SimilarTickets:
+    resolved: list[SimilarTicket]
+    duplicates: list[SimilarTicket]  # open tickets that may be the same request
+
+
+class _Index:
+    def __init__(self) -> None:
+        self.key: tuple[int, int] | None = None
+        self.vectorizer: TfidfVectorizer | None = None
+        self.matrix: sp.csr_matrix | None = None
+        self.ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.lock = threading.Lock()
+
+
+_INDEX = _Index()
+
+
+def _index_key() -> tuple[int, int]:
+    found = Ticket.objects.aggregate(n=Count("id"), top=Max("id"))
+    return int(found["n"] or 0), int(found["top"] or 0)
+
+
+def _index_get() -> _Index:
+    key = _index_key()
+    with _INDEX.lock:
+        if _INDEX.key != key:
+            rows = list(Ticket.objects.order_by("id").values_list("id", "subject", "body"))
+            ids = np.array([row[0] for row in rows], dtype=np.int64)
+            texts = [ticket_text(subject=subject, body=body) for _id, subject, body in rows]
+            vectorizer = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, stop_words="english", dtype=np.float32
+            )
+            if any(text.strip() for text in texts):
+                try:
+                    _INDEX.matrix = vectorizer.fit_transform(texts).tocsr()
+                    _INDEX.vectorizer = vectorizer
+                except ValueError:  # only stop words: nothing to compare on
+                    _INDEX.matrix, _INDEX.vectorizer = None, None
+            else:
+                _INDEX.matrix, _INDEX.vectorizer = None, None
+            _INDEX.ids = ids
+            _INDEX.key = key
+        return _INDEX
+
+
+def _neighbours(*, text: str, exclude_id: int | None, limit: int) -> list[tuple[int, float]]:
+    index = _index_get()
+    if index.vectorizer is None or index.matrix is None:
+        return []
+    query = index.vectorizer.transform([text])
+    if query.nnz == 0:
+        return []
+    scores = np.asarray((index.matrix @ query.T).todense()).ravel()
+    if exclude_id is not None:
+        scores[index.ids == exclude_id] = 0.0
+    count = min(limit, len(scores))
+    top: list[int] = list(np.argpartition(-scores, count - 1)[:count]) if count else []
+    ranked = sorted(((int(index.ids[i]), float(scores[i])) for i in top), key=lambda p: -p[1])
+    return [(ticket_id, score) for ticket_id, score in ranked if score >= SIMILAR_MIN]
+
+
+def _resolutions(ticket_ids: list[int]) -> dict[int, TicketMessage]:
+    replies = TicketMessage.objects.filter(
+        ticket_id__in=ticket_ids, author_kind=TicketMessage.Author.AGENT, is_internal=False
+    ).order_by("ticket_id", "-created_at", "-id")
+    found: dict[int, TicketMessage] = {}
+    for reply in replies:
+        found.setdefault(reply.ticket_id, reply)
+    return found
+
+
+def tickets_similar(*, text: str, exclude_id: int | None = None, limit: int = 5) -> SimilarTickets:
+    """The past resolved tickets most like a text, with their resolutions, and the open ones
+    similar enough to be duplicates."""
+    pairs = _neighbours(text=text, exclude_id=exclude_id, limit=limit * 8)
+    if not pairs:
+        return SimilarTickets(resolved=[], duplicates=[])
+    score_of = dict(pairs)
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=score_of).select_related("requester")}
+    resolved_ids = [i for i, _s in pairs if i in tickets and not tickets[i].is_open][:limit]
+    open_ids = [i for i, s in pairs if i in tickets and tickets[i].is_open and s >= DUPLICATE_MIN][
+        :limit
+    ]
+    answers = _resolutions(resolved_ids)
+
+    def build(ticket_id: int) -> SimilarTicket:
+        ticket = tickets[ticket_id]
+        answer = answers.get(ticket_id)
+        hours = None
+        if ticket.resolved_at is not None:
+            hours = round((ticket.resolved_at - ticket.created_at).total_seconds() / 3600, 2)
+        return SimilarTicket(
+            ticket_id=ticket_id,
+            subject=ticket.subject,
+            status=ticket.status,
+            category=ticket.category,
+            similarity=round(score_of[ticket_id], 3),
+            created_at=ticket.created_at,
+            resolved_at=ticket.resolved_at,
+            resolution_hours=hours,
+            resolution=answer.body[:RESOLUTION_CHARS] if answer else "",
+            resolution_message_id=answer.pk if answer else None,
+            satisfaction_rating=ticket.satisfaction_rating,
+            requester_name=ticket.requester.name,
+        )
+
+    return SimilarTickets(
+        resolved=[build(i) for i in resolved_ids], duplicates=[build(i) for i in open_ids]
+    )
+
+
+def tickets_similar_to(*, ticket: Ticket, limit: int = 5) -> SimilarTickets:
+    """Tickets similar to a ticket (itself left out)."""
+    return tickets_similar(
+        text=ticket_text(subject=ticket.subject, body=ticket.body),
+        exclude_id=ticket.pk,
+        limit=limit,
+    )

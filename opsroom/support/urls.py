@@ -1,0 +1,21 @@
+from django.urls import path
+
+from opsroom.support.views import queue, ticket
+
+app_name = "support"
+
+urlpatterns = [
+    path("", queue.index, name="index"),
+    path("bulk/", queue.bulk, name="bulk"),
+    path("tickets/<int:ticket_id>/", ticket.detail, name="ticket"),
+    path("tickets/<int:ticket_id>/copilot/", ticket.copilot, name="copilot"),
+    path("tickets/<int:ticket_id>/reply/", ticket.reply, name="reply"),
+    path("tickets/<int:ticket_id>/update/", ticket.update, name="update"),
+    path("tickets/<int:ticket_id>/correct/", ticket.correct, name="correct"),
+    path("tickets/<int:ticket_id>/redraft/", ticket.redraft, name="redraft"),
+    path(
+        "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/",
+        ticket.suggestion,
+        name="suggestion",
+    ),
+]
