@@ -128,7 +128,9 @@ def test_the_queue_page_shows_each_row(staff_support):
     )
     page = signed_in(staff_support).get("/support/").content.decode()
     assert f'data-ticket="{ticket.pk}"' in page
-    assert "Ann Lee" in page and "Family" in page and "Bug" in page
+    assert "Ann Lee" in page
+    assert "Family" in page
+    assert "Bug" in page
     assert "9h 59m left" in page or "10h 00m left" in page
     assert 'data-count="open">1<' in page
 
@@ -143,7 +145,8 @@ def test_bulk_assign_and_close_are_audited(staff_support):
     assert set(Ticket.objects.values_list("assignee_id", flat=True)) == {staff_support.pk}
     client.post("/support/bulk/", {"ticket": [a.pk], "action": "close"})
     a.refresh_from_db()
-    assert a.status == "closed" and a.resolved_at is not None
+    assert a.status == "closed"
+    assert a.resolved_at is not None
     assert AuditEntry.objects.filter(action="ticket.update").count() == 3
 
 

@@ -41,7 +41,8 @@ def test_before_triage_the_page_says_it_is_analysing_and_polls(staff_support, ja
     assert "Analysing this ticket" in page
     assert f'hx-get="/support/tickets/{janes_ticket.pk}/copilot/"' in page
     # The customer's context needs no triage: it is there at once.
-    assert "Premium" in page and "Visa •••• 4242" in page
+    assert "Premium" in page
+    assert "Visa •••• 4242" in page
 
 
 def test_after_triage_the_page_shows_analysis_context_and_a_draft(staff_support, janes_ticket):
@@ -55,7 +56,8 @@ def test_after_triage_the_page_shows_analysis_context_and_a_draft(staff_support,
     assert f'href="/people/{janes_ticket.requester_id}/"' in page
     assert "Hi Jane," in page  # the suggested reply, filled with her name
     partial = _text(signed_in(staff_support).get(f"/support/tickets/{janes_ticket.pk}/copilot/"))
-    assert "data-analysis" in partial and "hx-trigger" not in partial
+    assert "data-analysis" in partial
+    assert "hx-trigger" not in partial
 
 
 def test_a_reply_goes_by_email_through_the_outbox_threaded_on_the_ticket(
@@ -74,7 +76,8 @@ def test_a_reply_goes_by_email_through_the_outbox_threaded_on_the_ticket(
     # The customer's answer (In-Reply-To that Message-ID) finds this ticket.
     assert ticket_for_message_ids(message_ids=[email.provider_message_id]) == janes_ticket
     janes_ticket.refresh_from_db()
-    assert janes_ticket.status == "pending" and janes_ticket.first_response_at is not None
+    assert janes_ticket.status == "pending"
+    assert janes_ticket.first_response_at is not None
     assert AuditEntry.objects.filter(action="ticket.reply", target_id=str(janes_ticket.pk)).exists()
     assert mail.outbox == []  # nothing leaves inside the request
     outbox_tasks_run()
@@ -156,7 +159,8 @@ def test_a_corrected_category_becomes_the_training_label(staff_support, janes_ti
     bad = client.post(
         f"/support/tickets/{janes_ticket.pk}/correct/", {"field": "severity", "value": "meh"}
     )
-    assert bad.status_code == 400 and "'meh' is not a severity" in _text(bad)
+    assert bad.status_code == 400
+    assert "'meh' is not a severity" in _text(bad)
 
 
 def test_using_the_suggestion_sends_it_and_solves_the_ticket(staff_support, janes_ticket):
@@ -169,13 +173,15 @@ def test_using_the_suggestion_sends_it_and_solves_the_ticket(staff_support, jane
     assert response.status_code == 302
     suggestion.refresh_from_db()
     janes_ticket.refresh_from_db()
-    assert suggestion.outcome == "used" and suggestion.decided_by == staff_support
+    assert suggestion.outcome == "used"
+    assert suggestion.decided_by == staff_support
     assert janes_ticket.status == "solved"
     assert TicketMessage.objects.get(ticket=janes_ticket).body == suggestion.body
     again = signed_in(staff_support).post(
         f"/support/tickets/{janes_ticket.pk}/suggestions/{suggestion.pk}/", {"outcome": "reject"}
     )
-    assert again.status_code == 409 and "already used as is" in _text(again)
+    assert again.status_code == 409
+    assert "already used as is" in _text(again)
 
 
 def test_an_edited_suggestion_is_recorded_as_edited(staff_support, janes_ticket):
@@ -220,7 +226,8 @@ def test_analysts_may_read_but_not_act(staff_analyst, janes_ticket, path, data):
     assert response.status_code == 403
     assert "Analysts can read but not" in _text(response)
     janes_ticket.refresh_from_db()
-    assert janes_ticket.status == "new" and not TicketMessage.objects.exists()
+    assert janes_ticket.status == "new"
+    assert not TicketMessage.objects.exists()
 
 
 def test_analysts_may_not_decide_on_suggestions(staff_analyst, janes_ticket):
