@@ -90,10 +90,12 @@ def _has(text: str, phrase: str) -> bool:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
+    """A crude stem: 'recipes', 'recipe' -> 'recip'; 'generation', 'generate' -> 'generat'."""
+    for suffix in ("ion", "ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def _stems(text: str) -> set[str]:
