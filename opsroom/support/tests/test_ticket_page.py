@@ -259,3 +259,34 @@ def test_unknown_tickets_are_a_404(staff_support):
     client = signed_in(staff_support)
     assert client.get("/support/tickets/999999/").status_code == 404
     assert client.get(f"/support/tickets/{2**70}/").status_code == 404
+
+
+def test_the_panel_polls_until_the_draft_is_in_too(staff_support, janes_ticket):
+    from opsroom.support.services import ticket_analyse
+
+    ticket_analyse(ticket=janes_ticket)  # analysed, not yet drafted
+    partial = _text(signed_in(staff_support).get(f"/support/tickets/{janes_ticket.pk}/copilot/"))
+    assert "data-analysis" in partial
+    assert "Drafting a reply" in partial
+    assert "data-polling" in partial
+
+
+def test_an_old_ticket_never_triaged_offers_to_analyse_now(staff_support, staff_analyst):
+    from datetime import timedelta
+
+    from opsroom.core import clock
+    from opsroom.support.tests.factories import TicketFactory
+
+    ticket = TicketFactory(created_at=clock.now() - timedelta(days=3))
+    page = _text(signed_in(staff_support).get(f"/support/tickets/{ticket.pk}/"))
+    assert "data-polling" not in page
+    assert "has not been analysed" in page
+    assert (
+        signed_in(staff_analyst).post(f"/support/tickets/{ticket.pk}/analyse/").status_code == 403
+    )
+    assert (
+        signed_in(staff_support).post(f"/support/tickets/{ticket.pk}/analyse/").status_code == 302
+    )
+    page = _text(signed_in(staff_support).get(f"/support/tickets/{ticket.pk}/"))
+    assert "data-analysis" in page
+    assert "data-draft" in page

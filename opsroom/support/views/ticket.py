@@ -1,6 +1,7 @@
 """The ticket page: the conversation, and beside it the copilot (analysis, the customer's
 context from their snapshot, similar tickets, a suggested reply) and the quick actions."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from opsroom.support.models import AnalysisCorrection, ReplySuggestion, Ticket, 
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.similar import tickets_similar_to
 from opsroom.support.selectors.tickets import ticket_reply_due
-from opsroom.support.services.analysis import analysis_correct
+from opsroom.support.services.analysis import analysis_correct, ticket_analyse
 from opsroom.support.services.replies import (
     reply_suggestion_decide,
     reply_suggestion_draft,
@@ -28,6 +29,7 @@ from opsroom.support.services.replies import (
 from opsroom.support.services.tickets import ticket_reply, ticket_update
 
 REPLY_PERMISSIONS = ("support.add_ticketmessage", "messaging.add_emailmessage")
+TRIAGE_WAIT = timedelta(minutes=10)
 
 
 MAX_ID = 2**63 - 1
@@ -54,7 +56,12 @@ def copilot_context(ticket: Ticket, user: User) -> dict[str, Any]:
         .order_by("-created_at", "-id")
         .first()
     )
+    # Triage runs within seconds of arrival: a young ticket's panel polls until both the
+    # analysis and the draft are in; an older one without them offers to analyse it now.
+    drafted = ReplySuggestion.objects.filter(ticket=ticket).exists()
+    young = ticket.created_at >= clock.now() - TRIAGE_WAIT
     return {
+        "polling": young and (analysis is None or not drafted),
         "ticket": ticket,
         "analysis": analysis,
         "s": snapshot,
@@ -197,6 +204,17 @@ def suggestion(request: HttpRequest, ticket_id: int, suggestion_id: int) -> Http
         )
         return render(request, "support/ticket.html", context, status=exc.status)
     messages.success(request, "Reply sent." if outcome == "use" else "Suggestion rejected.")
+    return redirect("support:ticket", ticket_id=ticket.pk)
+
+
+@require_POST
+def analyse(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Analyse a ticket now (one that arrived before the copilot, or whose triage failed)."""
+    permissions_check(request.user, ["support.change_ticket"])
+    ticket = _ticket(ticket_id)
+    ticket_analyse(ticket=ticket)
+    if not ReplySuggestion.objects.filter(ticket=ticket).exists():
+        reply_suggestion_draft(ticket=ticket, agent_name=request_staff(request).get_full_name())
     return redirect("support:ticket", ticket_id=ticket.pk)
 
 
