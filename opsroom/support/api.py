@@ -16,10 +16,12 @@ from opsroom.core.refusals import permissions_check
 from opsroom.core.schemas import ErrorOut
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
+from opsroom.people.snapshot import person_snapshot_get
 from opsroom.support.models import ReplySuggestion, Ticket, TicketAnalysis
 from opsroom.support.schemas import (
     AlternativeOut,
     AnalysisOut,
+    AutomationDecisionOut,
     CorrectionIn,
     CorrectionOut,
     DecisionIn,
@@ -32,6 +34,7 @@ from opsroom.support.schemas import (
     TicketPage,
     TicketPatch,
 )
+from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.queue import queue_filters_parse, queue_page, queue_tickets
 from opsroom.support.selectors.similar import SimilarTicket, tickets_similar_to
 from opsroom.support.selectors.tickets import ticket_reply_due
@@ -445,3 +448,32 @@ def tickets_suggestion_decide(
     )
     found.refresh_from_db()
     return Status(200, _suggestion_out(found))
+
+
+@router.get(
+    "/support/tickets/{ticket_id}/automation",
+    response={200: AutomationDecisionOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_tickets_automation",
+    summary="Auto-resolution decision (dry run)",
+)
+def tickets_automation(request: HttpRequest, ticket_id: int) -> Status[Any]:
+    """Which automation would handle the ticket, its mode, and whether every eligibility
+    check passes (with the reasons when not). Nothing is done."""
+    ticket = _ticket(ticket_id)
+    analysis = TicketAnalysis.objects.filter(ticket=ticket).first()
+    decision = automation_decide(
+        ticket=ticket, analysis=analysis, snapshot=person_snapshot_get(person=ticket.requester)
+    )
+    return Status(
+        200,
+        AutomationDecisionOut(
+            ticket_id=ticket.pk,
+            intent=decision.intent,
+            mode=decision.mode,
+            eligible=decision.eligible,
+            would_act=decision.acts,
+            reasons=decision.reasons,
+            event=decision.event,
+        ),
+    )

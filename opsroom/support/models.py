@@ -228,3 +228,65 @@ class ReplySuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"suggestion for #{self.ticket_id} ({self.outcome})"
+
+
+class Automation(models.Model):
+    """How one kind of request is resolved without an agent: off, suggest only, automatic."""
+
+    class Intent(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Password reset"
+        CANCELLATION = "cancellation", "Cancellation confirmation"
+        INVOICE = "invoice_request", "Invoice or receipt"
+        EMAIL_PREFERENCES = "email_preferences", "Email preference change"
+
+    class Mode(models.TextChoices):
+        OFF = "off", "Off"
+        SUGGEST = "suggest", "Suggest only"
+        AUTOMATIC = "automatic", "Automatic"
+
+    intent = models.CharField(max_length=32, choices=Intent.choices, unique=True)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
+    allow_vip = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["intent"]
+        permissions = [("manage_automations", "Can set the support automations' modes")]
+
+    def __str__(self) -> str:
+        return f"{self.get_intent_display()}: {self.get_mode_display()}"
+
+
+class AutomationRun(models.Model):
+    """What an automation decided for a ticket, and did: the review list's entries."""
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved automatically"
+        SUGGESTED = "suggested", "Suggested to an agent"
+        REFUSED = "refused", "Not eligible"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs")
+    intent = models.CharField(max_length=32, choices=Automation.Intent.choices)
+    mode = models.CharField(max_length=16, choices=Automation.Mode.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reasons = models.JSONField(default=list)  # the checks that failed, in words
+    action = models.CharField(max_length=64, blank=True)  # the host-app event sent
+    message = models.ForeignKey(
+        TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["outcome", "created_at"], name="automationrun_outcome_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intent} on #{self.ticket_id}: {self.outcome}"

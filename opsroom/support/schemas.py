@@ -149,3 +149,13 @@ class DecisionIn(Schema):
     outcome: Literal["use", "reject"]
     body: Text = Field("", max_length=20000, description="use: the edited text, if edited")
     status: Status | None = Field(None, description="use: the ticket's status after sending")
+
+
+class AutomationDecisionOut(Schema):
+    ticket_id: int
+    intent: str | None = Field(description="the automation for this request; null when none")
+    mode: str
+    eligible: bool
+    would_act: bool = Field(description="eligible and the automation is automatic")
+    reasons: list[str]
+    event: str = Field(description="the host-app webhook event it sends")

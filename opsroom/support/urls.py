@@ -1,12 +1,15 @@
 from django.urls import path
 
-from opsroom.support.views import queue, ticket
+from opsroom.support.views import automations, queue, ticket
 
 app_name = "support"
 
 urlpatterns = [
     path("", queue.index, name="index"),
     path("bulk/", queue.bulk, name="bulk"),
+    path("automations/", automations.index, name="automations"),
+    path("automations/set/", automations.update, name="automation_set"),
+    path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),
     path("tickets/<int:ticket_id>/", ticket.detail, name="ticket"),
     path("tickets/<int:ticket_id>/copilot/", ticket.copilot, name="copilot"),
     path("tickets/<int:ticket_id>/reply/", ticket.reply, name="reply"),

@@ -17,6 +17,7 @@ from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.snapshot import ErrorGroupFacts, PersonSnapshot, person_snapshot_get
 from opsroom.support.models import AnalysisCorrection, ReplySuggestion, Ticket, TicketAnalysis
+from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.similar import tickets_similar_to
 from opsroom.support.selectors.tickets import ticket_reply_due
@@ -69,6 +70,10 @@ def copilot_context(ticket: Ticket, user: User) -> dict[str, Any]:
         "matching_error": fingerprint,
         "similar": tickets_similar_to(ticket=ticket) if analysis else None,
         "suggestion": suggestion,
+        "automation": automation_decide(ticket=ticket, analysis=analysis, snapshot=snapshot)
+        if analysis
+        else None,
+        "automation_run": ticket.automation_runs.order_by("-created_at").first(),
         "categories": Ticket.Category.choices,
         "severities": TicketAnalysis.Severity.choices,
         "can_change": user.has_perm("support.change_ticket"),
