@@ -21,11 +21,19 @@ from opsroom.support.tests.triage_worker import triage_tasks_run
 pytestmark = pytest.mark.django_db
 
 REQUESTS = {
-    "password_reset": ("account_access", "Password reset", "I forgot my password, please send a reset link."),
+    "password_reset": (
+        "account_access",
+        "Password reset",
+        "I forgot my password, please send a reset link.",
+    ),
     "cancellation": ("cancellation", "Cancel", "Please cancel my subscription."),
     "invoice_request": ("invoice_request", "Invoice", "Please send me the invoice for March."),
-    "email_preferences": ("email_preferences", "Emails", "Please unsubscribe me from the newsletter."),
-}  # fmt: skip
+    "email_preferences": (
+        "email_preferences",
+        "Emails",
+        "Please unsubscribe me from the newsletter.",
+    ),
+}
 EVENTS = {
     "password_reset": "password_reset.requested",
     "cancellation": "subscription.cancel_requested",
