@@ -2,6 +2,7 @@
 suggested reply. Reads take an API key with the read scope; creating a ticket an ingest key;
 other writes an admin key or a staff session holding the permission."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest
@@ -27,6 +28,7 @@ from opsroom.support.schemas import (
     DecisionIn,
     MessageIn,
     MessageOut,
+    MetricsOut,
     SimilarListOut,
     SuggestionOut,
     TicketIn,
@@ -35,6 +37,7 @@ from opsroom.support.schemas import (
     TicketPatch,
 )
 from opsroom.support.selectors.automations import automation_decide
+from opsroom.support.selectors.metrics import PeriodFigures, period_figures, top_issues
 from opsroom.support.selectors.queue import queue_filters_parse, queue_page, queue_tickets
 from opsroom.support.selectors.similar import SimilarTicket, tickets_similar_to
 from opsroom.support.selectors.tickets import ticket_reply_due
@@ -476,4 +479,61 @@ def tickets_automation(request: HttpRequest, ticket_id: int) -> Status[Any]:
             reasons=decision.reasons,
             event=decision.event,
         ),
+    )
+
+
+def _period_out(figures: PeriodFigures) -> dict[str, Any]:
+    return {
+        "start": figures.start,
+        "end": figures.end,
+        "total": figures.total,
+        "auto_resolved": figures.auto_resolved,
+        "ai_assisted": figures.ai_assisted,
+        "manual": figures.manual,
+        "first_response_mean_hours": figures.first_response.mean_hours,
+        "first_response_median_hours": figures.first_response.median_hours,
+        "first_response_within_target": figures.first_response_met,
+        "resolution_mean_hours": figures.resolution.mean_hours,
+        "resolution_median_hours": figures.resolution.median_hours,
+        "auto_resolution_mean_seconds": figures.auto_resolution_seconds,
+        "csat": figures.csat,
+        "csat_count": figures.csat_count,
+        "suggestions_used": figures.suggestions_used,
+        "suggestions_edited": figures.suggestions_edited,
+        "suggestions_rejected": figures.suggestions_rejected,
+        "suggestion_acceptance": figures.suggestion_acceptance,
+    }
+
+
+@router.get(
+    "/support/metrics",
+    response={200: MetricsOut, 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_metrics",
+    summary="Support metrics for a period and the one before",
+)
+def metrics(request: HttpRequest, days: int = 30) -> Status[Any]:
+    """Tickets split auto-resolved / AI-assisted / manual, response and resolution times,
+    CSAT, how suggested replies fared, and this week's top issues with trending marked."""
+    if not 1 <= days <= 366:
+        raise InvalidInput("days is between 1 and 366.")
+    now = clock.now()
+    span = timedelta(days=days)
+    return Status(
+        200,
+        {
+            "days": days,
+            "current": _period_out(period_figures(start=now - span, end=now)),
+            "previous": _period_out(period_figures(start=now - 2 * span, end=now - span)),
+            "top_issues": [
+                {
+                    "category": issue.category,
+                    "this_week": issue.this_week,
+                    "weekly_baseline": issue.weekly_baseline,
+                    "is_trending": issue.is_trending,
+                    "p_value": issue.p_value,
+                }
+                for issue in top_issues(now=now)
+            ],
+        },
     )

@@ -159,3 +159,39 @@ class AutomationDecisionOut(Schema):
     would_act: bool = Field(description="eligible and the automation is automatic")
     reasons: list[str]
     event: str = Field(description="the host-app webhook event it sends")
+
+
+class PeriodOut(Schema):
+    start: datetime
+    end: datetime
+    total: int
+    auto_resolved: int
+    ai_assisted: int
+    manual: int
+    first_response_mean_hours: float | None
+    first_response_median_hours: float | None
+    first_response_within_target: float | None
+    resolution_mean_hours: float | None
+    resolution_median_hours: float | None
+    auto_resolution_mean_seconds: float | None
+    csat: float | None
+    csat_count: int
+    suggestions_used: int
+    suggestions_edited: int
+    suggestions_rejected: int
+    suggestion_acceptance: float | None = Field(description="share of decided drafts sent")
+
+
+class TopIssueOut(Schema):
+    category: str
+    this_week: int
+    weekly_baseline: float
+    is_trending: bool
+    p_value: float
+
+
+class MetricsOut(Schema):
+    days: int
+    current: PeriodOut
+    previous: PeriodOut
+    top_issues: list[TopIssueOut]

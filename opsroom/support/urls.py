@@ -1,12 +1,13 @@
 from django.urls import path
 
-from opsroom.support.views import automations, queue, ticket
+from opsroom.support.views import automations, dashboard, queue, ticket
 
 app_name = "support"
 
 urlpatterns = [
     path("", queue.index, name="index"),
     path("bulk/", queue.bulk, name="bulk"),
+    path("dashboard/", dashboard.index, name="dashboard"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),
