@@ -2,9 +2,9 @@
 past resolved ones (with how each was resolved and how long it took) and open ones that may
 be duplicates.
 
-The index (word 1-2-grams, sublinear TF, English stop words) is built once per process and
-rebuilt when tickets were added (its key is the count and the newest id), so a search is one
-sparse product with the query vector.
+The index (word 1-2-grams, sublinear TF, English stop words) is built once per process; new
+tickets are added to it with its vocabulary (it is refitted after 20% growth, or when tickets
+were removed), so a search is one sparse product with the query vector.
 """
 
 import threading
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from django.db.models import Count, Max
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -53,11 +54,15 @@ class _Index:
         self.key: tuple[int, int] | None = None
         self.vectorizer: TfidfVectorizer | None = None
         self.matrix: sp.csr_matrix | None = None
-        self.ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.fitted_rows = 0  # how many tickets the vocabulary was learnt from
         self.lock = threading.Lock()
 
 
 _INDEX = _Index()
+# New tickets are added to the index with the vocabulary it has; it is learnt again once the
+# tickets have grown by this share since (new words count from then on).
+REFIT_GROWTH = 0.2
 
 
 def _index_key() -> tuple[int, int]:
@@ -65,26 +70,53 @@ def _index_key() -> tuple[int, int]:
     return int(found["n"] or 0), int(found["top"] or 0)
 
 
+def _texts(rows: list[tuple[int, str, str]]) -> list[str]:
+    return [ticket_text(subject=subject, body=body) for _id, subject, body in rows]
+
+
+def _index_fit(index: _Index) -> None:
+    rows = list(Ticket.objects.order_by("id").values_list("id", "subject", "body"))
+    texts = _texts(rows)
+    index.ids = np.array([row[0] for row in rows], dtype=np.int64)
+    index.fitted_rows = len(rows)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2), sublinear_tf=True, stop_words="english", dtype=np.float32
+    )
+    try:
+        index.matrix = vectorizer.fit_transform(texts).tocsr()
+        index.vectorizer = vectorizer
+    except ValueError:  # no tickets, or only stop words: nothing to compare on
+        index.matrix, index.vectorizer = None, None
+
+
+def _index_extend(index: _Index, after_id: int) -> None:
+    rows = list(
+        Ticket.objects.filter(id__gt=after_id).order_by("id").values_list("id", "subject", "body")
+    )
+    if not rows or index.vectorizer is None or index.matrix is None:
+        return
+    added = index.vectorizer.transform(_texts(rows)).tocsr()
+    index.matrix = sp.vstack([index.matrix, added], format="csr")
+    index.ids = np.concatenate([index.ids, np.array([r[0] for r in rows], dtype=np.int64)])
+
+
 def _index_get() -> _Index:
     key = _index_key()
     with _INDEX.lock:
-        if _INDEX.key != key:
-            rows = list(Ticket.objects.order_by("id").values_list("id", "subject", "body"))
-            ids = np.array([row[0] for row in rows], dtype=np.int64)
-            texts = [ticket_text(subject=subject, body=body) for _id, subject, body in rows]
-            vectorizer = TfidfVectorizer(
-                ngram_range=(1, 2), sublinear_tf=True, stop_words="english", dtype=np.float32
-            )
-            if any(text.strip() for text in texts):
-                try:
-                    _INDEX.matrix = vectorizer.fit_transform(texts).tocsr()
-                    _INDEX.vectorizer = vectorizer
-                except ValueError:  # only stop words: nothing to compare on
-                    _INDEX.matrix, _INDEX.vectorizer = None, None
-            else:
-                _INDEX.matrix, _INDEX.vectorizer = None, None
-            _INDEX.ids = ids
-            _INDEX.key = key
+        old = _INDEX.key
+        if old == key:
+            return _INDEX
+        only_added = (
+            old is not None
+            and _INDEX.vectorizer is not None
+            and key[1] > old[1]
+            and key[0] - old[0] == Ticket.objects.filter(id__gt=old[1]).count()
+        )
+        if only_added and key[0] <= _INDEX.fitted_rows * (1 + REFIT_GROWTH) and old is not None:
+            _index_extend(_INDEX, old[1])
+        else:
+            _index_fit(_INDEX)
+        _INDEX.key = key
         return _INDEX
 
 
