@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.support.views import automations, dashboard, queue, ticket
+from opsroom.support.views import automations, csat, dashboard, queue, ticket
 
 app_name = "support"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", queue.index, name="index"),
     path("bulk/", queue.bulk, name="bulk"),
     path("dashboard/", dashboard.index, name="dashboard"),
+    path("rate/<str:token>/", csat.rate, name="rate"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),

@@ -9,6 +9,7 @@ from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.messaging.services import email_send
 from opsroom.people.snapshot import person_snapshot_get
+from opsroom.support.csat import csat_link
 from opsroom.support.models import ReplySuggestion, ResponseTemplate, Ticket, TicketMessage
 from opsroom.support.selectors.replies import reply_draft_build
 from opsroom.support.selectors.similar import tickets_similar_to
@@ -23,7 +24,7 @@ def ticket_reply_send(
 ) -> TicketMessage:
     """Reply to the customer by email and keep the reply on the ticket; the email's Message-ID
     is kept on the message, so the customer's answer lands on this ticket. The email leaves
-    through the outbox after commit."""
+    through the outbox after commit; a solving reply carries the signed rating link."""
     body = body.strip()
     if not body:
         raise InvalidInput("A reply cannot be empty.")
@@ -33,10 +34,13 @@ def ticket_reply_send(
         raise InvalidInput(
             f"status '{status[:40]}' is unknown; one of {', '.join(Ticket.Status.values)}."
         )
+    email_body = body
+    if status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+        email_body += f"\n\n--\nHow did we do? Rate this answer: {csat_link(ticket_id=ticket.pk)}"
     email = email_send(
         person=ticket.requester,
         subject=f"Re: [#{ticket.pk}] {ticket.subject}",
-        body_text=body,
+        body_text=email_body,
         audit=audit,
     )
     return ticket_reply(
