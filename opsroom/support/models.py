@@ -290,3 +290,31 @@ class AutomationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intent} on #{self.ticket_id}: {self.outcome}"
+
+
+class Article(models.Model):
+    """A knowledge-base article (Markdown), suggested to customers before they file a ticket
+    and to agents beside a ticket."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()  # Markdown
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    category = models.CharField(max_length=32, choices=Ticket.Category.choices, blank=True)
+    tags = models.JSONField(default=list)
+    views = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    suggested_count = models.PositiveIntegerField(default=0)  # times the help form offered it
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -195,3 +195,58 @@ class MetricsOut(Schema):
     current: PeriodOut
     previous: PeriodOut
     top_issues: list[TopIssueOut]
+
+
+ArticleStatus = Literal["draft", "published"]
+
+
+class ArticleIn(Schema):
+    title: Text = Field(..., max_length=200)
+    body: Text = Field(..., max_length=100000, description="Markdown")
+    status: ArticleStatus = "draft"
+    category: Category = ""
+    tags: list[Text] = []
+    slug: Text = Field("", max_length=120, description="from the title when empty")
+
+
+class ArticlePatch(Schema):
+    title: Text | None = Field(None, max_length=200)
+    body: Text | None = Field(None, max_length=100000)
+    status: ArticleStatus | None = None
+    category: Category | None = None
+    tags: list[Text] | None = None
+    slug: Text | None = Field(None, max_length=120)
+
+
+class ArticleOut(Schema):
+    id: int
+    slug: str
+    title: str
+    body: str
+    status: str
+    category: str
+    tags: list[str]
+    views: int
+    helpful_yes: int
+    helpful_no: int
+    suggested_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticleMatchOut(Schema):
+    id: int
+    slug: str
+    title: str
+    score: float
+    excerpt: str
+
+
+class TemplateOut(Schema):
+    id: int
+    key: str
+    name: str
+    category: str
+    body: str
+    is_active: bool
+    usage_count: int

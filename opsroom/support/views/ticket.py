@@ -16,7 +16,9 @@ from opsroom.core.models import User
 from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.snapshot import ErrorGroupFacts, PersonSnapshot, person_snapshot_get
+from opsroom.support.ml.features import ticket_text
 from opsroom.support.models import AnalysisCorrection, ReplySuggestion, Ticket, TicketAnalysis
+from opsroom.support.selectors.articles import articles_matching
 from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.similar import tickets_similar_to
@@ -69,6 +71,9 @@ def copilot_context(ticket: Ticket, user: User) -> dict[str, Any]:
         "errors": _errors_feature_first(snapshot, fingerprint),
         "matching_error": fingerprint,
         "similar": tickets_similar_to(ticket=ticket) if analysis else None,
+        "articles": articles_matching(
+            text=ticket_text(subject=ticket.subject, body=ticket.body), limit=3
+        ),
         "suggestion": suggestion,
         "automation": automation_decide(ticket=ticket, analysis=analysis, snapshot=snapshot)
         if analysis
