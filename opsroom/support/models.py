@@ -148,6 +148,7 @@ class TicketAnalysis(models.Model):
     feature_confidence = models.FloatField(default=0.0)
     is_blocking = models.BooleanField(default=False)
     blocking_confidence = models.FloatField(default=0.0)
+    queue = models.CharField(max_length=16, blank=True)  # billing, technical or general
     # Why: the words, errors and plan facts that set severity and feature (no ticket text).
     signals = models.JSONField(default=dict)
     analysed_at = models.DateTimeField(default=clock.now)

@@ -1,5 +1,6 @@
 """Triage of a ticket (the stored analysis) and agents' corrections of it."""
 
+from django.conf import settings
 from django.db import transaction
 
 from opsroom.core import clock
@@ -8,14 +9,15 @@ from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.snapshot import person_snapshot_get
 from opsroom.support.ml.features import ticket_text
 from opsroom.support.models import AnalysisCorrection, Ticket, TicketAnalysis
+from opsroom.support.selectors.routing import queue_agent_pick, ticket_queue
 from opsroom.support.selectors.tickets import ticket_category_predict
 from opsroom.support.triage import priority_for_severity, priority_rank, ticket_triage_compute
 
 
 def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
-    """Classify a ticket and weigh its severity, feature and impact; store the analysis, and
-    raise (never lower) the ticket's priority when the severity calls for it and no agent has
-    taken the ticket yet."""
+    """Classify a ticket and weigh its severity, feature and impact; store the analysis; while
+    no agent has taken the ticket, raise (never lower) its priority when the severity calls
+    for it, and route it to the least-loaded agent of its queue."""
     prediction = ticket_category_predict(subject=ticket.subject, body=ticket.body)
     snapshot = person_snapshot_get(person=ticket.requester)
     triage = ticket_triage_compute(
@@ -37,6 +39,7 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
         "is_blocking": triage.is_blocking,
         "blocking_confidence": triage.blocking_confidence,
         "signals": {**triage.signals, "error_fingerprint": triage.feature.error_fingerprint},
+        "queue": ticket_queue(category=ticket.category or prediction.best_category),
         "analysed_at": clock.now(),
     }
     with transaction.atomic():
@@ -54,7 +57,18 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
                 target=locked,
                 params={"from": before, "to": wanted, "severity": triage.severity},
             )
-        ticket.priority = locked.priority
+        if settings.OPSROOM_SUPPORT_ROUTING and untouched and locked.is_open:
+            agent = queue_agent_pick(queue=analysis.queue)
+            if agent is not None:
+                locked.assignee = agent
+                locked.save(update_fields=["assignee"])
+                audit_record(
+                    AuditContext.system("routing"),
+                    action="ticket.route",
+                    target=locked,
+                    params={"queue": analysis.queue, "assignee": agent.get_username()},
+                )
+        ticket.priority, ticket.assignee = locked.priority, locked.assignee
     return analysis
 
 
