@@ -80,6 +80,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["category", "created_at"], name="ticket_category_time"),
             models.Index(fields=["created_at"], name="ticket_time"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_time"),
         ]
 
     def __str__(self) -> str:

@@ -10,9 +10,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
-    DateTimeField,
-    ExpressionWrapper,
-    F,
     IntegerField,
     Q,
     QuerySet,
@@ -24,6 +21,7 @@ from opsroom.core.errors import InvalidInput
 from opsroom.core.models import User
 from opsroom.revenue.selectors import person_ids_by_subscription, subscriptions_current_for_people
 from opsroom.support.models import Ticket
+from opsroom.support.selectors.tickets import ticket_reply_due
 from opsroom.support.sla import FIRST_REPLY_HOURS, SOON
 
 VIEWS = {
@@ -93,23 +91,22 @@ def queue_filters_parse(params: Mapping[str, str]) -> QueueFilters:
     )
 
 
-def _reply_due() -> Case:
-    due = Case(
-        *[
-            When(priority=priority, then=F("created_at") + timedelta(hours=hours))
-            for priority, hours in FIRST_REPLY_HOURS.items()
-        ],
-        default=F("created_at") + timedelta(hours=FIRST_REPLY_HOURS["normal"]),
-        output_field=DateTimeField(),
-    )
-    return Case(
-        When(
-            Q(first_response_at__isnull=True, status__in=_AWAITING_REPLY),
-            then=ExpressionWrapper(due, output_field=DateTimeField()),
-        ),
-        default=None,
-        output_field=DateTimeField(),
-    )
+# On the clock for a first reply: not answered yet, and not waiting on the customer. Its due
+# time is created_at plus its priority's hours, so within one priority the earliest created
+# is due first: the queue orders and filters on created_at, with no date arithmetic in SQL.
+_ON_CLOCK = Q(first_response_at__isnull=True, status__in=_AWAITING_REPLY)
+
+
+def _due_by(moment: datetime) -> Q:
+    """On the clock and due at or before a moment."""
+    late = Q(pk__in=[])
+    for priority, hours in FIRST_REPLY_HOURS.items():
+        late |= Q(priority=priority, created_at__lte=moment - timedelta(hours=hours))
+    return _ON_CLOCK & late
+
+
+def _clock_rank() -> Case:
+    return Case(When(_ON_CLOCK, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def _priority_rank() -> Case:
@@ -124,12 +121,13 @@ def _priority_rank() -> Case:
 
 
 def tickets_annotated() -> QuerySet[Ticket]:
-    """Tickets with their first-reply due time, priority rank and shown category."""
-    return Ticket.objects.annotate(
-        reply_due_at=_reply_due(),
-        priority_rank=_priority_rank(),
-        category_shown=Case(When(category="", then=F("analysis__category")), default=F("category")),
-    )
+    """Tickets with their priority rank and whether they are on the first-reply clock."""
+    return Ticket.objects.annotate(priority_rank=_priority_rank(), clock_rank=_clock_rank())
+
+
+def _category_q(category: str) -> Q:
+    # The category set on the ticket, or the classifier's when nobody set one.
+    return Q(category=category) | Q(category="", analysis__category=category)
 
 
 def _view_q(view: str, *, user_id: int | None, now: datetime) -> Q:
@@ -139,7 +137,7 @@ def _view_q(view: str, *, user_id: int | None, now: datetime) -> Q:
     if view == "mine":
         return open_ & Q(assignee_id=user_id or 0)
     if view == "breaching":
-        return Q(reply_due_at__lte=now + SOON)
+        return _due_by(now + SOON)
     if view == "pending":
         return Q(status=Ticket.Status.PENDING)
     if view == "solved":
@@ -152,10 +150,17 @@ def _view_q(view: str, *, user_id: int | None, now: datetime) -> Q:
 
 
 def queue_view_counts(*, user_id: int | None, now: datetime) -> dict[str, int]:
-    """How many tickets each view holds."""
-    counts = tickets_annotated().aggregate(
-        **{view: Count("id", filter=_view_q(view, user_id=user_id, now=now)) for view in VIEWS}
+    """How many tickets each view holds (the open ones in one pass over the open tickets)."""
+    open_views = ("unassigned", "mine", "open", "breaching", "pending")
+    counts = (
+        tickets_annotated()
+        .filter(status__in=Ticket.OPEN_STATUSES)
+        .aggregate(
+            **{v: Count("id", filter=_view_q(v, user_id=user_id, now=now)) for v in open_views}
+        )
     )
+    counts["solved"] = Ticket.objects.filter(_view_q("solved", user_id=user_id, now=now)).count()
+    counts["all"] = Ticket.objects.count()
     return {view: counts[view] or 0 for view in VIEWS}
 
 
@@ -178,10 +183,11 @@ def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) 
     exact = {
         "status": filters.status,
         "priority": filters.priority,
-        "category_shown": filters.category,
         "channel": filters.channel,
     }
     tickets = tickets.filter(**{name: value for name, value in exact.items() if value})
+    if filters.category:
+        tickets = tickets.filter(_category_q(filters.category))
     if filters.feature:
         tickets = tickets.filter(analysis__feature__icontains=filters.feature)
     if filters.assignee == "none":
@@ -189,10 +195,10 @@ def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) 
     elif filters.assignee:
         tickets = tickets.filter(assignee_id=int(filters.assignee))
     sla = {
-        "breached": Q(reply_due_at__lte=now),
-        "soon": Q(reply_due_at__gt=now, reply_due_at__lte=now + SOON),
-        "ok": Q(reply_due_at__gt=now + SOON),
-        "none": Q(reply_due_at__isnull=True),
+        "breached": _due_by(now),
+        "soon": _due_by(now + SOON) & ~_due_by(now),
+        "ok": _ON_CLOCK & ~_due_by(now + SOON),
+        "none": ~_ON_CLOCK,
     }
     if filters.sla:
         tickets = tickets.filter(sla[filters.sla])
@@ -202,25 +208,24 @@ def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) 
         )
     if filters.q:
         tickets = tickets.filter(_search_q(filters.q))
-    return tickets.order_by(
-        "priority_rank", F("reply_due_at").asc(nulls_last=True), "created_at", "id"
-    )
+    return tickets.order_by("priority_rank", "clock_rank", "created_at", "id")
 
 
 @dataclass(frozen=True)
 class QueueRow:
-    ticket: Ticket  # with requester, assignee, analysis; annotated reply_due_at, category_shown
+    ticket: Ticket  # with requester, assignee, analysis
     plan_code: str
     plan_name: str
     subscription_status: str
 
     @property
     def reply_due_at(self) -> datetime | None:
-        return getattr(self.ticket, "reply_due_at", None)
+        return ticket_reply_due(ticket=self.ticket)
 
     @property
     def category(self) -> str:
-        return str(getattr(self.ticket, "category_shown", "") or "")
+        analysis = getattr(self.ticket, "analysis", None)
+        return self.ticket.category or (analysis.category if analysis is not None else "")
 
     @property
     def category_confidence(self) -> float | None:
@@ -236,7 +241,9 @@ class QueueRow:
 
 def queue_page(*, tickets: QuerySet[Ticket], page: int) -> tuple[Page[Ticket], list[QueueRow]]:
     """One page of the queue, each row with the requester's plan."""
-    paginator = Paginator(tickets.select_related("requester", "assignee", "analysis"), PAGE_SIZE)
+    paginator = Paginator(
+        tickets.select_related("requester", "assignee").prefetch_related("analysis"), PAGE_SIZE
+    )
     if page < 1 or (paginator.count and page > paginator.num_pages):
         raise InvalidInput(f"page must be between 1 and {max(paginator.num_pages, 1)}.")
     current = paginator.get_page(page)
