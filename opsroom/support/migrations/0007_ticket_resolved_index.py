@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0008_read_side_moved'),
-        ('support', '0006_analysis_queue'),
+        ("people", "0008_read_side_moved"),
+        ("support", "0006_analysis_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['resolved_at'], name='ticket_resolved_time'),
+            model_name="ticket",
+            index=models.Index(fields=["resolved_at"], name="ticket_resolved_time"),
         ),
     ]

@@ -8,13 +8,14 @@ were removed), so a search is one sparse product with the query vector.
 """
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from django.db.models import Count, Max
+from django.db.models import Max
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from opsroom.support.ml.features import ticket_text
@@ -56,6 +57,7 @@ class _Index:
         self.matrix: sp.csr_matrix | None = None
         self.ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self.fitted_rows = 0  # how many tickets the vocabulary was learnt from
+        self.counted_at = 0.0
         self.lock = threading.Lock()
 
 
@@ -63,11 +65,22 @@ _INDEX = _Index()
 # New tickets are added to the index with the vocabulary it has; it is learnt again once the
 # tickets have grown by this share since (new words count from then on).
 REFIT_GROWTH = 0.2
+COUNT_EVERY = 60.0
 
 
 def _index_key() -> tuple[int, int]:
-    found = Ticket.objects.aggregate(n=Count("id"), top=Max("id"))
-    return int(found["n"] or 0), int(found["top"] or 0)
+    """(how many tickets, the newest id). The newest id is one index lookup, and new tickets
+    are counted past the last one seen; counting them all (to notice removals) is a scan on
+    PostgreSQL, so it is done at most every COUNT_EVERY seconds."""
+    top = int(Ticket.objects.aggregate(top=Max("id"))["top"] or 0)
+    now = time.monotonic()
+    if _INDEX.key is None or now - _INDEX.counted_at > COUNT_EVERY or top < _INDEX.key[1]:
+        _INDEX.counted_at = now
+        return Ticket.objects.count(), top
+    count, seen = _INDEX.key
+    if top > seen:
+        count += Ticket.objects.filter(id__gt=seen).count()
+    return count, top
 
 
 def _texts(rows: list[tuple[int, str, str]]) -> list[str]:
