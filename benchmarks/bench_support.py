@@ -243,14 +243,14 @@ def _measure():
 
     people = list(Person.objects.filter(external_id__startswith="bench-s-")[:SAMPLES])
     new_texts = labelled_rows(SAMPLES // 4 + 1, seed=77)[:SAMPLES]
-    created: list[int] = []
+    created = []
 
-    def arrive_and_search(person: Any, text: str) -> None:
+    def arrive_and_search(person, text):
         ticket = Ticket.objects.create(requester=person, subject=text[:60], body=text)
         created.append(ticket.pk)
         tickets_similar_to(ticket=ticket)
 
-    def arrive_and_analyse(person: Any, text: str) -> None:
+    def arrive_and_analyse(person, text):
         ticket = Ticket.objects.create(requester=person, subject=text[:60], body=text)
         created.append(ticket.pk)
         ticket_analyse(ticket=ticket)
