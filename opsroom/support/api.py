@@ -36,6 +36,7 @@ from opsroom.support.schemas import (
     CorrectionIn,
     CorrectionOut,
     DecisionIn,
+    MergeIn,
     MessageIn,
     MessageOut,
     MetricsOut,
@@ -64,7 +65,12 @@ from opsroom.support.services.replies import (
     reply_suggestion_draft,
     ticket_reply_send,
 )
-from opsroom.support.services.tickets import ticket_create, ticket_reply, ticket_update
+from opsroom.support.services.tickets import (
+    ticket_create,
+    ticket_merge,
+    ticket_reply,
+    ticket_update,
+)
 
 router = Router(tags=["support"])
 WRITE = [ApiKeyAuth("admin"), StaffSessionAuth()]
@@ -712,3 +718,21 @@ def templates_list(request: HttpRequest) -> list[TemplateOut]:
         )
         for t in ResponseTemplate.objects.all()
     ]
+
+
+@router.post(
+    "/support/tickets/{ticket_id}/merge",
+    response={200: TicketOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_tickets_merge",
+    summary="Merge a duplicate into a ticket",
+)
+def tickets_merge(request: HttpRequest, ticket_id: int, data: MergeIn) -> Status[Any]:
+    """Merge ticket `duplicate` (same person, open) into this one; it is closed."""
+    _require(request, ["support.change_ticket"])
+    target = ticket_merge(
+        source=_ticket(data.duplicate),
+        target=_ticket(ticket_id),
+        audit=AuditContext.from_request(request),
+    )
+    return Status(200, _out(target))

@@ -250,3 +250,7 @@ class TemplateOut(Schema):
     body: str
     is_active: bool
     usage_count: int
+
+
+class MergeIn(Schema):
+    duplicate: int = Field(description="the ticket to merge into this one (it is closed)")

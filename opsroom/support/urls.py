@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/correct/", ticket.correct, name="correct"),
     path("tickets/<int:ticket_id>/redraft/", ticket.redraft, name="redraft"),
     path("tickets/<int:ticket_id>/analyse/", ticket.analyse, name="analyse"),
+    path("tickets/<int:ticket_id>/merge/", ticket.merge, name="merge"),
     path(
         "tickets/<int:ticket_id>/suggestions/<int:suggestion_id>/",
         ticket.suggestion,

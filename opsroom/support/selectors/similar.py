@@ -41,6 +41,7 @@ class SimilarTicket:
     resolution: str  # the last public agent reply before resolution; "" when none
     resolution_message_id: int | None
     satisfaction_rating: int | None
+    requester_id: int
     requester_name: str
 
 
@@ -191,6 +192,7 @@ def tickets_similar(*, text: str, exclude_id: int | None = None, limit: int = 5)
             resolution=answer.body[:RESOLUTION_CHARS] if answer else "",
             resolution_message_id=answer.pk if answer else None,
             satisfaction_rating=ticket.satisfaction_rating,
+            requester_id=ticket.requester_id,
             requester_name=ticket.requester.name,
         )
 

@@ -231,3 +231,33 @@ def ticket_category_model_train(
         return CategoryModelTraining(artifact=None, reason=training.reason)
     artifact = model_artifact_save(model=training.classifier, run=training.run, audit=audit)
     return CategoryModelTraining(artifact=artifact, reason=artifact.decision)
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, audit: AuditContext) -> Ticket:
+    """Merge a duplicate into another ticket: its request and messages move to the target,
+    and it is closed with a note saying where it went."""
+    if source.pk == target.pk:
+        raise InvalidInput("A ticket cannot be merged into itself.")
+    if source.requester_id != target.requester_id:
+        raise InvalidInput("Only tickets from the same person can be merged.")
+    if not source.is_open or not target.is_open:
+        raise InvalidInput("Both tickets must be open to merge them.")
+    at = clock.now()
+    TicketMessage.objects.filter(ticket=source).update(ticket=target)
+    TicketMessage.objects.create(
+        ticket=target,
+        author_kind=TicketMessage.Author.CUSTOMER,
+        body=f"(merged from #{source.pk}: {source.subject})\n\n{source.body}",
+        created_at=source.created_at,
+    )
+    TicketMessage.objects.create(
+        ticket=source,
+        author_kind=TicketMessage.Author.SYSTEM,
+        body=f"Merged into #{target.pk}.",
+        is_internal=True,
+        created_at=at,
+    )
+    _ticket_apply(source, {}, status=Ticket.Status.CLOSED, at=at)
+    audit_record(audit, action="ticket.merge", target=target, params={"merged": source.pk})
+    return target

@@ -29,7 +29,7 @@ from opsroom.support.services.replies import (
     reply_suggestion_draft,
     ticket_reply_send,
 )
-from opsroom.support.services.tickets import ticket_reply, ticket_update
+from opsroom.support.services.tickets import ticket_merge, ticket_reply, ticket_update
 
 REPLY_PERMISSIONS = ("support.add_ticketmessage", "messaging.add_emailmessage")
 TRIAGE_WAIT = timedelta(minutes=10)
@@ -225,6 +225,21 @@ def analyse(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket_analyse(ticket=ticket)
     if not ReplySuggestion.objects.filter(ticket=ticket).exists():
         reply_suggestion_draft(ticket=ticket, agent_name=request_staff(request).get_full_name())
+    return redirect("support:ticket", ticket_id=ticket.pk)
+
+
+@require_POST
+def merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Merge a possible duplicate into this ticket."""
+    permissions_check(request.user, ["support.change_ticket"])
+    ticket = _ticket(ticket_id)
+    number = request.POST.get("duplicate", "")
+    if not number.isdecimal() or len(number) > 18:
+        raise InvalidInput("Name the duplicate ticket by its number.")
+    ticket_merge(
+        source=_ticket(int(number)), target=ticket, audit=AuditContext.from_request(request)
+    )
+    messages.success(request, f"#{number} merged into this ticket.")
     return redirect("support:ticket", ticket_id=ticket.pk)
 
 
