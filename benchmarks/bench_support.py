@@ -63,11 +63,12 @@ def support(quick: bool = False) -> None:
         ("similar", "similar tickets (index built)"),
         ("similar_after_new", "similar tickets, a new ticket each time (index extended)"),
         ("analysis", "whole analysis of a new ticket"),
-        ("queue", "queue page (all open, first page)"),
+        ("queue", "queue page (all open, first page; counts cached 15 s)"),
+        ("queue_cold", "queue page, view counts computed"),
         ("queue_search", "queue page, searched"),
         ("ticket_page", "ticket page"),
     ):
-        target = TARGETS_MS.get(key.split("_after")[0])
+        target = TARGETS_MS.get(key.split("_after")[0].removesuffix("_cold"))
         for result in results:
             stats = result["timings"][key]
             met = ("met" if stats["p95"] < target else "MISSED") if target else "—"
@@ -268,7 +269,14 @@ def _measure():
     )
     client.force_login(user)
     words = ["refund", "password", "crash", "cancel", "#12", "Customer 42", "grocery list"]
+    from django.core.cache import cache
+
+    def queue_cold():
+        cache.clear()  # the view counts are cached for 15 s: measure them computed too
+        return client.get("/support/")
+
     timings["queue"] = _timed([lambda: client.get("/support/") for _ in range(SAMPLES)])
+    timings["queue_cold"] = _timed([queue_cold for _ in range(SAMPLES)])
     timings["queue_search"] = _timed(
         [lambda w=w: client.get("/support/", {"q": w}) for w in words * (SAMPLES // len(words))]
     )
