@@ -12,6 +12,7 @@ layer assembles the snapshot without importing any app above it (docs/ARCHITECTU
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -239,18 +240,50 @@ class DeviceFacts:
     from_events: bool  # their events name this platform
 
 
-@dataclass(frozen=True)
 class PersonSnapshot:
-    at: datetime
-    person: PersonFacts
-    activity: ActivityFacts
-    health: HealthFacts
-    billing: BillingFacts
-    support: SupportFacts
-    errors: ErrorFacts
-    flags: tuple[FlagFacts, ...]
-    email: EmailFacts
-    devices: tuple[DeviceFacts, ...]
+    """Everything known about a person at one moment. Each part is read from the app that owns
+    it on first use and then kept, so a reader pays only for the parts it looks at (the
+    intelligence endpoint reads no devices; the page reads them all)."""
+
+    def __init__(self, *, person: Person, at: datetime) -> None:
+        self.at = at
+        self._person = person
+
+    @cached_property
+    def person(self) -> PersonFacts:
+        return person_facts(person=self._person, now=self.at)
+
+    @cached_property
+    def activity(self) -> ActivityFacts:
+        return ACTIVITY.read(self._person, self.at)
+
+    @cached_property
+    def health(self) -> HealthFacts:
+        return HEALTH.read(self._person, self.at)
+
+    @cached_property
+    def billing(self) -> BillingFacts:
+        return BILLING.read(self._person, self.at)
+
+    @cached_property
+    def support(self) -> SupportFacts:
+        return SUPPORT.read(self._person, self.at)
+
+    @cached_property
+    def errors(self) -> ErrorFacts:
+        return ERRORS.read(self._person, self.at)
+
+    @cached_property
+    def flags(self) -> tuple[FlagFacts, ...]:
+        return FLAGS.read(self._person, self.at)
+
+    @cached_property
+    def email(self) -> EmailFacts:
+        return EMAIL.read(self._person, self.at)
+
+    @cached_property
+    def devices(self) -> tuple[DeviceFacts, ...]:
+        return DEVICES.read(self._person, self.at)
 
     @property
     def flags_on(self) -> tuple[FlagFacts, ...]:
@@ -310,17 +343,5 @@ def person_facts(*, person: Person, now: datetime) -> PersonFacts:
 
 
 def person_snapshot_get(*, person: Person, now: datetime | None = None) -> PersonSnapshot:
-    """Everything known about a person now, each part from the app that owns it."""
-    now = now or clock.now()
-    return PersonSnapshot(
-        at=now,
-        person=person_facts(person=person, now=now),
-        activity=ACTIVITY.read(person, now),
-        health=HEALTH.read(person, now),
-        billing=BILLING.read(person, now),
-        support=SUPPORT.read(person, now),
-        errors=ERRORS.read(person, now),
-        flags=FLAGS.read(person, now),
-        email=EMAIL.read(person, now),
-        devices=DEVICES.read(person, now),
-    )
+    """Everything known about a person now, each part from the app that owns it (read on use)."""
+    return PersonSnapshot(person=person, at=now or clock.now())

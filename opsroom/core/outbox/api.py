@@ -21,6 +21,7 @@ from opsroom.core.outbox.services import (
     outbox_entry_retry,
 )
 from opsroom.core.redaction import payload_redact
+from opsroom.core.schemas import Text
 from opsroom.core.services.audit import AuditContext
 
 router = Router(tags=["outbox"])
@@ -64,10 +65,10 @@ def _out(entry: OutboxEntry) -> OutboxEntryOut:
 )
 def outbox_list(
     request: HttpRequest,
-    status: str = "",
-    kind: str = "",
-    target_type: str = "",
-    target_id: str = "",
+    status: Text = "",
+    kind: Text = "",
+    target_type: Text = "",
+    target_id: Text = "",
     page: int = 1,
 ) -> Status[Any]:
     """Outbox entries (emails, Stripe calls), newest first, by status, kind or target."""

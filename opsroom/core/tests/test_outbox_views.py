@@ -155,6 +155,10 @@ def test_the_api_refuses_bad_filters_clearly(staff_admin, client):
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Unknown status 'exploded'; use one of: pending")
     assert client.get("/api/v1/outbox/999", **_key(staff_admin, "read")).status_code == 404
+    # A NUL character cannot be stored in PostgreSQL's text: refused before any query.
+    for name in ("kind", "target_type", "target_id", "status"):
+        response = client.get("/api/v1/outbox", {name: "a\x00b"}, **_key(staff_admin, "read"))
+        assert response.status_code == 422, name
 
 
 def test_the_api_retry_needs_an_admin_key_or_the_permission(

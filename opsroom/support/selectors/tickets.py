@@ -106,13 +106,16 @@ class TicketSummary:
     resolved: int
     average_resolution_hours: float | None
     last_ticket: Ticket | None
+    since: int  # opened since the time asked
 
 
-def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
-    """Open and total tickets, average time to resolution and the latest ticket of a person."""
+def ticket_summary_for_person(*, person_id: int, since: datetime) -> TicketSummary:
+    """Open and total tickets, those opened since a time, average time to resolution and the
+    latest ticket of a person."""
     tickets = Ticket.objects.filter(requester_id=person_id)
     counts = tickets.aggregate(
         total=Count("id"),
+        since=Count("id", filter=Q(created_at__gte=since)),
         open=Count("id", filter=Q(status__in=Ticket.OPEN_STATUSES)),
         resolved=Count("id", filter=Q(resolved_at__isnull=False)),
         resolution=Sum(F("resolved_at") - F("created_at"), filter=Q(resolved_at__isnull=False)),
@@ -126,6 +129,7 @@ def ticket_summary_for_person(*, person_id: int) -> TicketSummary:
         if resolution is not None and counts["resolved"]
         else None,
         last_ticket=tickets.order_by("-created_at", "-id").first() if counts["total"] else None,
+        since=counts["since"],
     )
 
 
