@@ -1,4 +1,4 @@
-"""The starting response templates, one per category (operators edit them in the admin)."""
+"""The starting response templates, one per category (no editing page yet; see docs/support.md)."""
 
 from django.db import migrations
 
