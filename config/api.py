@@ -16,6 +16,7 @@ from opsroom.experiments.api import router as experiments_router
 from opsroom.ingest.api import router as ingest_router
 from opsroom.people.api import router as people_router
 from opsroom.revenue.api import router as revenue_router
+from opsroom.support.api import router as support_router
 from opsroom.user360.api import router as user360_router
 
 api = NinjaAPI(
@@ -70,4 +71,5 @@ api.add_router("/", people_router)
 api.add_router("/", experiments_router)
 api.add_router("/", analytics_router)
 api.add_router("/", revenue_router)
+api.add_router("/", support_router)
 api.add_router("/ingest/", ingest_router)

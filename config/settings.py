@@ -338,6 +338,12 @@ OPSROOM_OUTBOX_LEASE_SECONDS = envint("OPSROOM_OUTBOX_LEASE_SECONDS", 300, minim
 # Perform in the process that committed, right after the commit, instead of in a worker.
 OPSROOM_OUTBOX_INLINE = envbool("OPSROOM_OUTBOX_INLINE", False)
 
+# Support routing (docs/support.md): triage assigns each new ticket to the least-loaded agent
+# of its queue (billing specialists for money, support agents for the rest), never above
+# this many open tickets each.
+OPSROOM_SUPPORT_ROUTING = envbool("OPSROOM_SUPPORT_ROUTING", True)
+OPSROOM_SUPPORT_AGENT_LIMIT = envint("OPSROOM_SUPPORT_AGENT_LIMIT", 25, minimum=1)
+
 # Signed webhooks to the host app (docs/integrating.md, "Webhooks Opsroom sends"): password
 # reset links, preference changes, flag changes. Off until a URL and a secret are set.
 OPSROOM_HOST_WEBHOOK_URL = envstr("OPSROOM_HOST_WEBHOOK_URL", "")

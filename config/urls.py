@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("people/", include("opsroom.user360.urls")),
     path("revenue/", include("opsroom.revenue.urls")),
+    path("support/", include("opsroom.support.urls")),
     path("api/v1/", api.urls),
     path("", include("opsroom.ingest.urls")),
     path("", include("opsroom.telemetry.urls")),

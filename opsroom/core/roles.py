@@ -44,6 +44,8 @@ _SUPPORT = [
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",
+    "support.add_article",
+    "support.change_article",
     "messaging.add_emailmessage",
 ]
 _BILLING = [

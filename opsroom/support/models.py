@@ -80,6 +80,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["category", "created_at"], name="ticket_category_time"),
             models.Index(fields=["created_at"], name="ticket_time"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_time"),
         ]
 
     def __str__(self) -> str:
@@ -119,3 +120,203 @@ class TicketMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_kind} on #{self.ticket_id}"
+
+
+class TicketAnalysis(models.Model):
+    """What triage made of a ticket: the category with its calibrated confidence, severity,
+    affected feature and whether it blocks the customer (one row per ticket, redone on demand).
+
+    The category the agent sets on the ticket is the training label; this row keeps what the
+    machine said, so the two can be compared and corrections counted."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="analysis")
+    category = models.CharField(max_length=32)  # the most likely category
+    category_confidence = models.FloatField()
+    # The category was above the automation threshold (the model is sure enough to act alone).
+    category_is_confident = models.BooleanField(default=False)
+    alternatives = models.JSONField(default=list)  # [[category, confidence], ...]
+    source = models.CharField(max_length=16)  # "model" or "rules"
+    model_version = models.PositiveIntegerField(null=True, blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    severity_confidence = models.FloatField()
+    feature = models.CharField(max_length=200, blank=True)  # "" when none could be told
+    feature_confidence = models.FloatField(default=0.0)
+    is_blocking = models.BooleanField(default=False)
+    blocking_confidence = models.FloatField(default=0.0)
+    queue = models.CharField(max_length=16, blank=True)  # billing, technical or general
+    # Why: the words, errors and plan facts that set severity and feature (no ticket text).
+    signals = models.JSONField(default=dict)
+    analysed_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"analysis of #{self.ticket_id}"
+
+
+class AnalysisCorrection(models.Model):
+    """An agent's correction of one field of a ticket's analysis: a training label."""
+
+    class Field(models.TextChoices):
+        CATEGORY = "category", "Issue type"
+        SEVERITY = "severity", "Severity"
+        FEATURE = "feature", "Affected feature"
+        BLOCKING = "is_blocking", "User impact"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="corrections")
+    field = models.CharField(max_length=16, choices=Field.choices)
+    predicted = models.CharField(max_length=200, blank=True)
+    corrected = models.CharField(max_length=200)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["field", "corrected_at"], name="correction_field_time")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of #{self.ticket_id}: {self.predicted} -> {self.corrected}"
+
+
+class ResponseTemplate(models.Model):
+    """A canned reply with {variables}, for one category (or any, when blank)."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=32, choices=Ticket.Category.choices, blank=True)
+    body = models.TextField()
+    is_active = models.BooleanField(default=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["category", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReplySuggestion(models.Model):
+    """A reply the copilot drafted for a ticket, its sources, and what the agent did with it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Not decided"
+        USED = "used", "Used as is"
+        EDITED = "edited", "Edited, then used"
+        REJECTED = "rejected", "Rejected"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="suggestions")
+    body = models.TextField()
+    # [{"kind": "ticket"|"template", "id": ..., "similarity": ...}]
+    sources = models.JSONField(default=list)
+    method = models.CharField(max_length=16, default="retrieval")  # "retrieval" or "llm"
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    sent_message = models.ForeignKey(
+        TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["outcome", "created_at"], name="suggestion_outcome_time")]
+
+    def __str__(self) -> str:
+        return f"suggestion for #{self.ticket_id} ({self.outcome})"
+
+
+class Automation(models.Model):
+    """How one kind of request is resolved without an agent: off, suggest only, automatic."""
+
+    class Intent(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Password reset"
+        CANCELLATION = "cancellation", "Cancellation confirmation"
+        INVOICE = "invoice_request", "Invoice or receipt"
+        EMAIL_PREFERENCES = "email_preferences", "Email preference change"
+
+    class Mode(models.TextChoices):
+        OFF = "off", "Off"
+        SUGGEST = "suggest", "Suggest only"
+        AUTOMATIC = "automatic", "Automatic"
+
+    intent = models.CharField(max_length=32, choices=Intent.choices, unique=True)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
+    allow_vip = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["intent"]
+        permissions = [("manage_automations", "Can set the support automations' modes")]
+
+    def __str__(self) -> str:
+        return f"{self.get_intent_display()}: {self.get_mode_display()}"
+
+
+class AutomationRun(models.Model):
+    """What an automation decided for a ticket, and did: the review list's entries."""
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved automatically"
+        SUGGESTED = "suggested", "Suggested to an agent"
+        REFUSED = "refused", "Not eligible"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs")
+    intent = models.CharField(max_length=32, choices=Automation.Intent.choices)
+    mode = models.CharField(max_length=16, choices=Automation.Mode.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reasons = models.JSONField(default=list)  # the checks that failed, in words
+    action = models.CharField(max_length=64, blank=True)  # the host-app event sent
+    message = models.ForeignKey(
+        TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["outcome", "created_at"], name="automationrun_outcome_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intent} on #{self.ticket_id}: {self.outcome}"
+
+
+class Article(models.Model):
+    """A knowledge-base article (Markdown), suggested to customers before they file a ticket
+    and to agents beside a ticket."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()  # Markdown
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    category = models.CharField(max_length=32, choices=Ticket.Category.choices, blank=True)
+    tags = models.JSONField(default=list)
+    views = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    suggested_count = models.PositiveIntegerField(default=0)  # times the help form offered it
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,7 +5,14 @@ from typing import Any
 from django_tasks import task
 
 from opsroom.core.services.audit import AuditContext
-from opsroom.support.services import ticket_category_model_train
+from opsroom.support.models import ReplySuggestion, Ticket
+from opsroom.support.services.analysis import ticket_analyse
+from opsroom.support.services.automations import automation_apply
+from opsroom.support.services.replies import reply_suggestion_draft
+from opsroom.support.services.tickets import ticket_category_model_train
+
+# New tickets are triaged in batches of at most this many per task.
+TRIAGE_BATCH = 200
 
 
 @task()
@@ -18,3 +25,24 @@ def triage_model_train() -> dict[str, Any]:
         "active": artifact.is_active if artifact else False,
         "reason": outcome.reason,
     }
+
+
+@task()
+def tickets_triage(*, ticket_ids: list[int]) -> dict[str, Any]:
+    """Analyse new tickets (category, severity, feature, impact), let the automations resolve
+    the eligible ones, and draft a reply for the rest; gone tickets are skipped, and a ticket
+    with an undecided draft keeps it."""
+    done = []
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).select_related("requester"):
+        ticket.analysis = ticket_analyse(ticket=ticket)
+        run = automation_apply(ticket=ticket, analysis=ticket.analysis)
+        if run is not None and run.outcome == "resolved":
+            done.append(ticket.pk)
+            continue
+        pending = ReplySuggestion.objects.filter(
+            ticket=ticket, outcome=ReplySuggestion.Outcome.PENDING
+        )
+        if not pending.exists():
+            reply_suggestion_draft(ticket=ticket)
+        done.append(ticket.pk)
+    return {"analysed": done}

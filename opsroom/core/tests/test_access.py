@@ -14,6 +14,8 @@ from opsroom.core.middleware import is_public
 # Webhooks are public too but verify a signature instead; they are listed by their own app's
 # tests.
 PUBLIC = {"login", "health", "favicon"}
+# Pages reached by a signed link (a customer's rating link): without a valid one, a 400.
+SIGNED_LINKS = {"support:rate"}
 # API routes that are pages for staff (docs, schema), refused like any page.
 API_PAGES = {"api:api-root", "api:openapi-view", "api:openapi-json"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -69,7 +71,7 @@ def test_anonymous_requests_are_refused(url, name):
             assert response.status_code in (200, 301, 405), (method, url)
             continue
         if is_public(callback):
-            # Signed webhooks and signed share links: without a valid signature nothing passes.
+            # Signed webhooks, share and rating links: without a valid signature nothing passes.
             refused = (400, 401, 403, 405) + ((404,) if name.endswith("_shared") else ())
             assert response.status_code in refused, (method, url, response.status_code)
             continue
@@ -88,7 +90,7 @@ def test_only_login_health_and_the_icon_are_public_pages():
         for name in public_names
         if "webhook" not in name and "inbound" not in name and not name.endswith("_shared")
     }
-    assert non_webhook == PUBLIC
+    assert non_webhook == PUBLIC | SIGNED_LINKS
 
 
 @pytest.mark.django_db

@@ -61,9 +61,9 @@ def test_the_code_keeps_the_layer_contract():
             "opsroom.revenue is not allowed to import opsroom.user360",
         ),
         (
-            "opsroom/support/selectors.py",
+            "opsroom/support/selectors/tickets.py",
             "from opsroom.revenue.models import Plan  # noqa: E402",
-            "opsroom.support.selectors -> opsroom.revenue.models",
+            "opsroom.support.selectors.tickets -> opsroom.revenue.models",
         ),
     ],
     ids=["identity-up", "core-up", "capability-to-read-side", "another-apps-models"],

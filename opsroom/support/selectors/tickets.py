@@ -307,3 +307,10 @@ def ticket_category_predict(*, subject: str, body: str) -> CategoryPrediction:
         model_version=None,
         threshold=None,
     )
+
+
+def ticket_reply_due(*, ticket: Ticket) -> datetime | None:
+    """When a ticket's first reply is due (None: answered, or not on the clock)."""
+    if ticket.first_response_at is not None or ticket.status not in _AWAITING_REPLY:
+        return None
+    return first_reply_due(created_at=ticket.created_at, priority=ticket.priority)

@@ -37,9 +37,27 @@ def _ticket_prepare(current: Ticket | None, row: Row) -> Row:
     return values
 
 
+def tickets_triage_queue(ticket_ids: Sequence[int]) -> None:
+    """Queue the triage of new tickets, once the transaction that created them commits."""
+    # The task module imports these services; importing it here at load time would be a cycle.
+    from opsroom.support.tasks import TRIAGE_BATCH, tickets_triage
+
+    ids = list(ticket_ids)
+
+    def enqueue() -> None:
+        for start in range(0, len(ids), TRIAGE_BATCH):
+            tickets_triage.enqueue(ticket_ids=ids[start : start + TRIAGE_BATCH])
+
+    if ids:
+        transaction.on_commit(enqueue)
+
+
 def ticket_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Ticket]:
-    """Create or update tickets by external id (rows name the requester by `requester_id`)."""
-    return rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+    """Create or update tickets by external id (rows name the requester by `requester_id`);
+    the new open ones are queued for triage (history arrives solved, and needs none)."""
+    result = rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+    tickets_triage_queue([ticket.pk for ticket in result.created if ticket.is_open])
+    return result
 
 
 @transaction.atomic
@@ -67,6 +85,7 @@ def ticket_create(
     )
     if audit is not None:
         audit_record(audit, action="ticket.create", target=ticket, params={"channel": channel})
+    tickets_triage_queue([ticket.pk])
     return ticket
 
 
@@ -164,6 +183,15 @@ def ticket_update(
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"cannot change {sorted(unknown)} on a ticket")
+    choices = {
+        "status": Ticket.Status.values,
+        "priority": Ticket.Priority.values,
+        "category": [*Ticket.Category.values, ""],
+    }
+    for name, allowed_values in choices.items():
+        if name in changes and changes[name] not in allowed_values:
+            value = str(changes[name])[:40]
+            raise InvalidInput(f"{name} '{value}' is unknown; one of {', '.join(allowed_values)}.")
     at = at or clock.now()
     before = {name: str(getattr(ticket, name)) for name in changes}
     status = changes.pop("status", None)
@@ -203,3 +231,33 @@ def ticket_category_model_train(
         return CategoryModelTraining(artifact=None, reason=training.reason)
     artifact = model_artifact_save(model=training.classifier, run=training.run, audit=audit)
     return CategoryModelTraining(artifact=artifact, reason=artifact.decision)
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, audit: AuditContext) -> Ticket:
+    """Merge a duplicate into another ticket: its request and messages move to the target,
+    and it is closed with a note saying where it went."""
+    if source.pk == target.pk:
+        raise InvalidInput("A ticket cannot be merged into itself.")
+    if source.requester_id != target.requester_id:
+        raise InvalidInput("Only tickets from the same person can be merged.")
+    if not source.is_open or not target.is_open:
+        raise InvalidInput("Both tickets must be open to merge them.")
+    at = clock.now()
+    TicketMessage.objects.filter(ticket=source).update(ticket=target)
+    TicketMessage.objects.create(
+        ticket=target,
+        author_kind=TicketMessage.Author.CUSTOMER,
+        body=f"(merged from #{source.pk}: {source.subject})\n\n{source.body}",
+        created_at=source.created_at,
+    )
+    TicketMessage.objects.create(
+        ticket=source,
+        author_kind=TicketMessage.Author.SYSTEM,
+        body=f"Merged into #{target.pk}.",
+        is_internal=True,
+        created_at=at,
+    )
+    _ticket_apply(source, {}, status=Ticket.Status.CLOSED, at=at)
+    audit_record(audit, action="ticket.merge", target=target, params={"merged": source.pk})
+    return target

@@ -1,0 +1,256 @@
+"""The support API's shapes."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from opsroom.core.schemas import Text
+
+Status = Literal["new", "open", "pending", "on_hold", "solved", "closed"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Category = Literal[
+    "billing",
+    "bug",
+    "how_to",
+    "feature_request",
+    "account_access",
+    "cancellation",
+    "invoice_request",
+    "email_preferences",
+    "other",
+    "",
+]
+Channel = Literal["email", "web", "chat", "in_app", "phone", "api"]
+
+
+class TicketIn(Schema):
+    requester_id: Text = Field("", description="the person's user id in the host app")
+    person_id: int | None = Field(None, description="or the person's Opsroom id")
+    subject: Text = Field(..., max_length=300)
+    body: Text = Field(..., max_length=50000)
+    channel: Channel = "api"
+    priority: Priority = "normal"
+
+
+class TicketPatch(Schema):
+    status: Status | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+    assignee_id: int | None = Field(None, description="a staff user id; with unassign=true, none")
+    unassign: bool = False
+
+
+class TicketOut(Schema):
+    id: int
+    external_id: str | None
+    person_id: int
+    requester_email: str
+    requester_name: str
+    channel: str
+    subject: str
+    body: str
+    status: str
+    priority: str
+    category: str
+    assignee_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    reply_due_at: datetime | None
+
+
+class TicketPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[TicketOut]
+
+
+class AlternativeOut(Schema):
+    category: str
+    confidence: float
+
+
+class AnalysisOut(Schema):
+    ticket_id: int
+    category: str
+    category_confidence: float = Field(description="calibrated when source is 'model'")
+    category_is_confident: bool = Field(description="above the automation threshold")
+    alternatives: list[AlternativeOut]
+    source: str
+    model_version: int | None
+    severity: str
+    severity_confidence: float = Field(description="rule strength, not calibrated")
+    feature: str
+    feature_confidence: float
+    is_blocking: bool
+    blocking_confidence: float
+    signals: dict[str, object]
+    analysed_at: datetime
+
+
+class CorrectionIn(Schema):
+    field: Literal["category", "severity", "feature", "is_blocking"]
+    value: Text = Field(..., max_length=200)
+
+
+class CorrectionOut(Schema):
+    id: int
+    field: str
+    predicted: str
+    corrected: str
+
+
+class MessageIn(Schema):
+    body: Text = Field(..., max_length=20000)
+    internal: bool = Field(False, description="an internal note, not sent")
+    status: Status | None = None
+
+
+class MessageOut(Schema):
+    id: int
+    author_kind: str
+    is_internal: bool
+    body: str
+    created_at: datetime
+    ticket_status: str
+
+
+class SimilarOut(Schema):
+    ticket_id: int
+    subject: str
+    status: str
+    category: str
+    similarity: float
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution_hours: float | None
+    resolution: str
+
+
+class SimilarListOut(Schema):
+    resolved: list[SimilarOut]
+    duplicates: list[SimilarOut]
+
+
+class SuggestionOut(Schema):
+    id: int
+    ticket_id: int
+    body: str
+    sources: list[dict[str, object]]
+    method: str
+    outcome: str
+    created_at: datetime
+
+
+class DecisionIn(Schema):
+    outcome: Literal["use", "reject"]
+    body: Text = Field("", max_length=20000, description="use: the edited text, if edited")
+    status: Status | None = Field(None, description="use: the ticket's status after sending")
+
+
+class AutomationDecisionOut(Schema):
+    ticket_id: int
+    intent: str | None = Field(description="the automation for this request; null when none")
+    mode: str
+    eligible: bool
+    would_act: bool = Field(description="eligible and the automation is automatic")
+    reasons: list[str]
+    event: str = Field(description="the host-app webhook event it sends")
+
+
+class PeriodOut(Schema):
+    start: datetime
+    end: datetime
+    total: int
+    auto_resolved: int
+    ai_assisted: int
+    manual: int
+    first_response_mean_hours: float | None
+    first_response_median_hours: float | None
+    first_response_within_target: float | None
+    resolution_mean_hours: float | None
+    resolution_median_hours: float | None
+    auto_resolution_mean_seconds: float | None
+    csat: float | None
+    csat_count: int
+    suggestions_used: int
+    suggestions_edited: int
+    suggestions_rejected: int
+    suggestion_acceptance: float | None = Field(description="share of decided drafts sent")
+
+
+class TopIssueOut(Schema):
+    category: str
+    this_week: int
+    weekly_baseline: float
+    is_trending: bool
+    p_value: float
+
+
+class MetricsOut(Schema):
+    days: int
+    current: PeriodOut
+    previous: PeriodOut
+    top_issues: list[TopIssueOut]
+
+
+ArticleStatus = Literal["draft", "published"]
+
+
+class ArticleIn(Schema):
+    title: Text = Field(..., max_length=200)
+    body: Text = Field(..., max_length=100000, description="Markdown")
+    status: ArticleStatus = "draft"
+    category: Category = ""
+    tags: list[Text] = []
+    slug: Text = Field("", max_length=120, description="from the title when empty")
+
+
+class ArticlePatch(Schema):
+    title: Text | None = Field(None, max_length=200)
+    body: Text | None = Field(None, max_length=100000)
+    status: ArticleStatus | None = None
+    category: Category | None = None
+    tags: list[Text] | None = None
+    slug: Text | None = Field(None, max_length=120)
+
+
+class ArticleOut(Schema):
+    id: int
+    slug: str
+    title: str
+    body: str
+    status: str
+    category: str
+    tags: list[str]
+    views: int
+    helpful_yes: int
+    helpful_no: int
+    suggested_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticleMatchOut(Schema):
+    id: int
+    slug: str
+    title: str
+    score: float
+    excerpt: str
+
+
+class TemplateOut(Schema):
+    id: int
+    key: str
+    name: str
+    category: str
+    body: str
+    is_active: bool
+    usage_count: int
+
+
+class MergeIn(Schema):
+    duplicate: int = Field(description="the ticket to merge into this one (it is closed)")

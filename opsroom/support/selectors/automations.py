@@ -1,0 +1,133 @@
+"""Auto-resolution decisions: which automation a ticket is for, and whether it is eligible.
+
+A ticket is eligible only when every check passes: the automation is not off; the classifier
+is sure enough (its calibrated confidence is at or above the threshold chosen on held-back
+tickets for 99% precision, so the keyword rules never qualify); the requester is the account
+holder (an active person with the email the reply goes to); the ticket asks for nothing else
+(no second likely category, one question at most, no "also"); no anger or legal words; not a
+VIP unless the automation allows it; and the action can be done here (the host app's webhook
+is set up).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from opsroom.core.ml.embeddings import EmbeddingsUnavailable
+from opsroom.core.ml.selectors import model_active_load
+from opsroom.core.ml.serialization import ArtifactUnreadable
+from opsroom.core.outbox.host_webhook import host_webhook_configured
+from opsroom.people.snapshot import PersonSnapshot
+from opsroom.support.ml.features import ticket_text
+from opsroom.support.ml.model import TriageClassifier
+from opsroom.support.ml.training import MODEL_NAME as TRIAGE_MODEL_NAME
+from opsroom.support.models import Automation, Ticket, TicketAnalysis
+
+# The category a ticket must have for each automation, and the host-app event it sends.
+INTENT_BY_CATEGORY = {
+    "account_access": Automation.Intent.PASSWORD_RESET,
+    "cancellation": Automation.Intent.CANCELLATION,
+    "invoice_request": Automation.Intent.INVOICE,
+    "email_preferences": Automation.Intent.EMAIL_PREFERENCES,
+}
+EVENTS = {
+    Automation.Intent.PASSWORD_RESET: "password_reset.requested",
+    Automation.Intent.CANCELLATION: "subscription.cancel_requested",
+    Automation.Intent.INVOICE: "invoice.resend_requested",
+    Automation.Intent.EMAIL_PREFERENCES: "email_preferences.unsubscribe_requested",
+}
+# Account access covers more than resets (2FA, locked accounts): only these words qualify.
+_RESET_WORDS = re.compile(r"\b(password|reset|forgot|forgotten)\b", re.I)
+HOT_WORDS = (
+    "lawyer", "attorney", "legal", "sue", "suing", "court", "chargeback", "fraud", "scam",
+    "police", "ombudsman", "gdpr", "furious", "angry", "unacceptable", "ridiculous",
+    "disgusting", "worst", "terrible", "outraged", "complaint",
+)  # fmt: skip
+_ALSO = re.compile(r"\b(also|another question|one more thing|and then|as well as)\b", re.I)
+# A second category this likely means the ticket may ask for two things.
+SECOND_CATEGORY_MAX = 0.1
+
+
+@dataclass(frozen=True)
+class AutomationDecision:
+    intent: str | None  # None: no automation is for this kind of ticket
+    mode: str  # the automation's mode ("off" when none)
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)  # why not, in words
+    event: str = ""
+
+    @property
+    def acts(self) -> bool:
+        return self.eligible and self.mode == Automation.Mode.AUTOMATIC
+
+
+def automation_decide(
+    *, ticket: Ticket, analysis: TicketAnalysis | None, snapshot: PersonSnapshot
+) -> AutomationDecision:
+    """Which automation a ticket is for, and whether every eligibility check passes."""
+    if analysis is None:
+        return AutomationDecision(None, "off", False, ["The ticket has not been analysed."])
+    intent = INTENT_BY_CATEGORY.get(analysis.category)
+    text = ticket_text(subject=ticket.subject, body=ticket.body)
+    if intent == Automation.Intent.PASSWORD_RESET and not _RESET_WORDS.search(text):
+        intent = None
+    if intent is None:
+        return AutomationDecision(None, "off", False, ["No automation handles this request."])
+    automation = Automation.objects.filter(intent=intent).first()
+    mode = automation.mode if automation is not None else Automation.Mode.OFF
+    reasons = []
+    if mode == Automation.Mode.OFF:
+        reasons.append("This automation is off.")
+    if not analysis.category_is_confident:
+        reasons.append(
+            "The classifier is not sure enough (below the 99%-precision threshold, or no "
+            "trained model)."
+        )
+    person = snapshot.person
+    if person.status != "active" or not person.email or person.is_placeholder:
+        reasons.append("The requester is not an active account holder with an email address.")
+    seconds = [c for c in analysis.alternatives[1:] if c[1] >= SECOND_CATEGORY_MAX]
+    if seconds or text.count("?") > 1 or _ALSO.search(text):
+        reasons.append("The ticket may ask for something else too.")
+    lowered = text.lower()
+    hot = [w for w in HOT_WORDS if re.search(rf"\b{w}\b", lowered)]
+    if hot:
+        reasons.append(f"Anger or legal words: {', '.join(hot)}.")
+    if person.is_vip and not (automation and automation.allow_vip):
+        reasons.append("The requester is a VIP.")
+    if intent == Automation.Intent.CANCELLATION and snapshot.billing.status in ("none", "canceled"):
+        reasons.append("There is no subscription to cancel.")
+    if not host_webhook_configured():
+        reasons.append("Webhooks to your app are not set up (OPSROOM_HOST_WEBHOOK_URL).")
+    return AutomationDecision(intent, mode, not reasons, reasons, EVENTS[intent])
+
+
+@dataclass(frozen=True)
+class ThresholdFigures:
+    model_version: int | None  # None: no active model; automations cannot act
+    threshold: float | None
+    precision: float | None  # on tickets held back from training, at the threshold
+    precision_lower: float | None
+    coverage: float | None
+    rows: int
+
+
+def automation_threshold_figures() -> ThresholdFigures:
+    """The active classifier's automation threshold and its precision and coverage, measured
+    on held-back tickets when it was trained."""
+    try:
+        loaded = model_active_load(name=TRIAGE_MODEL_NAME)
+    except (ArtifactUnreadable, EmbeddingsUnavailable):
+        loaded = None
+    if loaded is None or not isinstance(loaded.model, TriageClassifier):
+        return ThresholdFigures(None, None, None, None, None, 0)
+    choice = loaded.model.threshold
+    if choice is None:
+        return ThresholdFigures(loaded.version, None, None, None, None, 0)
+    return ThresholdFigures(
+        model_version=loaded.version,
+        threshold=choice.threshold,
+        precision=choice.precision,
+        precision_lower=choice.precision_lower,
+        coverage=choice.coverage,
+        rows=choice.rows,
+    )

@@ -1,0 +1,174 @@
+"""The support dashboard's figures for a period against the one before it."""
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, Q
+from scipy.stats import poisson
+
+from opsroom.support.models import AutomationRun, ReplySuggestion, Ticket
+from opsroom.support.sla import FIRST_REPLY_HOURS
+
+# A category's tickets this week are "trending" when so many would happen by chance less than
+# this often, at the rate of the four weeks before (a one-sided Poisson test).
+TRENDING_P = 0.01
+BASELINE_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class Durations:
+    count: int
+    mean_hours: float | None
+    median_hours: float | None
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    start: datetime
+    end: datetime
+    total: int
+    auto_resolved: int
+    ai_assisted: int  # a suggested reply was used or edited
+    manual: int
+    first_response: Durations
+    resolution: Durations
+    first_response_met: float | None  # share answered within the priority's target
+    csat: float | None  # mean rating 1-5
+    csat_count: int
+    suggestions_used: int
+    suggestions_edited: int
+    suggestions_rejected: int
+    auto_resolution_seconds: float | None  # mean, from arrival to the automation's reply
+
+    @property
+    def suggestion_acceptance(self) -> float | None:
+        """Share of decided suggestions sent (as is or edited): the AI response quality."""
+        decided = self.suggestions_used + self.suggestions_edited + self.suggestions_rejected
+        return (self.suggestions_used + self.suggestions_edited) / decided if decided else None
+
+
+@dataclass(frozen=True)
+class TopIssue:
+    category: str
+    this_week: int
+    weekly_baseline: float
+    is_trending: bool
+    p_value: float
+
+
+def _durations(pairs: Sequence[tuple[datetime, datetime | None]]) -> Durations:
+    hours = [
+        (end - start).total_seconds() / 3600
+        for start, end in pairs
+        if end is not None and end >= start
+    ]
+    if not hours:
+        return Durations(0, None, None)
+    return Durations(len(hours), statistics.fmean(hours), statistics.median(hours))
+
+
+def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
+    """Tickets opened in [start, end): volumes, response and resolution times, CSAT and how
+    the copilot's drafts fared."""
+    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    total = tickets.count()
+    auto = (
+        AutomationRun.objects.filter(ticket__in=tickets, outcome=AutomationRun.Outcome.RESOLVED)
+        .values("ticket_id")
+        .distinct()
+        .count()
+    )
+    assisted = (
+        ReplySuggestion.objects.filter(
+            ticket__in=tickets,
+            outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
+        )
+        .exclude(ticket__automation_runs__outcome=AutomationRun.Outcome.RESOLVED)
+        .values("ticket_id")
+        .distinct()
+        .count()
+    )
+    automated = list(
+        AutomationRun.objects.filter(
+            ticket__in=tickets, outcome=AutomationRun.Outcome.RESOLVED
+        ).values_list("ticket__created_at", "created_at")
+    )
+    first = list(
+        tickets.filter(first_response_at__isnull=False).values_list(
+            "created_at", "first_response_at", "priority"
+        )
+    )
+    met = sum(
+        1
+        for created, answered, priority in first
+        if answered is not None
+        and answered - created <= timedelta(hours=FIRST_REPLY_HOURS.get(priority, 12))
+    )
+    resolved = list(
+        tickets.filter(resolved_at__isnull=False).values_list("created_at", "resolved_at")
+    )
+    rated = tickets.filter(satisfaction_rating__isnull=False).aggregate(
+        mean=Avg("satisfaction_rating"), n=Count("id")
+    )
+    decided = ReplySuggestion.objects.filter(decided_at__gte=start, decided_at__lt=end).aggregate(
+        used=Count("id", filter=Q(outcome=ReplySuggestion.Outcome.USED)),
+        edited=Count("id", filter=Q(outcome=ReplySuggestion.Outcome.EDITED)),
+        rejected=Count("id", filter=Q(outcome=ReplySuggestion.Outcome.REJECTED)),
+    )
+    return PeriodFigures(
+        start=start,
+        end=end,
+        total=total,
+        auto_resolved=auto,
+        ai_assisted=assisted,
+        manual=total - auto - assisted,
+        first_response=_durations([(c, a) for c, a, _p in first]),
+        resolution=_durations(resolved),
+        first_response_met=met / len(first) if first else None,
+        csat=float(rated["mean"]) if rated["mean"] is not None else None,
+        csat_count=rated["n"],
+        suggestions_used=decided["used"],
+        suggestions_edited=decided["edited"],
+        suggestions_rejected=decided["rejected"],
+        auto_resolution_seconds=statistics.fmean(
+            [(done - created).total_seconds() for created, done in automated]
+        )
+        if automated
+        else None,
+    )
+
+
+def top_issues(*, now: datetime, limit: int = 5) -> list[TopIssue]:
+    """This week's most frequent categories, each marked trending only when its count is
+    statistically unusual against the four weeks before."""
+    week = now - timedelta(days=7)
+    before = week - timedelta(days=7 * BASELINE_WEEKS)
+    rows = (
+        Ticket.objects.filter(created_at__gte=before, created_at__lt=now)
+        .exclude(category="")
+        .values("category")
+        .annotate(
+            recent=Count("id", filter=Q(created_at__gte=week)),
+            earlier=Count("id", filter=Q(created_at__lt=week)),
+        )
+    )
+    issues = []
+    for row in rows:
+        if not row["recent"]:
+            continue
+        baseline = row["earlier"] / BASELINE_WEEKS
+        # P(X >= recent) for X ~ Poisson(baseline); with no history a half ticket a week.
+        p_value = float(poisson.sf(row["recent"] - 1, max(baseline, 0.5)))
+        issues.append(
+            TopIssue(
+                category=row["category"],
+                this_week=row["recent"],
+                weekly_baseline=round(baseline, 2),
+                is_trending=p_value < TRENDING_P,
+                p_value=p_value,
+            )
+        )
+    issues.sort(key=lambda issue: (-issue.this_week, issue.category))
+    return issues[:limit]
