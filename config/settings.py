@@ -254,6 +254,13 @@ OPSROOM_LOGIN_WINDOW_SECONDS = envint("OPSROOM_LOGIN_WINDOW_SECONDS", 900)
 
 # Money: the currency headline figures are shown in.
 OPSROOM_CURRENCY = envstr("OPSROOM_CURRENCY", "usd").lower()
+# Retention campaigns send no email in these UTC hours (start, end: 21-8 wraps midnight), and
+# no person gets more than one campaign email in this many hours.
+OPSROOM_CAMPAIGN_QUIET_HOURS = (
+    envint("OPSROOM_CAMPAIGN_QUIET_START", 21),
+    envint("OPSROOM_CAMPAIGN_QUIET_END", 8),
+)
+OPSROOM_CAMPAIGN_CAP_HOURS = envint("OPSROOM_CAMPAIGN_CAP_HOURS", 48)
 # Whether past-due subscriptions still count towards MRR (Stripe's rule) until they end.
 OPSROOM_MRR_INCLUDES_PAST_DUE = envbool("OPSROOM_MRR_INCLUDES_PAST_DUE", True)
 # The revenue command center's debatable rules (docs/revenue.md): the person attribute that

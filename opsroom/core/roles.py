@@ -62,6 +62,7 @@ _BILLING = [
     "revenue.rebuild_ledger",
     "revenue.share_forecast",
     "revenue.act_on_churn_risk",
+    "revenue.manage_campaign",
     "revenue.manage_payment_recovery",
     "support.add_ticket",
     "support.change_ticket",

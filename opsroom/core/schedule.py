@@ -68,6 +68,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.revenue.tasks.revenue_digest_weekly",
         description="Email the week's revenue digest to the staff chosen on the revenue settings.",
     ),
+    "retention_campaigns": Job(
+        cron="25 * * * *",
+        task="opsroom.revenue.tasks.retention_campaigns_run",
+        description="Measure campaign entrants, take in today's (with a random holdout) and "
+        "send the steps that are due, outside quiet hours; nothing twice.",
+    ),
     "payment_recovery": Job(
         cron="10 * * * *",
         task="opsroom.revenue.tasks.payment_recovery_refresh",

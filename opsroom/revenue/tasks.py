@@ -7,6 +7,7 @@ from django_tasks import task
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext
+from opsroom.revenue.campaigns.services import campaigns_run
 from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
 from opsroom.revenue.digest import revenue_digest_send
 from opsroom.revenue.forecast.services import forecast_basis_refresh
@@ -75,3 +76,16 @@ def revenue_digest_weekly() -> dict[str, Any]:
     """Email the week's revenue digest to the chosen staff (once a week)."""
     run = revenue_digest_send()
     return {"week": run.week.isoformat(), "sent": run.sent, "skipped": run.skipped}
+
+
+@task()
+def retention_campaigns_run() -> dict[str, Any]:
+    """Measure, take in today's entrants and send what is due (each step once)."""
+    run = campaigns_run()
+    return {
+        "entered": run.entered,
+        "held_out": run.held_out,
+        "sent": run.sent,
+        "deferred": run.deferred,
+        "measured": run.measured,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.revenue.views import churn, cohorts, forecast, overview, payments, settings
+from opsroom.revenue.views import campaigns, churn, cohorts, forecast, overview, payments, settings
 
 app_name = "revenue"
 
@@ -18,5 +18,9 @@ urlpatterns = [
     path("payments/", payments.payments, name="payments"),
     path("churn/", churn.churn, name="churn"),
     path("churn/<int:person_id>/", churn.churn_person, name="churn_person"),
+    path("campaigns/", campaigns.campaigns, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_edit, name="campaign_new"),
+    path("campaigns/<slug:key>/", campaigns.campaign, name="campaign"),
+    path("campaigns/<slug:key>/edit/", campaigns.campaign_edit, name="campaign_edit"),
     path("settings/", settings.settings_page, name="settings"),
 ]

@@ -4,7 +4,7 @@ Reads accept an API key with the read scope; writes need a staff permission or a
 
 from ninja import Router
 
-from opsroom.revenue.api import churn, cohorts, forecast, metrics, recovery
+from opsroom.revenue.api import campaigns, churn, cohorts, forecast, metrics, recovery
 
 router = Router(tags=["revenue"])
 router.add_router("/", metrics.router)
@@ -12,3 +12,4 @@ router.add_router("/", cohorts.router)
 router.add_router("/", forecast.router)
 router.add_router("/", recovery.router)
 router.add_router("/", churn.router)
+router.add_router("/", campaigns.router)

@@ -37,6 +37,7 @@ def _out(p: ChurnPrediction) -> PredictionOut:
                 feature=str(f.get("feature", "")),
                 value=float(f.get("value") or 0.0),
                 reference=f.get("reference"),
+                compared_with=str(f.get("compared_with", "")),
                 contribution=float(f.get("contribution") or 0.0),
                 phrase=factor_phrase(f, p.signals or {}),
             )

@@ -13,6 +13,7 @@ from opsroom.core.ml.serialization import ArtifactUnreadable
 from opsroom.core.ml.services import model_artifact_save
 from opsroom.core.models import ModelArtifact
 from opsroom.core.services.audit import AuditContext
+from opsroom.revenue.churn.comparable import factors_referenced, retained_references
 from opsroom.revenue.churn.dataset import snapshot_build
 from opsroom.revenue.churn.model import ChurnModel
 from opsroom.revenue.churn.rule import rule_factors, rule_probabilities
@@ -64,6 +65,7 @@ def churn_predictions_refresh(*, today: date | None = None) -> PredictionRun:
     snapshot = snapshot_build(day=today, horizon_days=30, labelled=False)
     rule = rule_probabilities(snapshot.signals)
     model, version = _active_model()
+    refs = retained_references(today=today)
     scores = model.probabilities(snapshot.signals) if model is not None else rule
     source = ChurnPrediction.Source.MODEL if model is not None else ChurnPrediction.Source.RULE
     changes = 0
@@ -74,7 +76,11 @@ def churn_predictions_refresh(*, today: date | None = None) -> PredictionRun:
             signals = snapshot.signals[i]
             probability = float(scores[i])
             band = risk_band(probability)
-            factors = model.factors(signals) if model is not None else rule_factors(signals)
+            factors = factors_referenced(
+                model.factors(signals) if model is not None else rule_factors(signals),
+                signals,
+                refs,
+            )
             before = held.get(person_id)
             prediction = before or ChurnPrediction(person_id=person_id, band_since=now)
             if before is not None and before.band != band:

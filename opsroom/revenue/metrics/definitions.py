@@ -104,5 +104,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         "invoices with a first failure in the period whose 30-day window has closed (or that "
         "were paid already).",
     ),
+    Definition(
+        "revenue_saved",
+        "Revenue saved (campaigns)",
+        "(Share of a campaign's treated entrants still paying after its window minus the same "
+        "share of its random holdout) times the treated entrants' MRR on entry; per month, with "
+        "a 95% Newcombe interval. Claimed only with at least 5 measured entrants in each group.",
+    ),
 )
 DEFINITION_KEYS = {definition.key for definition in DEFINITIONS}

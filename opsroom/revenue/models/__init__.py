@@ -290,6 +290,11 @@ class MarketingSpend(models.Model):
 
 
 # The derived tables of the revenue command center, one module per capability.
+from opsroom.revenue.models.campaigns import (  # noqa: E402
+    Campaign,
+    CampaignEnrollment,
+    CampaignSend,
+)
 from opsroom.revenue.models.churn import (  # noqa: E402
     ChurnBandChange,
     ChurnPrediction,
@@ -316,6 +321,9 @@ from opsroom.revenue.models.recovery import (  # noqa: E402
 
 __all__ = [
     "BillingCustomer",
+    "Campaign",
+    "CampaignEnrollment",
+    "CampaignSend",
     "ChurnBandChange",
     "ChurnPrediction",
     "CohortCell",

@@ -6,7 +6,8 @@ from ninja import Schema
 class RiskFactorOut(Schema):
     feature: str
     value: float
-    reference: float | None
+    reference: float | None  # the median among comparable retained customers
+    compared_with: str  # which customers: "monthly, 3-12 months", "all" or "" (none known)
     contribution: float
     phrase: str
 

@@ -10,6 +10,7 @@ TABS = (
     ("cohorts", "Cohorts", "revenue:cohorts"),
     ("forecast", "Forecast", "revenue:forecast"),
     ("churn", "Churn risk", "revenue:churn"),
+    ("campaigns", "Campaigns", "revenue:campaigns"),
     ("payments", "Payments", "revenue:payments"),
     ("settings", "Spend, rates & targets", "revenue:settings"),
     ("definitions", "Definitions", "revenue:definitions"),

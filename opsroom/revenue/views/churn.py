@@ -17,6 +17,12 @@ from opsroom.core.errors import DomainError
 from opsroom.core.labels import name_label
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
+from opsroom.revenue.campaigns.selectors import (
+    campaign_sends_today,
+    interventions_for_person,
+    recommendation_for,
+    recommendation_needs,
+)
 from opsroom.revenue.churn.actions import NOTE_MAX, risk_action_record, risk_call_done
 from opsroom.revenue.churn.phrases import factor_phrase
 from opsroom.revenue.churn.selectors import (
@@ -63,6 +69,7 @@ def churn(request: HttpRequest) -> HttpResponse:
             improved=recently_improved(since=clock.now().date() - timedelta(days=30)),
             factors=[(name_label(name), n) for name, n in top_risk_factors()],
             actions_today=risk_actions_today(),
+            campaign_sends_today=campaign_sends_today(),
             calls=list(calls_due_for(staff_id=request.user.pk or 0)[:20]),
             currency=str(settings.OPSROOM_CURRENCY),
         ),
@@ -141,6 +148,9 @@ def churn_person(request: HttpRequest, person_id: int) -> HttpResponse:
                 for name, value in sorted((prediction.signals or {}).items() if prediction else [])
             ],
             history=band_history_for_person(person_id=person.pk),
+            timeline=interventions_for_person(person_id=person.pk),
+            recommendation=recommendation_for(prediction) if prediction else None,
+            recommendation_needs=recommendation_needs(),
             actions=risk_actions_for_person(person_id=person.pk),
             form=form,
             may_act=request.user.has_perm("revenue.act_on_churn_risk"),

@@ -12,8 +12,10 @@ from django.views.decorators.http import require_GET
 
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
+from opsroom.core.labels import name_label
 from opsroom.core.money import currency_exponent
 from opsroom.revenue.api.access import month_parse
+from opsroom.revenue.attention import attention_now
 from opsroom.revenue.metrics.definitions import DEFINITIONS
 from opsroom.revenue.metrics.selectors import (
     MOVEMENTS,
@@ -119,6 +121,7 @@ def index(request: HttpRequest) -> HttpResponse:
     before = month - timedelta(days=1)
     opening = mrr_periods(start=before, end=before, interval="day")[0].mrr
     cards, more_cards = overview_cards(overview.figures) if overview else ([], [])
+    attention = attention_now()
     breakdowns = {
         dimension: segments_for_month(month=today, dimension=dimension)
         for dimension in MrrSegmentMonth.Dimension.values
@@ -147,6 +150,8 @@ def index(request: HttpRequest) -> HttpResponse:
             ],
             window_start=today - timedelta(days=30),
             today=today,
+            attention=attention,
+            top_factor=name_label(attention.top_factor[0]) if attention.top_factor else "",
         ),
     )
 
