@@ -56,7 +56,7 @@ def test_the_code_keeps_the_layer_contract():
             "opsroom.core is not allowed to import opsroom.people",
         ),
         (
-            "opsroom/revenue/selectors.py",
+            "opsroom/revenue/selectors/__init__.py",
             "from opsroom.user360.selectors.insights import insights_for_person  # noqa: E402",
             "opsroom.revenue is not allowed to import opsroom.user360",
         ),

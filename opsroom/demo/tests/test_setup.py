@@ -9,7 +9,7 @@ from django.core.management import call_command
 from opsroom.core.models import User
 from opsroom.demo.management.commands.opsroom_setup import DEMO_PASSWORD, DEMO_STAFF
 from opsroom.people.models import Person
-from opsroom.revenue.models import Subscription
+from opsroom.revenue.models import Campaign, ChurnPrediction, MrrMovement, Subscription
 from opsroom.user360.models import PersonHealth
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,6 +30,17 @@ def test_setup_on_an_empty_database_creates_the_logins_and_the_world():
     histories = PersonHealth.objects.values_list("history", flat=True)
     assert max(len([s for s in h["scores"] if s is not None]) for h in histories) > 1
     assert "people scored" in out.getvalue()
+    # The revenue command center works at once too: the ledger, the predictions, and the
+    # brief's campaigns (paused) on the demo's email templates.
+    assert "Churn predictions:" in out.getvalue()
+    assert MrrMovement.objects.exists()
+    assert ChurnPrediction.objects.exists()
+    assert set(Campaign.objects.values_list("key", flat=True)) == {
+        "win-back-high-risk",
+        "adoption-nudge",
+        "annual-upsell",
+    }
+    assert not Campaign.objects.filter(is_active=True).exists()
 
     people = Person.objects.count()
     again = StringIO()

@@ -75,6 +75,23 @@ TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "Hi {{ first_name }},\n\nCome back to Little Bites Premium at half price for three "
         "months with code COMEBACK50: https://littlebites.app/comeback",
     ),
+    "retention_checkin": (
+        "Retention: check-in", "lifecycle", "Can we help, {{ first_name }}?",
+        "Hi {{ first_name }},\n\nWe noticed you have not planned a week in a while. Is something "
+        "in the way? Reply to this email and a real person will help: picky eaters, busy weeks, "
+        "anything.\n\nThe Little Bites team",
+    ),
+    "retention_templates_nudge": (
+        "Retention: templates nudge", "lifecycle", "A ready week in one tap",
+        "Hi {{ first_name }},\n\nNo time to plan? Start from a meal plan template: picky-eater "
+        "starter, batch-cook Sunday, budget week. https://littlebites.app/templates\n\n"
+        "The Little Bites team",
+    ),
+    "annual_upsell": (
+        "Upsell: annual plan", "marketing", "Two months free with the annual plan",
+        "Hi {{ first_name }},\n\nYou plan with us every week: switch to yearly billing and get "
+        "two months free. https://littlebites.app/billing/annual\n\nThe Little Bites team",
+    ),
     "newsletter_monthly": (
         "Monthly newsletter", "marketing", "New this month: {{ headline }}",
         "Hi {{ first_name }},\n\n{{ headline }}. Plus five new five-ingredient dinners.\n\n"

@@ -11,6 +11,7 @@ from opsroom.core.auth import staff_or_key
 from opsroom.core.errors import NotFound
 from opsroom.core.schemas import ErrorOut, Text
 from opsroom.core.services.audit import AuditContext
+from opsroom.people.models import Person
 from opsroom.revenue.api.access import MANAGE, permission_require
 from opsroom.revenue.campaigns.effect import Effect
 from opsroom.revenue.campaigns.selectors import (
@@ -184,6 +185,9 @@ def update(request: HttpRequest, key: Text, data: CampaignIn) -> Any:
 )
 def interventions(request: HttpRequest, person_id: int) -> Any:
     permission_require(request, VIEW)
+    # Past the database's integer range there is nobody (SQLite refuses to compare).
+    if not 0 < person_id < 2**63 or not Person.objects.filter(pk=person_id).exists():
+        raise NotFound(f"No person {person_id}.")
     prediction = prediction_for_person(person_id=person_id)
     recommendation = recommendation_for(prediction) if prediction else None
     return InterventionsOut(

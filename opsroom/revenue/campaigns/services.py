@@ -377,3 +377,59 @@ def campaigns_run_requested(*, audit: AuditContext, only: str | None = None) -> 
         params={"entered": run.entered, "sent": run.sent, "measured": run.measured},
     )
     return run
+
+
+# The design brief's campaigns, created paused (an operator reviews and starts them). Payment
+# recovery is not among them: the payment recovery schedule (revenue/recovery) runs dunning.
+DEFAULTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "win-back-high-risk",
+        {
+            "name": "Win-back: high risk",
+            "kind": "win_back",
+            "description": "A personal check-in for customers the prediction puts at high risk.",
+            "trigger": {"bands": ["high"]},
+            "steps": [{"template": "retention_checkin", "day": 0}],
+        },
+    ),
+    (
+        "adoption-nudge",
+        {
+            "name": "Feature adoption: medium risk",
+            "kind": "adoption",
+            "description": "Show medium-risk customers the feature retained customers use.",
+            "trigger": {"bands": ["medium"]},
+            "steps": [
+                {"template": "retention_templates_nudge", "day": 0},
+                {"template": "retention_checkin", "day": 5},
+            ],
+        },
+    ),
+    (
+        "annual-upsell",
+        {
+            "name": "Upsell to annual: power users",
+            "kind": "upsell",
+            "description": "Monthly customers at low risk who have paid for six months or more.",
+            "trigger": {
+                "bands": ["low"],
+                "signals": {"is_annual": {"max": 0}, "paid_days": {"min": 180}},
+            },
+            "steps": [{"template": "annual_upsell", "day": 0}],
+            "holdout_percent": 20,
+        },
+    ),
+)
+
+
+def campaign_defaults_ensure(*, audit: AuditContext) -> list[str]:
+    """Create the brief's campaigns (paused) whose email templates exist; return their keys."""
+    templates = {t.key for t in template_list()}
+    created = []
+    for key, values in DEFAULTS:
+        needed = {step["template"] for step in values["steps"]}
+        if Campaign.objects.filter(key=key).exists() or not needed <= templates:
+            continue
+        campaign_create(key=key, values=dict(values), audit=audit)
+        created.append(key)
+    return created

@@ -477,6 +477,8 @@ def test_the_campaigns_api(staff_billing, staff_analyst):
     timeline = analyst.get(f"/api/v1/revenue/people/{person.pk}/interventions").json()
     assert timeline["interventions"][0]["campaign"] == "checkin"
     assert timeline["recommendation"] is None
+    assert analyst.get("/api/v1/revenue/people/999999/interventions").status_code == 404
+    assert analyst.get(f"/api/v1/revenue/people/{2**70}/interventions").status_code == 404
 
 
 def test_the_command_runs_and_lists(capsys):

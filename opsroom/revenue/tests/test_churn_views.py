@@ -146,3 +146,16 @@ def test_a_person_id_past_the_integer_range_is_a_404(staff_analyst):
     assert client.get(f"/api/v1/revenue/churn/predictions/{2**70}").status_code == 404
     assert client.get("/api/v1/revenue/churn/predictions/-3").status_code == 404
     assert client.get(f"/revenue/churn/{2**70}/").status_code == 404
+
+
+def test_the_people_page_shows_the_prediction_beside_the_health_score(staff_analyst):
+    person = _at_risk("Hana", 0.82, "high")
+    html = signed_in(staff_analyst).get(f"/people/{person.pk}/").content.decode()
+    assert "data-churn-prediction" in html
+    assert "82%" in html
+    assert "Counted as At risk in People" in html
+    assert f"/revenue/churn/{person.pk}/" in html
+    calm = _at_risk("Louvark", 0.1, "low")
+    calm_html = signed_in(staff_analyst).get(f"/people/{calm.pk}/").content.decode()
+    assert "10%" in calm_html
+    assert "Counted as At risk" not in calm_html

@@ -17,6 +17,7 @@ from opsroom.core.refusals import refusal_text
 from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.models import ImpersonationGrant, Note, Person
 from opsroom.people.snapshot import PersonSnapshot, person_snapshot_get
+from opsroom.revenue.churn.selectors import prediction_for_person
 from opsroom.telemetry.selectors import (
     api_request_for_person,
     api_requests_for_person,
@@ -229,6 +230,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "actions": actions,
             "refusals": [a for a in actions if not a["allowed"]],
             "health_chart": _health_chart(snapshot),
+            "churn": prediction_for_person(person_id=person.pk),
             "quick_filters": QUICK_FILTERS,
             "last_login_label": day_label(last_login, snapshot.at.date()) if last_login else "",
             "llm_configured": llm_configured(),

@@ -65,5 +65,8 @@ class Command(BaseCommand):
                     call_command("people_health_validate", stdout=self.stdout, stderr=self.stderr)
                 except CommandError as exc:
                     self.stdout.write(f"Health validation skipped: {exc}")
+            if "revenue_refresh" in get_commands():
+                # The revenue jobs have not run yet: the ledger, predictions and campaigns now.
+                call_command("revenue_refresh", stdout=self.stdout, stderr=self.stderr)
         else:
             self.stdout.write("The database already holds data; the demo world is left as it is.")
