@@ -81,6 +81,13 @@ class Ticket(models.Model):
             models.Index(fields=["category", "created_at"], name="ticket_category_time"),
             models.Index(fields=["created_at"], name="ticket_time"),
             models.Index(fields=["resolved_at"], name="ticket_resolved_time"),
+            # "Solved recently": the solved and closed tickets resolved since a moment.
+            models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
+            # Covers every column the open views' counts read, so they come from the index alone.
+            models.Index(
+                fields=["status", "assignee", "priority", "created_at", "first_response_at"],
+                name="ticket_queue_counts",
+            ),
         ]
 
     def __str__(self) -> str:

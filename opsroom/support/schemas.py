@@ -254,3 +254,14 @@ class TemplateOut(Schema):
 
 class MergeIn(Schema):
     duplicate: int = Field(description="the ticket to merge into this one (it is closed)")
+
+
+class SessionTraceOut(Schema):
+    ticket_id: int
+    has_trace: bool = Field(description="the requester made recorded API requests this week")
+    trace_url: str | None = Field(description="the data-flow tracer for the requester")
+    request_url: str | None = Field(description="the request inspector for the latest request")
+    method: str | None
+    path: str | None
+    status: int | None
+    occurred_at: datetime | None

@@ -1,9 +1,12 @@
 """The queue: views with counts, filters, search, order, SLA countdown, plan, bulk actions."""
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import signed_in
 from opsroom.core import clock
@@ -168,3 +171,36 @@ def test_bulk_bad_input_says_what_is_wrong(staff_support):
     assert "Some of those tickets do not exist." in response.content.decode()
     response = client.post("/support/bulk/", {"ticket": [1], "action": "explode"}, follow=True)
     assert "action is 'assign' or 'close'." in html.unescape(response.content.decode())
+
+
+def test_the_view_counts_are_current_right_after_a_bulk_close(staff_support):
+    a, _b = TicketFactory(), TicketFactory()
+    client = signed_in(staff_support)
+    assert 'data-count="open">2<' in client.get("/support/").content.decode()
+    client.post("/support/bulk/", {"ticket": [a.pk], "action": "close"})
+    page = client.get("/support/").content.decode()
+    assert 'data-count="open">1<' in page
+    assert 'data-count="solved">1<' in page
+
+
+def _plan(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+
+
+def test_the_view_counts_are_three_queries_read_from_indexes(staff_support):
+    TicketFactory(assignee=staff_support)
+    TicketFactory(status="solved", resolved_at=clock.now() - timedelta(days=1))
+    with CaptureQueriesContext(connection) as captured:
+        queue_view_counts(user_id=staff_support.pk, now=clock.now())
+    open_views, solved, every = (q["sql"] for q in captured.captured_queries)
+    assert "COUNT(*)" in every
+    # The open views read exactly the columns of ticket_queue_counts: the index alone answers.
+    read = set(re.findall(r'"support_ticket"\."(\w+)"', open_views))
+    assert read == {"status", "assignee_id", "priority", "created_at", "first_response_at"}
+    if connection.vendor == "sqlite":
+        # SQLite's planner is deterministic on these tiny tables; PostgreSQL's choice depends
+        # on statistics and the visibility map (the bench measures it at 100,000 tickets).
+        assert "COVERING INDEX ticket_queue_counts" in _plan(open_views)
+        assert "ticket_status_resolved" in _plan(solved)

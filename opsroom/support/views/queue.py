@@ -1,10 +1,8 @@
 """The support queue: views, filters, search, bulk assign and close."""
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -27,19 +25,6 @@ from opsroom.support.selectors.queue import (
     staff_assignable,
 )
 from opsroom.support.services.bulk import tickets_bulk_update
-
-# The view counts scan the open tickets; a queue reloaded often reads them from the cache.
-COUNTS_SECONDS = 15
-
-
-def _counts(user_id: int, now: datetime) -> dict[str, int]:
-    key = f"support:queue-counts:{user_id}"
-    cached = cache.get(key)
-    if isinstance(cached, dict):
-        return {str(view): int(n) for view, n in cached.items()}
-    counts = queue_view_counts(user_id=user_id, now=now)
-    cache.set(key, counts, COUNTS_SECONDS)
-    return counts
 
 
 @require_GET
@@ -73,7 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "views": [
                 (key, label, count, urlencode({"view": key}))
                 for key, (label, count) in {
-                    k: (VIEWS[k], n) for k, n in _counts(user.pk, now).items()
+                    k: (VIEWS[k], n) for k, n in queue_view_counts(user_id=user.pk, now=now).items()
                 }.items()
             ],
             "page": page,

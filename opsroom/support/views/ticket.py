@@ -21,6 +21,7 @@ from opsroom.support.models import AnalysisCorrection, ReplySuggestion, Ticket, 
 from opsroom.support.selectors.articles import articles_matching
 from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.queue import staff_assignable
+from opsroom.support.selectors.session_trace import session_trace_for_person
 from opsroom.support.selectors.similar import tickets_similar_to
 from opsroom.support.selectors.tickets import ticket_reply_due
 from opsroom.support.services.analysis import analysis_correct, ticket_analyse
@@ -79,6 +80,8 @@ def copilot_context(ticket: Ticket, user: User) -> dict[str, Any]:
         if analysis
         else None,
         "automation_run": ticket.automation_runs.order_by("-created_at").first(),
+        "session_trace": session_trace_for_person(person=ticket.requester, now=clock.now()),
+        "can_trace": user.has_perm("telemetry.view_apirequest"),
         "categories": Ticket.Category.choices,
         "severities": TicketAnalysis.Severity.choices,
         "can_change": user.has_perm("support.change_ticket"),

@@ -1,0 +1,187 @@
+"""Knowledge-base articles (CRUD and the deflection suggest endpoint) and response templates."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Status
+
+from opsroom.core.auth import staff_or_key
+from opsroom.core.errors import InvalidInput, NotFound
+from opsroom.core.schemas import ErrorOut
+from opsroom.core.services.audit import AuditContext
+from opsroom.support.api.access import ERRORS, MAX_ID, WRITE, _require, router
+from opsroom.support.models import (
+    Article,
+    ResponseTemplate,
+)
+from opsroom.support.schemas import (
+    ArticleIn,
+    ArticleMatchOut,
+    ArticleOut,
+    ArticlePatch,
+    TemplateOut,
+)
+from opsroom.support.selectors.articles import articles_matching
+from opsroom.support.services.articles import (
+    article_delete,
+    article_save,
+    articles_suggested_count,
+)
+
+
+def _article_out(article: Article) -> ArticleOut:
+    return ArticleOut(
+        id=article.pk,
+        slug=article.slug,
+        title=article.title,
+        body=article.body,
+        status=article.status,
+        category=article.category,
+        tags=list(article.tags),
+        views=article.views,
+        helpful_yes=article.helpful_yes,
+        helpful_no=article.helpful_no,
+        suggested_count=article.suggested_count,
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+    )
+
+
+def _article(article_id: int) -> Article:
+    found = Article.objects.filter(pk=article_id).first() if 0 < article_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(f"No article {article_id}.")
+    return found
+
+
+@router.get(
+    "/support/articles/suggest",
+    response={200: list[ArticleMatchOut], 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_suggest",
+    summary="Articles that answer a question (deflection)",
+)
+def articles_suggest(request: HttpRequest, q: str = "", limit: int = 3) -> Status[Any]:
+    """The published articles that best answer a question, for the host app's help form
+    before a ticket is filed; each offer is counted."""
+    if not q.strip() or len(q) > 2000 or "\x00" in q:
+        raise InvalidInput("q is the customer's question, 1 to 2000 characters.")
+    if not 1 <= limit <= 10:
+        raise InvalidInput("limit is between 1 and 10.")
+    matches = articles_matching(text=q, limit=limit)
+    articles_suggested_count(article_ids=[m.article.pk for m in matches])
+    return Status(
+        200,
+        [
+            ArticleMatchOut(
+                id=m.article.pk,
+                slug=m.article.slug,
+                title=m.article.title,
+                score=m.score,
+                excerpt=m.article.body[:200],
+            )
+            for m in matches
+        ],
+    )
+
+
+@router.get(
+    "/support/articles",
+    response={200: list[ArticleOut], 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_list",
+    summary="Knowledge-base articles",
+)
+def articles_list(request: HttpRequest, status: str = "") -> Status[Any]:
+    """Every article, or those with a status (draft, published)."""
+    articles = Article.objects.all()
+    if status:
+        if status not in Article.Status.values:
+            raise InvalidInput(f"status is one of {', '.join(Article.Status.values)}.")
+        articles = articles.filter(status=status)
+    return Status(200, [_article_out(a) for a in articles[:500]])
+
+
+@router.post(
+    "/support/articles",
+    response={201: ArticleOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_articles_create",
+    summary="Write an article",
+)
+def articles_create(request: HttpRequest, data: ArticleIn) -> Status[Any]:
+    """A new article (draft unless published)."""
+    _require(request, ["support.add_article"])
+    values = data.dict()
+    if not values["slug"]:
+        values.pop("slug")
+    article = article_save(audit=AuditContext.from_request(request), **values)
+    return Status(201, _article_out(article))
+
+
+@router.get(
+    "/support/articles/{article_id}",
+    response={200: ArticleOut, 404: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_get",
+    summary="One article",
+)
+def articles_get(request: HttpRequest, article_id: int) -> Status[Any]:
+    """An article by id."""
+    return Status(200, _article_out(_article(article_id)))
+
+
+@router.patch(
+    "/support/articles/{article_id}",
+    response={200: ArticleOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_articles_update",
+    summary="Change an article",
+)
+def articles_update(request: HttpRequest, article_id: int, data: ArticlePatch) -> Status[Any]:
+    """Change the fields given (publish by setting status)."""
+    _require(request, ["support.change_article"])
+    values = {k: v for k, v in data.dict().items() if v is not None}
+    if not values:
+        raise InvalidInput("Nothing to change.")
+    article = article_save(
+        audit=AuditContext.from_request(request), article=_article(article_id), **values
+    )
+    return Status(200, _article_out(article))
+
+
+@router.delete(
+    "/support/articles/{article_id}",
+    response={204: None, **ERRORS},
+    auth=WRITE,
+    operation_id="support_articles_delete",
+    summary="Delete an article",
+)
+def articles_delete(request: HttpRequest, article_id: int) -> Status[Any]:
+    """Delete an article (admins)."""
+    _require(request, ["support.delete_article"])
+    article_delete(article=_article(article_id), audit=AuditContext.from_request(request))
+    return Status(204, None)
+
+
+@router.get(
+    "/support/templates",
+    response=list[TemplateOut],
+    auth=staff_or_key("read"),
+    operation_id="support_templates_list",
+    summary="Response templates",
+)
+def templates_list(request: HttpRequest) -> list[TemplateOut]:
+    """The response templates with their {variables} and how often drafts used them."""
+    return [
+        TemplateOut(
+            id=t.pk,
+            key=t.key,
+            name=t.name,
+            category=t.category,
+            body=t.body,
+            is_active=t.is_active,
+            usage_count=t.usage_count,
+        )
+        for t in ResponseTemplate.objects.all()
+    ]
