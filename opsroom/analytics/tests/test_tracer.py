@@ -13,7 +13,8 @@ from opsroom.core.clock import clock_frozen_at
 from opsroom.core.models import AuditEntry, OutboxEntry
 from opsroom.messaging.models import EmailMessage
 from opsroom.people.tests.factories import PersonFactory
-from opsroom.revenue.tests.factories import PaymentAttemptFactory
+from opsroom.revenue.tests.factories import PaymentAttemptFactory, SubscriptionFactory
+from opsroom.support.tests.factories import TicketFactory
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,67 @@ def test_a_request_without_a_person_is_a_400(staff_analyst):
     response = signed_in(staff_analyst).get(reverse("analytics:trace"), {"request": "anon"})
 
     assert response.status_code == 400
+
+
+def test_from_a_ticket_the_days_before_it_and_since(story, staff_analyst):
+    ticket = TicketFactory(requester=story, subject="Charged twice?",
+                           created_at=NOW - timedelta(days=10))  # fmt: skip
+    ErrorEvent.objects.create(
+        event_id="e4", fingerprint="w", title="Hours before the ticket", person=story,
+        occurred_at=NOW - timedelta(days=10, hours=2),
+    )  # fmt: skip
+
+    with clock_frozen_at(NOW):
+        response = signed_in(staff_analyst).get(
+            reverse("analytics:trace"), {"ticket": ticket.pk, "days": 1}
+        )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-trace-from="ticket"' in html
+    assert "Charged twice?" in html
+    assert 'data-kind="ticket"' in html
+    assert "Hours before the ticket" in html  # the day before the ticket was opened
+    assert 'data-kind="payment"' in html  # and everything since, until now
+    assert "Too old" not in html  # more than a day before the ticket
+
+
+def test_from_a_subscription_its_person(story, staff_analyst):
+    SubscriptionFactory(person=story, provider_subscription_id="sub_ann", status="past_due")
+
+    with clock_frozen_at(NOW):
+        response = signed_in(staff_analyst).get(
+            reverse("analytics:trace"), {"subscription": "sub_ann"}
+        )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-trace-from="subscription"' in html
+    assert html.count("data-failed") == 4
+    assert "Not Ann" not in html
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "says"),
+    [
+        ({"ticket": "999999"}, 404, "No ticket"),
+        ({"ticket": "abc"}, 400, "ticket"),
+        ({"ticket": "0"}, 400, "ticket"),
+        ({"subscription": "sub_nobody"}, 404, "No subscription"),
+        ({"subscription": "s" * 200}, 400, "subscription"),
+    ],
+    ids=["unknown-ticket", "not-a-number", "zero", "unknown-subscription", "long"],
+)
+def test_bad_ticket_or_subscription_is_a_4xx(staff_analyst, params, status, says):
+    response = signed_in(staff_analyst).get(reverse("analytics:trace"), params)
+
+    assert response.status_code == status
+    assert says in response.content.decode()
+
+
+def test_the_ticket_page_links_to_the_tracer(staff_admin):
+    ticket = TicketFactory()
+
+    html = signed_in(staff_admin).get(ticket.get_absolute_url()).content.decode()
+
+    assert f"{reverse('analytics:trace')}?ticket={ticket.pk}" in html

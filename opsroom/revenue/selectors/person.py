@@ -28,6 +28,11 @@ LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused")
 DELINQUENT_STATUSES = ("past_due", "unpaid")
 
 
+def subscription_by_provider_id(*, provider_subscription_id: str) -> Subscription | None:
+    """A subscription by its provider's id (for example Stripe's `sub_...`), or None."""
+    return Subscription.objects.filter(provider_subscription_id=provider_subscription_id).first()
+
+
 def subscription_current_for_person(*, person_id: int) -> Subscription | None:
     """The person's live subscription (newest first), else their most recent one."""
     return subscriptions_current_for_people(person_ids=[person_id]).get(person_id)

@@ -129,6 +129,8 @@ def test_the_movements_page_lists_who_churned(staff_analyst):
     assert page.status_code == 200
     assert html.count('class="badge move-churn"') == 2
     assert "\u2212$60" in html
+    assert html.count("data-trace-link") == 2  # each subscription opens the tracer
+    assert "/debug/trace/?subscription=" in html
 
 
 def test_an_analyst_reads_the_settings_but_may_not_change_them(staff_analyst):
