@@ -319,6 +319,9 @@ class Article(models.Model):
     helpful_yes = models.PositiveIntegerField(default=0)
     helpful_no = models.PositiveIntegerField(default=0)
     suggested_count = models.PositiveIntegerField(default=0)  # times the help form offered it
+    # A draft the copilot wrote: the tickets whose answers it came from, and the topic.
+    source_tickets = models.JSONField(default=list, blank=True)
+    drafted_from = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
 

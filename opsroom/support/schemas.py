@@ -230,8 +230,35 @@ class ArticleOut(Schema):
     helpful_yes: int
     helpful_no: int
     suggested_count: int
+    source_tickets: list[int] = Field(description="a copilot draft's source tickets")
+    drafted_from: str
     created_at: datetime
     updated_at: datetime
+
+
+class ArticleFeedbackIn(Schema):
+    helpful: bool = Field(..., description="the reader's answer to 'Was this helpful?'")
+
+
+class ArticleDraftIn(Schema):
+    ticket_ids: list[int] = Field(..., min_length=1, max_length=200)
+
+
+class TopicOut(Schema):
+    label: str
+    terms: list[str]
+    count: int
+    previous_count: int = Field(description="as close to the topic, in the window before")
+    rising: bool
+    open_count: int
+    category: str
+    example_ticket_id: int
+    example_subject: str
+    ticket_ids: list[int]
+    article_id: int | None
+    article_title: str | None
+    article_score: float | None
+    gap: bool = Field(description="many tickets and no published article answers them")
 
 
 class ArticleMatchOut(Schema):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.support.views import automations, csat, dashboard, queue, ticket
+from opsroom.support.views import articles, automations, csat, dashboard, queue, ticket
 
 app_name = "support"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("bulk/", queue.bulk, name="bulk"),
     path("dashboard/", dashboard.index, name="dashboard"),
     path("rate/<str:token>/", csat.rate, name="rate"),
+    path("articles/", articles.index, name="articles"),
+    path("articles/new/", articles.edit, name="article_new"),
+    path("articles/draft/", articles.draft, name="article_draft"),
+    path("articles/<int:article_id>/", articles.detail, name="article"),
+    path("articles/<int:article_id>/edit/", articles.edit, name="article_edit"),
+    path("articles/<int:article_id>/publish/", articles.publish, name="article_publish"),
+    path("articles/<int:article_id>/delete/", articles.delete, name="article_delete"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Status
 
 from opsroom.core.auth import staff_or_key
-from opsroom.core.errors import InvalidInput, NotFound
+from opsroom.core.errors import Conflict, InvalidInput, NotFound
 from opsroom.core.schemas import ErrorOut
 from opsroom.core.services.audit import AuditContext
 from opsroom.support.api.access import ERRORS, MAX_ID, WRITE, _require, router
@@ -15,16 +15,23 @@ from opsroom.support.models import (
     ResponseTemplate,
 )
 from opsroom.support.schemas import (
+    ArticleDraftIn,
+    ArticleFeedbackIn,
     ArticleIn,
     ArticleMatchOut,
     ArticleOut,
     ArticlePatch,
     TemplateOut,
+    TopicOut,
 )
 from opsroom.support.selectors.articles import articles_matching
+from opsroom.support.selectors.topics import Topic, ticket_topics
 from opsroom.support.services.articles import (
     article_delete,
+    article_draft_create,
+    article_feedback,
     article_save,
+    article_viewed,
     articles_suggested_count,
 )
 
@@ -42,6 +49,8 @@ def _article_out(article: Article) -> ArticleOut:
         helpful_yes=article.helpful_yes,
         helpful_no=article.helpful_no,
         suggested_count=article.suggested_count,
+        source_tickets=list(article.source_tickets),
+        drafted_from=article.drafted_from,
         created_at=article.created_at,
         updated_at=article.updated_at,
     )
@@ -83,6 +92,56 @@ def articles_suggest(request: HttpRequest, q: str = "", limit: int = 3) -> Statu
             for m in matches
         ],
     )
+
+
+def _topic_out(topic: Topic) -> TopicOut:
+    return TopicOut(
+        label=topic.label,
+        terms=topic.terms,
+        count=topic.count,
+        previous_count=topic.previous_count,
+        rising=topic.rising,
+        open_count=topic.open_count,
+        category=topic.category,
+        example_ticket_id=topic.example_ticket_id,
+        example_subject=topic.example_subject,
+        ticket_ids=topic.ticket_ids,
+        article_id=topic.article.pk if topic.article else None,
+        article_title=topic.article.title if topic.article else None,
+        article_score=topic.article_score,
+        gap=topic.is_gap,
+    )
+
+
+@router.get(
+    "/support/articles/topics",
+    response={200: list[TopicOut], 400: ErrorOut},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_topics",
+    summary="What tickets asked about lately, and the gaps no article answers",
+)
+def articles_topics(request: HttpRequest, days: int = 7) -> Status[Any]:
+    """Recent tickets grouped by what they say, biggest first, each with the published article
+    that answers it or `gap` when many tickets have none."""
+    if not 1 <= days <= 90:
+        raise InvalidInput("days is between 1 and 90.")
+    return Status(200, [_topic_out(t) for t in ticket_topics(days=days)])
+
+
+@router.post(
+    "/support/articles/drafts",
+    response={201: ArticleOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_articles_draft",
+    summary="Draft an article from tickets' best answers",
+)
+def articles_draft(request: HttpRequest, data: ArticleDraftIn) -> Status[Any]:
+    """A draft article written from the answers that solved these tickets, for review."""
+    _require(request, ["support.add_article"])
+    article = article_draft_create(
+        ticket_ids=data.ticket_ids, audit=AuditContext.from_request(request)
+    )
+    return Status(201, _article_out(article))
 
 
 @router.get(
@@ -162,6 +221,41 @@ def articles_delete(request: HttpRequest, article_id: int) -> Status[Any]:
     _require(request, ["support.delete_article"])
     article_delete(article=_article(article_id), audit=AuditContext.from_request(request))
     return Status(204, None)
+
+
+def _published(article_id: int) -> Article:
+    article = _article(article_id)
+    if article.status != Article.Status.PUBLISHED:
+        raise Conflict(f"Article {article_id} is a draft: customers cannot read it.")
+    return article
+
+
+@router.post(
+    "/support/articles/{article_id}/view",
+    response={204: None, **ERRORS},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_view",
+    summary="Count a reading of an article",
+)
+def articles_view(request: HttpRequest, article_id: int) -> Status[Any]:
+    """Your help centre calls this when a customer opens a published article."""
+    article_viewed(article=_published(article_id))
+    return Status(204, None)
+
+
+@router.post(
+    "/support/articles/{article_id}/feedback",
+    response={200: ArticleOut, **ERRORS},
+    auth=staff_or_key("read"),
+    operation_id="support_articles_feedback",
+    summary="Count a 'Was this helpful?' answer",
+)
+def articles_feedback(
+    request: HttpRequest, article_id: int, data: ArticleFeedbackIn
+) -> Status[Any]:
+    """A reader's yes or no to "Was this helpful?" on a published article."""
+    article = article_feedback(article=_published(article_id), helpful=data.helpful)
+    return Status(200, _article_out(article))
 
 
 @router.get(

@@ -71,7 +71,9 @@ def template_fill(body: str, variables: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), body)
 
 
-def _answer_core(answer: str, old_name: str) -> str:
+def answer_core(answer: str, old_name: str) -> str:
+    """A past answer without its greeting and sign-off, the old customer's first name made
+    a {first_name} variable."""
     core = _GREETING.sub("", answer.strip(), count=1)
     core = _SIGN_OFF.sub("", core).strip()
     first = (old_name or "").split(" ")[0]
@@ -118,7 +120,7 @@ def reply_draft_build(
     parts = [f"Hi {variables['first_name']},"]
     if answers:
         best = answers[0]
-        parts.append(_answer_core(best.resolution, best.requester_name))
+        parts.append(answer_core(best.resolution, best.requester_name))
         agreeing = [a for a in answers if a.category == best.category]
         for answer in agreeing[:3]:
             sources.append(

@@ -10,6 +10,7 @@ from opsroom.core import clock
 from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.support.models import Article, Ticket
+from opsroom.support.selectors.topics import topic_article_draft, topic_for_tickets
 
 _FIELDS = {"title", "body", "status", "category", "tags", "slug"}
 
@@ -80,3 +81,56 @@ def article_delete(*, article: Article, audit: AuditContext) -> None:
 def articles_suggested_count(*, article_ids: list[int]) -> None:
     """Count that the help form offered these articles (the deflection figure)."""
     Article.objects.filter(pk__in=article_ids).update(suggested_count=F("suggested_count") + 1)
+
+
+MAX_DRAFT_TICKETS = 200
+
+
+@transaction.atomic
+def article_draft_create(*, ticket_ids: list[int], audit: AuditContext) -> Article:
+    """A draft article written from a group of tickets' best answers, for review. Its slug
+    gets a number when the title's is taken."""
+    ids = sorted({i for i in ticket_ids if isinstance(i, int) and 0 < i < 2**63})
+    if not ids:
+        raise InvalidInput("Give the tickets to draft the article from.")
+    if len(ids) > MAX_DRAFT_TICKETS:
+        raise InvalidInput(f"Draft from at most {MAX_DRAFT_TICKETS} tickets.")
+    topic = topic_for_tickets(ticket_ids=ids)
+    if topic is None:
+        raise InvalidInput("None of those tickets exists.")
+    draft = topic_article_draft(topic)
+    base = slugify(draft.title)[:110] or "article"
+    slug, n = base, 1
+    while Article.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    article = Article.objects.create(
+        slug=slug,
+        title=draft.title,
+        body=draft.body,
+        status=Article.Status.DRAFT,
+        category=draft.category,
+        tags=sorted(set(draft.tags)),
+        source_tickets=draft.source_ticket_ids,
+        drafted_from=f"{topic.count} tickets about “{topic.label}”"[:200],
+    )
+    audit_record(
+        audit,
+        action="support.article_draft",
+        target=article,
+        params={"tickets": len(ids), "sources": draft.source_ticket_ids[:20]},
+    )
+    return article
+
+
+def article_feedback(*, article: Article, helpful: bool) -> Article:
+    """Count a reader's "was this helpful?" answer."""
+    name = "helpful_yes" if helpful else "helpful_no"
+    Article.objects.filter(pk=article.pk).update(**{name: F(name) + 1})
+    article.refresh_from_db(fields=["helpful_yes", "helpful_no"])
+    return article
+
+
+def article_viewed(*, article: Article) -> None:
+    """Count a reading of an article (by a customer in the host app's help centre)."""
+    Article.objects.filter(pk=article.pk).update(views=F("views") + 1)
