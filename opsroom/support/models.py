@@ -65,6 +65,10 @@ class Ticket(models.Model):
     satisfaction_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # 1..5
     satisfaction_comment = models.TextField(blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was asked to rate (the solving reply's link, or the rating email).
+    csat_requested_at = models.DateTimeField(null=True, blank=True)
+    # How the rated ticket had been handled: auto-resolved, AI-assisted or manual.
+    rated_handling = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [

@@ -59,6 +59,11 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     resolved_at: datetime | None
     reply_due_at: datetime | None
+    satisfaction_rating: int | None = Field(None, description="the customer's CSAT, 1-5")
+    rated_handling: str = Field(
+        "", description="how the rated ticket was handled: auto, ai_assisted or manual"
+    )
+    csat_requested_at: datetime | None = None
 
 
 class TicketPage(Schema):
@@ -161,6 +166,11 @@ class AutomationDecisionOut(Schema):
     event: str = Field(description="the host-app webhook event it sends")
 
 
+class CsatOut(Schema):
+    mean: float | None
+    ratings: int
+
+
 class PeriodOut(Schema):
     start: datetime
     end: datetime
@@ -176,6 +186,9 @@ class PeriodOut(Schema):
     auto_resolution_mean_seconds: float | None
     csat: float | None
     csat_count: int
+    csat_by_handling: dict[str, CsatOut] = Field(
+        description="auto, ai_assisted and manual: the mean rating and how many"
+    )
     suggestions_used: int
     suggestions_edited: int
     suggestions_rejected: int

@@ -67,4 +67,7 @@ def _out(ticket: Ticket) -> TicketOut:
         first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
         reply_due_at=ticket_reply_due(ticket=ticket),
+        satisfaction_rating=ticket.satisfaction_rating,
+        rated_handling=ticket.rated_handling,
+        csat_requested_at=ticket.csat_requested_at,
     )

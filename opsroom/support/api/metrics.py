@@ -35,6 +35,9 @@ def _period_out(figures: PeriodFigures) -> dict[str, Any]:
         "auto_resolution_mean_seconds": figures.auto_resolution_seconds,
         "csat": figures.csat,
         "csat_count": figures.csat_count,
+        "csat_by_handling": {
+            key: {"mean": mean, "ratings": n} for key, (mean, n) in figures.csat_by_handling.items()
+        },
         "suggestions_used": figures.suggestions_used,
         "suggestions_edited": figures.suggestions_edited,
         "suggestions_rejected": figures.suggestions_rejected,

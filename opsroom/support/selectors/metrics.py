@@ -2,10 +2,11 @@
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from scipy.stats import poisson
 
 from opsroom.support.models import AutomationRun, ReplySuggestion, Ticket
@@ -41,6 +42,8 @@ class PeriodFigures:
     suggestions_edited: int
     suggestions_rejected: int
     auto_resolution_seconds: float | None  # mean, from arrival to the automation's reply
+    # CSAT of auto-resolved, AI-assisted and manual tickets: {"auto": (mean, ratings), ...}
+    csat_by_handling: dict[str, tuple[float | None, int]] = field(default_factory=dict)
 
     @property
     def suggestion_acceptance(self) -> float | None:
@@ -67,6 +70,35 @@ def _durations(pairs: Sequence[tuple[datetime, datetime | None]]) -> Durations:
     if not hours:
         return Durations(0, None, None)
     return Durations(len(hours), statistics.fmean(hours), statistics.median(hours))
+
+
+def _csat_by_handling(tickets: QuerySet[Ticket]) -> dict[str, tuple[float | None, int]]:
+    """Mean rating and count per handling: auto (an automation resolved it), ai_assisted (a
+    copilot draft was sent), manual (neither)."""
+    rows = (
+        tickets.filter(satisfaction_rating__isnull=False)
+        .annotate(
+            auto=Exists(
+                AutomationRun.objects.filter(
+                    ticket=OuterRef("pk"), outcome=AutomationRun.Outcome.RESOLVED
+                )
+            ),
+            assisted=Exists(
+                ReplySuggestion.objects.filter(
+                    ticket=OuterRef("pk"),
+                    outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
+                )
+            ),
+        )
+        .values("auto", "assisted")
+        .annotate(total=Sum("satisfaction_rating"), n=Count("id"))
+    )
+    sums = {"auto": [0, 0], "ai_assisted": [0, 0], "manual": [0, 0]}
+    for row in rows:
+        key = "auto" if row["auto"] else ("ai_assisted" if row["assisted"] else "manual")
+        sums[key][0] += row["total"]
+        sums[key][1] += row["n"]
+    return {key: (total / n if n else None, n) for key, (total, n) in sums.items()}
 
 
 def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
@@ -112,6 +144,7 @@ def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
     rated = tickets.filter(satisfaction_rating__isnull=False).aggregate(
         mean=Avg("satisfaction_rating"), n=Count("id")
     )
+    by_handling = _csat_by_handling(tickets)
     decided = ReplySuggestion.objects.filter(decided_at__gte=start, decided_at__lt=end).aggregate(
         used=Count("id", filter=Q(outcome=ReplySuggestion.Outcome.USED)),
         edited=Count("id", filter=Q(outcome=ReplySuggestion.Outcome.EDITED)),
@@ -129,6 +162,7 @@ def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
         first_response_met=met / len(first) if first else None,
         csat=float(rated["mean"]) if rated["mean"] is not None else None,
         csat_count=rated["n"],
+        csat_by_handling=by_handling,
         suggestions_used=decided["used"],
         suggestions_edited=decided["edited"],
         suggestions_rejected=decided["rejected"],
@@ -172,3 +206,62 @@ def top_issues(*, now: datetime, limit: int = 5) -> list[TopIssue]:
         )
     issues.sort(key=lambda issue: (-issue.this_week, issue.category))
     return issues[:limit]
+
+
+@dataclass(frozen=True)
+class DailyVolumes:
+    days: list[date]
+    auto_resolved: list[int]
+    ai_assisted: list[int]
+    manual: list[int]
+    csat: list[float | None]  # mean rating of the day's tickets; None when none rated
+
+
+def daily_volumes(*, start: datetime, end: datetime) -> DailyVolumes:
+    """Tickets opened each day of [start, end) (UTC days), split by who resolved them, and
+    the day's mean CSAT: the dashboard's chart."""
+    tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    rows = (
+        tickets.annotate(
+            day=TruncDate("created_at", tzinfo=UTC),
+            auto=Exists(
+                AutomationRun.objects.filter(
+                    ticket=OuterRef("pk"), outcome=AutomationRun.Outcome.RESOLVED
+                )
+            ),
+            assisted=Exists(
+                ReplySuggestion.objects.filter(
+                    ticket=OuterRef("pk"),
+                    outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
+                )
+            ),
+        )
+        .values("day", "auto", "assisted")
+        .annotate(
+            n=Count("id"),
+            rated=Count("satisfaction_rating"),
+            rating_sum=Sum("satisfaction_rating"),
+        )
+    )
+    first = start.astimezone(UTC).date()
+    last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+    count = max((last - first).days + 1, 0)
+    days = [first + timedelta(days=i) for i in range(count)]
+    index = {day: i for i, day in enumerate(days)}
+    auto, assisted, manual = [0] * count, [0] * count, [0] * count
+    sums, rated = [0] * count, [0] * count
+    for row in rows:
+        i = index.get(row["day"])
+        if i is None:
+            continue
+        target = auto if row["auto"] else (assisted if row["assisted"] else manual)
+        target[i] += row["n"]
+        rated[i] += row["rated"]
+        sums[i] += row["rating_sum"] or 0
+    return DailyVolumes(
+        days=days,
+        auto_resolved=auto,
+        ai_assisted=assisted,
+        manual=manual,
+        csat=[round(s / r, 2) if r else None for s, r in zip(sums, rated, strict=True)],
+    )

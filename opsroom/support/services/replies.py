@@ -13,6 +13,7 @@ from opsroom.support.csat import csat_link
 from opsroom.support.models import ReplySuggestion, ResponseTemplate, Ticket, TicketMessage
 from opsroom.support.selectors.replies import reply_draft_build
 from opsroom.support.selectors.similar import tickets_similar_to
+from opsroom.support.services.csat import csat_request_mark
 from opsroom.support.services.tickets import ticket_reply
 
 MAX_REPLY_CHARS = 20000
@@ -37,6 +38,7 @@ def ticket_reply_send(
     email_body = body
     if status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
         email_body += f"\n\n--\nHow did we do? Rate this answer: {csat_link(ticket_id=ticket.pk)}"
+        csat_request_mark(ticket=ticket)  # the link is in this reply: no separate email
     email = email_send(
         person=ticket.requester,
         subject=f"Re: [#{ticket.pk}] {ticket.subject}",

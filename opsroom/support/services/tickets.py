@@ -22,6 +22,7 @@ from opsroom.people.models import Person
 from opsroom.support.ml.training import triage_training_run
 from opsroom.support.models import Ticket, TicketMessage
 from opsroom.support.selectors import tickets_labelled_for_training
+from opsroom.support.services.csat import csat_request_after_solve, ticket_handling
 
 _RESOLVED = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 
@@ -149,7 +150,10 @@ def ticket_reply(
         status = Ticket.Status.OPEN
     if status is None and is_public_agent_reply and ticket.status == Ticket.Status.NEW:
         status = Ticket.Status.OPEN
+    was = ticket.status
     _ticket_apply(ticket, fields, status=status, at=at)
+    if author_kind != TicketMessage.Author.CUSTOMER and was != ticket.status:
+        csat_request_after_solve(ticket=ticket, audit=audit)
     if author_kind == TicketMessage.Author.AGENT:
         audit_record(
             audit,
@@ -195,9 +199,12 @@ def ticket_update(
     at = at or clock.now()
     before = {name: str(getattr(ticket, name)) for name in changes}
     status = changes.pop("status", None)
+    was = ticket.status
     _ticket_apply(ticket, dict(changes), status=status, at=at)
     after = {name: str(getattr(ticket, name)) for name in before}
     audit_record(audit, action="ticket.update", target=ticket, params={"from": before, "to": after})
+    if was != ticket.status:
+        csat_request_after_solve(ticket=ticket, audit=audit)
     return ticket
 
 
@@ -211,7 +218,10 @@ def ticket_rate(
     ticket.satisfaction_rating = rating
     ticket.satisfaction_comment = comment.strip()
     ticket.rated_at = at or clock.now()
-    ticket.save(update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at"])
+    ticket.rated_handling = ticket_handling(ticket=ticket)
+    ticket.save(
+        update_fields=["satisfaction_rating", "satisfaction_comment", "rated_at", "rated_handling"]
+    )
     return ticket
 
 
