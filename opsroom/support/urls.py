@@ -1,6 +1,14 @@
 from django.urls import path
 
-from opsroom.support.views import articles, automations, csat, dashboard, queue, ticket
+from opsroom.support.views import (
+    articles,
+    automations,
+    csat,
+    dashboard,
+    queue,
+    templates,
+    ticket,
+)
 
 app_name = "support"
 
@@ -16,6 +24,9 @@ urlpatterns = [
     path("articles/<int:article_id>/edit/", articles.edit, name="article_edit"),
     path("articles/<int:article_id>/publish/", articles.publish, name="article_publish"),
     path("articles/<int:article_id>/delete/", articles.delete, name="article_delete"),
+    path("templates/", templates.index, name="templates"),
+    path("templates/new/", templates.edit, name="template_new"),
+    path("templates/<int:template_id>/", templates.edit, name="template_edit"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),

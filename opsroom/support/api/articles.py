@@ -21,10 +21,13 @@ from opsroom.support.schemas import (
     ArticleMatchOut,
     ArticleOut,
     ArticlePatch,
+    TemplateIn,
     TemplateOut,
+    TemplatePatch,
     TopicOut,
 )
 from opsroom.support.selectors.articles import articles_matching
+from opsroom.support.selectors.templates import TemplateFigures, template_figures
 from opsroom.support.selectors.topics import Topic, ticket_topics
 from opsroom.support.services.articles import (
     article_delete,
@@ -34,6 +37,7 @@ from opsroom.support.services.articles import (
     article_viewed,
     articles_suggested_count,
 )
+from opsroom.support.services.replies import response_template_save
 
 
 def _article_out(article: Article) -> ArticleOut:
@@ -258,24 +262,79 @@ def articles_feedback(
     return Status(200, _article_out(article))
 
 
+def _template_out(figures: TemplateFigures) -> TemplateOut:
+    t = figures.template
+    return TemplateOut(
+        id=t.pk,
+        key=t.key,
+        name=t.name,
+        category=t.category,
+        body=t.body,
+        is_active=t.is_active,
+        usage_count=t.usage_count,
+        sent_12m=figures.sent,
+        stayed_solved=figures.stayed_solved,
+        success_rate=figures.success_rate,
+        csat=figures.csat,
+        csat_count=figures.csat_count,
+    )
+
+
+def _template_figures_of(template: ResponseTemplate) -> TemplateFigures:
+    return next(f for f in template_figures() if f.template.pk == template.pk)
+
+
 @router.get(
     "/support/templates",
     response=list[TemplateOut],
     auth=staff_or_key("read"),
     operation_id="support_templates_list",
-    summary="Response templates",
+    summary="Response templates and how they do",
 )
 def templates_list(request: HttpRequest) -> list[TemplateOut]:
-    """The response templates with their {variables} and how often drafts used them."""
-    return [
-        TemplateOut(
-            id=t.pk,
-            key=t.key,
-            name=t.name,
-            category=t.category,
-            body=t.body,
-            is_active=t.is_active,
-            usage_count=t.usage_count,
-        )
-        for t in ResponseTemplate.objects.all()
-    ]
+    """The response templates with their {variables}, how often drafts used them, and how the
+    tickets they answered went (stayed solved, CSAT) over the last 12 months."""
+    return [_template_out(f) for f in template_figures()]
+
+
+@router.post(
+    "/support/templates",
+    response={201: TemplateOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_templates_create",
+    summary="Write a response template",
+)
+def templates_create(request: HttpRequest, data: TemplateIn) -> Status[Any]:
+    """A new template; its {variables} must be ones the copilot fills."""
+    _require(request, ["support.add_responsetemplate"])
+    values = data.dict()
+    if not values["key"]:
+        values.pop("key")
+    template = response_template_save(audit=AuditContext.from_request(request), **values)
+    return Status(201, _template_out(_template_figures_of(template)))
+
+
+@router.patch(
+    "/support/templates/{template_id}",
+    response={200: TemplateOut, **ERRORS},
+    auth=WRITE,
+    operation_id="support_templates_update",
+    summary="Change a response template",
+)
+def templates_update(request: HttpRequest, template_id: int, data: TemplatePatch) -> Status[Any]:
+    """Change the fields given (deactivate with `is_active: false`)."""
+    _require(request, ["support.change_responsetemplate"])
+    template = (
+        ResponseTemplate.objects.filter(pk=template_id).first()
+        if 0 < template_id <= MAX_ID
+        else None
+    )
+    if template is None:
+        raise NotFound(f"No template {template_id}.")
+    values = {k: v for k, v in data.dict().items() if v is not None}
+    if not values:
+        raise InvalidInput("Nothing to change.")
+    template = response_template_save(
+        audit=AuditContext.from_request(request), template=template, **values
+    )
+    return Status(200, _template_out(_template_figures_of(template)))

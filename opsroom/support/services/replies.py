@@ -1,8 +1,11 @@
 """Replies to customers: sending one by email (threaded on the ticket), and drafting and
 deciding on the copilot's suggested replies."""
 
-from django.db import transaction
+from typing import Any
+
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.text import slugify
 
 from opsroom.core import clock
 from opsroom.core.errors import Conflict, InvalidInput
@@ -13,6 +16,7 @@ from opsroom.support.csat import csat_link
 from opsroom.support.models import ReplySuggestion, ResponseTemplate, Ticket, TicketMessage
 from opsroom.support.selectors.replies import reply_draft_build
 from opsroom.support.selectors.similar import tickets_similar_to
+from opsroom.support.selectors.templates import TEMPLATE_VARIABLES, VARIABLE
 from opsroom.support.services.csat import csat_request_mark
 from opsroom.support.services.tickets import ticket_reply
 
@@ -114,3 +118,67 @@ def reply_suggestion_decide(
     )
     suggestion.outcome = locked.outcome
     return message
+
+
+_TEMPLATE_FIELDS = {"key", "name", "category", "body", "is_active"}
+
+
+def _template_clean(values: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - _TEMPLATE_FIELDS
+    if unknown:
+        raise InvalidInput(f"Unknown template fields: {', '.join(sorted(unknown))}.")
+    if "name" in values:
+        values["name"] = str(values["name"]).strip()[:200]
+        if not values["name"]:
+            raise InvalidInput("A template needs a name.")
+    if "key" in values:
+        values["key"] = slugify(str(values["key"]))[:64]
+        if not values["key"]:
+            raise InvalidInput("key must hold letters or digits.")
+    if "category" in values and values["category"] not in [*Ticket.Category.values, ""]:
+        raise InvalidInput(f"category '{str(values['category'])[:40]}' is unknown.")
+    if "body" in values:
+        body = str(values["body"]).strip()
+        if not body:
+            raise InvalidInput("A template needs a body.")
+        if len(body) > MAX_REPLY_CHARS:
+            raise InvalidInput(f"A template is at most {MAX_REPLY_CHARS} characters.")
+        unknown_variables = sorted(set(VARIABLE.findall(body)) - set(TEMPLATE_VARIABLES))
+        if unknown_variables:
+            raise InvalidInput(
+                f"Unknown variable {{{unknown_variables[0]}}}; the variables are "
+                + ", ".join(f"{{{v}}}" for v in TEMPLATE_VARIABLES)
+                + "."
+            )
+        values["body"] = body
+    return values
+
+
+@transaction.atomic
+def response_template_save(
+    *, audit: AuditContext, template: ResponseTemplate | None = None, **values: Any
+) -> ResponseTemplate:
+    """Create a response template, or change one (only the fields given); its {variables}
+    must be ones the copilot fills."""
+    values = _template_clean(dict(values))
+    creating = template is None
+    if template is None:
+        if "name" not in values or "body" not in values:
+            raise InvalidInput("A new template needs a name and a body.")
+        values.setdefault("key", slugify(values["name"])[:64] or "template")
+        template = ResponseTemplate(**values)
+    else:
+        for name, value in values.items():
+            setattr(template, name, value)
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as exc:
+        raise Conflict(f"Another template already has the key '{template.key}'.") from exc
+    audit_record(
+        audit,
+        action="support.template_create" if creating else "support.template_update",
+        target=template,
+        params={"fields": sorted(values), "active": template.is_active},
+    )
+    return template
