@@ -359,6 +359,8 @@ OPSROOM_HOST_WEBHOOK_TIMEOUT = envint("OPSROOM_HOST_WEBHOOK_TIMEOUT", 10, minimu
 
 # Analytics: alerts (anomalies, automatic rollbacks, AI budget) by email and signed webhook.
 OPSROOM_ALERT_EMAILS = envlist("OPSROOM_ALERT_EMAILS", "")
+# Where support escalations to engineering are emailed (none: they are recorded only).
+OPSROOM_ENGINEERING_EMAILS = envlist("OPSROOM_ENGINEERING_EMAILS", "")
 OPSROOM_ALERT_WEBHOOK_URL = envstr("OPSROOM_ALERT_WEBHOOK_URL", "")
 OPSROOM_ALERT_WEBHOOK_SECRET = envstr("OPSROOM_ALERT_WEBHOOK_SECRET", "")
 # AI cost: the currency AI usage is counted in (records in another currency are not summed).

@@ -46,6 +46,8 @@ _SUPPORT = [
     "support.add_ticketmessage",
     "support.add_article",
     "support.change_article",
+    "support.escalate_ticket",
+    "support.manage_known_issues",
     "messaging.add_emailmessage",
 ]
 _BILLING = [

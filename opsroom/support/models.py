@@ -334,3 +334,62 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class KnownIssue(models.Model):
+    """An error fingerprint marked as a known bug: agents see it, and its workaround, beside
+    every ticket from a person who hit it."""
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", "Investigating"
+        FIXING = "fixing", "Fix in progress"
+        FIXED = "fixed", "Fixed"
+
+    fingerprint = models.CharField(max_length=200, unique=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVESTIGATING)
+    workaround = models.TextField(blank=True)  # what agents may tell customers meanwhile
+    link = models.URLField(max_length=500, blank=True)  # the engineering issue
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [("manage_known_issues", "Can mark errors as known issues")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Escalation(models.Model):
+    """A ticket handed to engineering, with the error context it needs."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    fingerprint = models.CharField(max_length=200, blank=True)
+    note = models.TextField()
+    # The error and the person's facts at the time: error group, counts, release, endpoint,
+    # plan, device, recent failing requests.
+    context = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    notified = models.JSONField(default=list)  # the addresses it was emailed to
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="escalation_status_time")]
+        permissions = [("escalate_ticket", "Can escalate tickets to engineering")]
+
+    def __str__(self) -> str:
+        return f"escalation of #{self.ticket_id}"

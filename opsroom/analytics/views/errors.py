@@ -12,6 +12,7 @@ from opsroom.analytics.services.impact import outcome_rows
 from opsroom.core.refusals import permissions_needed
 from opsroom.people.models import Person
 from opsroom.support.selectors import tickets_for_people
+from opsroom.support.selectors.escalations import known_issue_for_fingerprint
 from opsroom.telemetry.selectors import (
     error_group_people,
     error_group_releases,
@@ -60,6 +61,7 @@ def error_detail(request: HttpRequest, fingerprint: str) -> HttpResponse:
         "analytics/error_detail.html",
         {
             "summary": summary,
+            "known_issue": known_issue_for_fingerprint(fingerprint=fingerprint),
             "people": [(people.get(row["person_id"]), row) for row in reached[:PEOPLE_SHOWN]],
             "more_people": max(len(reached) - PEOPLE_SHOWN, 0),
             "tickets": tickets,

@@ -17,9 +17,16 @@ from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.people.snapshot import ErrorGroupFacts, PersonSnapshot, person_snapshot_get
 from opsroom.support.ml.features import ticket_text
-from opsroom.support.models import AnalysisCorrection, ReplySuggestion, Ticket, TicketAnalysis
+from opsroom.support.models import (
+    AnalysisCorrection,
+    KnownIssue,
+    ReplySuggestion,
+    Ticket,
+    TicketAnalysis,
+)
 from opsroom.support.selectors.articles import articles_matching
 from opsroom.support.selectors.automations import automation_decide
+from opsroom.support.selectors.escalations import known_issues_for
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.session_trace import session_trace_for_person
 from opsroom.support.selectors.similar import tickets_similar_to
@@ -64,12 +71,18 @@ def copilot_context(ticket: Ticket, user: User) -> dict[str, Any]:
     # analysis and the draft are in; an older one without them offers to analyse it now.
     drafted = ReplySuggestion.objects.filter(ticket=ticket).exists()
     young = ticket.created_at >= clock.now() - TRIAGE_WAIT
+    errors = _errors_feature_first(snapshot, fingerprint)
+    known = known_issues_for(
+        fingerprints=sorted({g.fingerprint for g in (*errors, *snapshot.errors.groups_30d)})
+    )
     return {
         "polling": young and (analysis is None or not drafted),
         "ticket": ticket,
         "analysis": analysis,
         "s": snapshot,
-        "errors": _errors_feature_first(snapshot, fingerprint),
+        "errors": errors,
+        "known_issues": known,
+        "known_list": sorted(known.values(), key=lambda k: k.status == "fixed"),
         "matching_error": fingerprint,
         "similar": tickets_similar_to(ticket=ticket) if analysis else None,
         "articles": articles_matching(
@@ -98,8 +111,16 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 def _page_context(ticket: Ticket, user: User, **extra: Any) -> dict[str, Any]:
+    snapshot_errors = person_snapshot_get(person=ticket.requester).errors
+    error_choices = {g.fingerprint: g for g in (*snapshot_errors.groups_30d,)}
+    error_choices.update({g.fingerprint: g for g in snapshot_errors.groups_7d})
     return {
         **copilot_context(ticket, user),
+        "escalation": ticket.escalations.filter(status="open").select_related("created_by").first(),
+        "error_choices": list(error_choices.values()),
+        "known_statuses": KnownIssue.Status.choices,
+        "can_escalate": user.has_perm("support.escalate_ticket"),
+        "can_mark": user.has_perm("support.manage_known_issues"),
         "conversation": list(ticket.messages.select_related("author_user")),
         "reply_due_at": ticket_reply_due(ticket=ticket),
         "now": clock.now(),
