@@ -251,6 +251,7 @@ class Automation(models.Model):
         CANCELLATION = "cancellation", "Cancellation confirmation"
         INVOICE = "invoice_request", "Invoice or receipt"
         EMAIL_PREFERENCES = "email_preferences", "Email preference change"
+        FEATURE_AVAILABILITY = "feature_availability", "Feature availability question"
 
     class Mode(models.TextChoices):
         OFF = "off", "Off"
@@ -393,3 +394,22 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"escalation of #{self.ticket_id}"
+
+
+class FeatureAccess(models.Model):
+    """A feature of the host app and the plans that include it: what the feature-availability
+    automation answers from ("Does Premium include the food log?")."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    # The words customers use for it, matched as whole words in a ticket ("food log").
+    aliases = models.JSONField(default=list, blank=True)
+    plans = models.JSONField(default=list, blank=True)  # plan codes; empty: every plan
+    where = models.TextField(blank=True)  # how to find it, for the reply
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -38,6 +38,12 @@ urlpatterns = [
     path("templates/<int:template_id>/", templates.edit, name="template_edit"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
+    path("automations/features/", automations.feature_save, name="feature_save"),
+    path(
+        "automations/features/<slug:key>/delete/",
+        automations.feature_delete,
+        name="feature_delete",
+    ),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),
     path("tickets/<int:ticket_id>/", ticket.detail, name="ticket"),
     path("tickets/<int:ticket_id>/copilot/", ticket.copilot, name="copilot"),

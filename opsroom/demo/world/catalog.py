@@ -1,6 +1,7 @@
 """What Little Bites sells and ships: plans, coupons, feature flags, the experiment, recipes."""
 
 from dataclasses import dataclass
+from typing import Any
 
 APP_NAME = "Little Bites"
 APP_DOMAIN = "littlebites.app"
@@ -60,6 +61,53 @@ def plan_for(*, tier: str, annual: bool, legacy_price: bool) -> PlanDef:
     if annual:
         return PREMIUM_ANNUAL
     return PREMIUM_MONTHLY_LEGACY if legacy_price else PREMIUM_MONTHLY
+
+
+# What each plan includes, for the support automation that answers "is X on my plan?".
+FEATURES: tuple[dict[str, Any], ...] = (
+    {
+        "key": "meal-plans",
+        "name": "Weekly meal plans",
+        "aliases": ["meal plan", "meal plans", "weekly plan"],
+        "plans": ["premium", "family"],
+        "where": "Open the Plan tab; a new week is ready every Sunday.",
+    },
+    {
+        "key": "print-pdf",
+        "name": "Print / PDF of the weekly plan",
+        "aliases": ["print", "printing", "pdf"],
+        "plans": ["premium", "family"],
+        "where": "Open the week, tap the share icon and choose 'Print / PDF'.",
+    },
+    {
+        "key": "allergy-filter",
+        "name": "Allergy filter",
+        "aliases": ["allergy filter", "allergies", "allergy"],
+        "plans": [],
+        "where": "In your child's profile, tap Allergies.",
+    },
+    {
+        "key": "food-log-per-child",
+        "name": "Food log per child",
+        "aliases": ["food log", "log per child"],
+        "plans": ["family"],
+        "where": "Each child's profile has its own Food log.",
+    },
+    {
+        "key": "shared-grocery-list",
+        "name": "Shared grocery list",
+        "aliases": ["grocery list", "shopping list", "share the plan", "partner"],
+        "plans": ["family"],
+        "where": "Settings > Family > Invite a partner.",
+    },
+    {
+        "key": "ai-coach",
+        "name": "AI coach",
+        "aliases": ["ai coach", "coach"],
+        "plans": ["premium", "family"],
+        "where": "Tap the coach icon on the home screen.",
+    },
+)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ tickets for 99% precision, so the keyword rules never qualify); the requester is
 holder (an active person with the email the reply goes to); the ticket asks for nothing else
 (no second likely category, one question at most, no "also"); no anger or legal words; not a
 VIP unless the automation allows it; and the action can be done here (the host app's webhook
-is set up).
+is set up, for the automations that act in the app). A feature-availability question names
+exactly one feature of the catalog (selectors/features.py) and is answered from the person's
+plan, with no action in the app.
 """
 
 import re
@@ -20,7 +22,8 @@ from opsroom.people.snapshot import PersonSnapshot
 from opsroom.support.ml.features import ticket_text
 from opsroom.support.ml.model import TriageClassifier
 from opsroom.support.ml.training import MODEL_NAME as TRIAGE_MODEL_NAME
-from opsroom.support.models import Automation, Ticket, TicketAnalysis
+from opsroom.support.models import Automation, FeatureAccess, Ticket, TicketAnalysis
+from opsroom.support.selectors.features import asks_about_availability, features_named
 
 # The category a ticket must have for each automation, and the host-app event it sends.
 INTENT_BY_CATEGORY = {
@@ -34,7 +37,10 @@ EVENTS = {
     Automation.Intent.CANCELLATION: "subscription.cancel_requested",
     Automation.Intent.INVOICE: "invoice.resend_requested",
     Automation.Intent.EMAIL_PREFERENCES: "email_preferences.unsubscribe_requested",
+    Automation.Intent.FEATURE_AVAILABILITY: "",  # a reply only: nothing to do in the app
 }
+# Categories a feature-availability question may be classified as.
+FEATURE_CATEGORIES = ("how_to", "billing", "feature_request", "other")
 # Account access covers more than resets (2FA, locked accounts): only these words qualify.
 _RESET_WORDS = re.compile(r"\b(password|reset|forgot|forgotten)\b", re.I)
 HOT_WORDS = (
@@ -70,6 +76,15 @@ def automation_decide(
     text = ticket_text(subject=ticket.subject, body=ticket.body)
     if intent == Automation.Intent.PASSWORD_RESET and not _RESET_WORDS.search(text):
         intent = None
+    named: list[FeatureAccess] = []
+    if (
+        intent is None
+        and analysis.category in FEATURE_CATEGORIES
+        and asks_about_availability(text=text)
+    ):
+        named = features_named(text=f"{ticket.subject}\n{ticket.body}")
+        if named:
+            intent = Automation.Intent.FEATURE_AVAILABILITY
     if intent is None:
         return AutomationDecision(None, "off", False, ["No automation handles this request."])
     automation = Automation.objects.filter(intent=intent).first()
@@ -86,7 +101,8 @@ def automation_decide(
     if person.status != "active" or not person.email or person.is_placeholder:
         reasons.append("The requester is not an active account holder with an email address.")
     seconds = [c for c in analysis.alternatives[1:] if c[1] >= SECOND_CATEGORY_MAX]
-    if seconds or text.count("?") > 1 or _ALSO.search(text):
+    # The subject often restates the question: only the body's questions count.
+    if seconds or ticket.body.count("?") > 1 or _ALSO.search(text):
         reasons.append("The ticket may ask for something else too.")
     lowered = text.lower()
     hot = [w for w in HOT_WORDS if re.search(rf"\b{w}\b", lowered)]
@@ -96,7 +112,11 @@ def automation_decide(
         reasons.append("The requester is a VIP.")
     if intent == Automation.Intent.CANCELLATION and snapshot.billing.status in ("none", "canceled"):
         reasons.append("There is no subscription to cancel.")
-    if not host_webhook_configured():
+    if len(named) > 1:
+        reasons.append(
+            f"The ticket names several features ({', '.join(f.name for f in named[:4])})."
+        )
+    if EVENTS[intent] and not host_webhook_configured():
         reasons.append("Webhooks to your app are not set up (OPSROOM_HOST_WEBHOOK_URL).")
     return AutomationDecision(intent, mode, not reasons, reasons, EVENTS[intent])
 

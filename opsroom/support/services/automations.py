@@ -2,15 +2,25 @@
 through the host app's signed webhook, the reply by email, the ticket solved, a review entry),
 and reopening what it did."""
 
+from typing import Any
+
 from django.db import transaction
+from django.utils.text import slugify
 
 from opsroom.core import clock
 from opsroom.core.errors import Conflict, InvalidInput
 from opsroom.core.outbox.host_webhook import host_webhook_enqueue
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.snapshot import person_snapshot_get
-from opsroom.support.models import Automation, AutomationRun, Ticket, TicketAnalysis
+from opsroom.support.models import (
+    Automation,
+    AutomationRun,
+    FeatureAccess,
+    Ticket,
+    TicketAnalysis,
+)
 from opsroom.support.selectors.automations import automation_decide
+from opsroom.support.selectors.features import feature_answer, features_named
 from opsroom.support.selectors.replies import customer_variables, template_fill, template_for
 from opsroom.support.services.replies import ticket_reply_send
 from opsroom.support.services.tickets import ticket_update
@@ -53,6 +63,30 @@ def _reply_body(ticket: Ticket, category: str) -> str:
     return template_fill(text, variables)
 
 
+def _feature_reply(ticket: Ticket) -> str:
+    """The answer to a feature-availability question, from the person's plan."""
+    snapshot = person_snapshot_get(person=ticket.requester)
+    variables = customer_variables(snapshot=snapshot, ticket=ticket, agent_name="")
+    feature = features_named(text=f"{ticket.subject}\n{ticket.body}")[0]
+    answer = feature_answer(feature=feature, billing=snapshot.billing)
+    if answer.included:
+        middle = f"Yes: {feature.name} is included in your {answer.plan_label} plan."
+        if feature.where.strip():
+            middle += f" {feature.where.strip()}"
+    else:
+        plans = ", ".join(str(p) for p in feature.plans)
+        middle = (
+            f"{feature.name} is not part of your {answer.plan_label} plan; it comes with "
+            f"{plans}. You can change your plan at any time from your subscription settings, "
+            "and it is there right away."
+        )
+    text = (
+        f"Hi {{first_name}},\n\n{middle}\n\nIf this was not what you asked for, just reply "
+        "and a person will pick it up.\n\nBest,\n{agent_name}"
+    )
+    return template_fill(text, variables)
+
+
 def automation_apply(*, ticket: Ticket, analysis: TicketAnalysis) -> AutomationRun | None:
     """Decide on a new ticket; in automatic mode, resolve an eligible one end to end. Every
     decision of a mode other than off is kept (the review list); safe to run twice."""
@@ -75,15 +109,19 @@ def automation_apply(*, ticket: Ticket, analysis: TicketAnalysis) -> AutomationR
         )
     audit = AuditContext.system(f"automation {decision.intent}")
     person = ticket.requester
-    body = _reply_body(ticket, analysis.category)
+    if decision.intent == Automation.Intent.FEATURE_AVAILABILITY:
+        body = _feature_reply(ticket)
+    else:
+        body = _reply_body(ticket, analysis.category)
     with transaction.atomic():
-        host_webhook_enqueue(
-            event_type=decision.event,
-            data={"user_id": person.external_id, "email": person.email, "ticket": ticket.pk},
-            idempotency_key=f"automation:{ticket.pk}:{decision.intent}",
-            audit=audit,
-            target=ticket,
-        )
+        if decision.event:
+            host_webhook_enqueue(
+                event_type=decision.event,
+                data={"user_id": person.external_id, "email": person.email, "ticket": ticket.pk},
+                idempotency_key=f"automation:{ticket.pk}:{decision.intent}",
+                audit=audit,
+                target=ticket,
+            )
         message = ticket_reply_send(
             ticket=ticket, body=body, audit=audit, status=Ticket.Status.SOLVED
         )
@@ -116,3 +154,65 @@ def automation_run_reopen(*, run: AutomationRun, audit: AuditContext) -> Automat
     locked.reopened_at, locked.reopened_by = clock.now(), audit.actor
     locked.save(update_fields=["reopened_at", "reopened_by"])
     return locked
+
+
+MAX_FEATURES = 500
+
+
+def _feature_clean(values: dict[str, Any]) -> dict[str, Any]:
+    name = str(values.get("name", "")).strip()[:120]
+    if not name or "\x00" in name:
+        raise InvalidInput("A feature needs a name.")
+    aliases = values.get("aliases", [])
+    plans = values.get("plans", [])
+    for label, items in (("aliases", aliases), ("plans", plans)):
+        if not isinstance(items, list) or not all(
+            isinstance(i, str) and 0 < len(i.strip()) <= 80 and "\x00" not in i for i in items
+        ):
+            raise InvalidInput(f"{label} is a list of words or phrases of at most 80 characters.")
+        if len(items) > 30:
+            raise InvalidInput(f"At most 30 {label}.")
+    where = str(values.get("where", "")).strip()
+    if len(where) > 1000 or "\x00" in where:
+        raise InvalidInput("where is at most 1000 characters.")
+    return {
+        "name": name,
+        "aliases": sorted({a.strip().lower() for a in aliases}),
+        "plans": sorted({p.strip().lower() for p in plans}),
+        "where": where,
+    }
+
+
+@transaction.atomic
+def feature_access_save(*, key: str, audit: AuditContext, **values: Any) -> FeatureAccess:
+    """Add a feature to the availability catalog, or change it (by key)."""
+    key = slugify(str(key))[:64]
+    if not key:
+        raise InvalidInput("key must hold letters or digits.")
+    cleaned = _feature_clean(values)
+    feature = FeatureAccess.objects.select_for_update().filter(key=key).first()
+    creating = feature is None
+    if feature is None:
+        if FeatureAccess.objects.count() >= MAX_FEATURES:
+            raise Conflict(f"The catalog holds at most {MAX_FEATURES} features.")
+        feature = FeatureAccess(key=key)
+    for name, value in cleaned.items():
+        setattr(feature, name, value)
+    feature.updated_at = clock.now()
+    feature.save()
+    audit_record(
+        audit,
+        action="support.feature_add" if creating else "support.feature_update",
+        target=feature,
+        params={"key": key, "plans": cleaned["plans"]},
+    )
+    return feature
+
+
+@transaction.atomic
+def feature_access_delete(*, feature: FeatureAccess, audit: AuditContext) -> None:
+    """Take a feature out of the catalog."""
+    audit_record(
+        audit, action="support.feature_delete", target=feature, params={"key": feature.key}
+    )
+    feature.delete()

@@ -12,9 +12,14 @@ from opsroom.core import clock
 from opsroom.core.auth import request_staff
 from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
-from opsroom.support.models import Automation, AutomationRun
+from opsroom.support.models import Automation, AutomationRun, FeatureAccess
 from opsroom.support.selectors.automations import automation_threshold_figures
-from opsroom.support.services.automations import automation_run_reopen, automation_set
+from opsroom.support.services.automations import (
+    automation_run_reopen,
+    automation_set,
+    feature_access_delete,
+    feature_access_save,
+)
 
 REVIEW_WINDOW = timedelta(hours=24)
 
@@ -39,6 +44,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "runs": runs,
             "can_manage": user.has_perm("support.manage_automations"),
             "can_reopen": user.has_perm("support.change_ticket"),
+            "features": FeatureAccess.objects.all(),
         },
     )
 
@@ -68,4 +74,36 @@ def reopen(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(AutomationRun, pk=run_id)
     automation_run_reopen(run=run, audit=AuditContext.from_request(request))
     messages.success(request, f"Ticket #{run.ticket_id} reopened.")
+    return redirect("support:automations")
+
+
+def _words(value: str) -> list[str]:
+    return [w.strip() for w in value.split(",") if w.strip()]
+
+
+@require_POST
+def feature_save(request: HttpRequest) -> HttpResponse:
+    """Add a feature to the availability catalog, or change one."""
+    permissions_check(request.user, ["support.manage_automations"])
+    feature = feature_access_save(
+        key=request.POST.get("key", ""),
+        name=request.POST.get("name", ""),
+        aliases=_words(request.POST.get("aliases", "")),
+        plans=_words(request.POST.get("plans", "")),
+        where=request.POST.get("where", ""),
+        audit=AuditContext.from_request(request),
+    )
+    messages.success(request, f"Feature “{feature.name}” saved.")
+    return redirect("support:automations")
+
+
+@require_POST
+def feature_delete(request: HttpRequest, key: str) -> HttpResponse:
+    """Take a feature out of the catalog."""
+    permissions_check(request.user, ["support.manage_automations"])
+    feature = FeatureAccess.objects.filter(key=key[:64]).first()
+    if feature is None:
+        raise Http404("No such feature.")
+    feature_access_delete(feature=feature, audit=AuditContext.from_request(request))
+    messages.success(request, f"“{feature.name}” is out of the catalog.")
     return redirect("support:automations")
