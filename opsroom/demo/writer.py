@@ -41,7 +41,7 @@ from opsroom.revenue.services import (
     subscription_upsert_many,
 )
 from opsroom.support.services import ticket_message_upsert_many, ticket_upsert_many
-from opsroom.support.services.automations import feature_access_save
+from opsroom.support.services.automations import feature_catalog_load
 from opsroom.telemetry.services import (
     api_request_record_many,
     delivery_record_many,
@@ -108,9 +108,7 @@ class Writer:
             self.templates = {key: t.pk for key, t in templates.by_key.items()}
             sequences = sequence_upsert_many(rows=mail.sequence_rows())
             self.sequences = {key: s.pk for key, s in sequences.by_key.items()}
-            audit = AuditContext.system("demo world")
-            for feature in catalog.FEATURES:
-                feature_access_save(audit=audit, **feature)
+            feature_catalog_load(rows=list(catalog.FEATURES))
         self.counts.update(
             plans=len(self.plans),
             flags=len(self.flags),

@@ -223,3 +223,23 @@ def test_the_bug_catalogue_has_one_fingerprint_per_issue():
 
 def test_nothing_happens_at_or_after_the_horizon(world):
     assert late_records(world.horizon) == {}
+
+
+def test_the_queue_at_the_horizon_is_a_live_one(world):
+    """The team is behind at "now": new, open and pending tickets wait, some past their
+    first-reply target."""
+    waiting = Ticket.objects.filter(status__in=["new", "open", "pending"])
+    assert waiting.count() >= 3
+    assert waiting.values("category").distinct().count() >= 2
+    horizon = world.horizon
+    overdue = [
+        t
+        for t in waiting.filter(first_response_at=None)
+        if horizon - t.created_at > timedelta(hours=24)
+    ]
+    assert overdue
+    # The answered history before the backlog stays mostly solved.
+    assert (
+        Ticket.objects.filter(status__in=["solved", "closed"]).count()
+        > 0.8 * Ticket.objects.count()
+    )

@@ -218,6 +218,19 @@ def _hours(world: "World", median: float, sigma: float = 0.9) -> timedelta:
     return timedelta(hours=median * math.exp(world.rng.gauss(0, sigma)))
 
 
+# At "now" the team is behind (two agents out): what arrived in the last days waits longer, so
+# the demo queue holds new, open and pending tickets of every age, some past their SLA.
+BACKLOG_DAYS = 6
+BACKLOG_SLOWER = 8.0
+
+
+def _busy(world: "World", at: datetime, wait: timedelta) -> timedelta:
+    """A reply's wait, longer when it falls in the backlog days before the horizon."""
+    if at + wait >= world.horizon - timedelta(days=BACKLOG_DAYS):
+        return wait * BACKLOG_SLOWER
+    return wait
+
+
 def _office_hours(world: "World", at: datetime) -> datetime:
     """The team answers from 07:00 to 23:00 UTC (Europe, then the Americas).
 
@@ -265,7 +278,8 @@ def ticket_open(
         else after
     )
     speed = 0.08 if channel == "chat" else 1.0
-    last = _office_hours(world, at + _hours(world, _FIRST_REPLY_HOURS[priority] * speed))
+    wait = _hours(world, _FIRST_REPLY_HOURS[priority] * speed)
+    last = _office_hours(world, at + _busy(world, at, wait))
     first = ticket_text.agent_reply(rng, first_reply or intent.replies, facts, agent.name)
     script = [(last, "agent", first, False)]
     if rng.random() < 0.15 and topic in ("failed_payment", "bug", "double_charge"):
@@ -277,7 +291,7 @@ def ticket_open(
         if author == "customer":
             last = last + _hours(world, 5.0)
         else:
-            last = _office_hours(world, last + _hours(world, 3.0))
+            last = _office_hours(world, last + _busy(world, last, _hours(world, 3.0)))
         text = str(content)
         if author == "agent_reply":  # a full answer, picked from the given phrasings
             author, text = "agent", ticket_text.agent_reply(rng, content, facts, agent.name)

@@ -216,3 +216,19 @@ def feature_access_delete(*, feature: FeatureAccess, audit: AuditContext) -> Non
         audit, action="support.feature_delete", target=feature, params={"key": feature.key}
     )
     feature.delete()
+
+
+@transaction.atomic
+def feature_catalog_load(*, rows: list[dict[str, Any]]) -> int:
+    """Load features by key (a data load, like the other imports: validated, not audited one
+    by one); returns how many were written."""
+    for row in rows:
+        values = dict(row)
+        key = slugify(str(values.pop("key", "")))[:64]
+        if not key:
+            raise InvalidInput("Each feature needs a key.")
+        cleaned = _feature_clean(values)
+        FeatureAccess.objects.update_or_create(
+            key=key, defaults={**cleaned, "updated_at": clock.now()}
+        )
+    return len(rows)
