@@ -8,15 +8,25 @@ from django.http import HttpRequest
 from ninja import Router
 
 from opsroom.analytics.models import Anomaly
-from opsroom.analytics.schemas import AiCostOut, AiLimitOut, AiLimitsOut, AnomalyOut
+from opsroom.analytics.schemas import (
+    AiCostOut,
+    AiLimitOut,
+    AiLimitsOut,
+    AnomalyOut,
+    AttributionFiguresOut,
+    AttributionOut,
+    AttributionRowOut,
+)
 from opsroom.analytics.services.ai_cost import (
     ai_cost_projection,
     ai_cost_snapshot_current,
     ai_endpoint_limits,
 )
+from opsroom.analytics.services.attribution import attribution_period, attribution_report
 from opsroom.core import clock
 from opsroom.core.auth import staff_or_key
 from opsroom.core.errors import InvalidInput
+from opsroom.revenue.selectors import headline_currency
 
 router = Router(tags=["analytics"])
 MAX_DAYS = 90
@@ -103,3 +113,51 @@ def anomalies(request: HttpRequest, days: int = 7, metric: str | None = None) ->
         )
         for row in rows.order_by("-bucket", "-id")[:500]
     ]
+
+
+@router.get(
+    "/attribution",
+    response=AttributionOut,
+    auth=staff_or_key("read"),
+    operation_id="attribution_get",
+    summary="Signups, trials, customers, MRR, spend and CAC by first and last touch",
+)
+def attribution(
+    request: HttpRequest,
+    start: str | None = None,
+    end: str | None = None,
+    by: str = "channel",
+    model: str = "last",
+) -> AttributionOut:
+    """People who signed up in the months from `start` to `end` (YYYY-MM; the last 3 months by
+    default) credited by their first, last and any touch to a channel, a campaign or a landing
+    page (`by`: channel, campaign, content), with the spend entered for those months and the
+    conversion rate and CAC under `model` (first or last touch)."""
+    for name, value in (("start", start), ("end", end), ("by", by), ("model", model)):
+        if value is not None and ("\x00" in value or len(value) > 20):
+            raise InvalidInput(f"{name} is too long or holds a NUL character.")
+    first, last = attribution_period(start=start, end=end, today=clock.now().date())
+    report = attribution_report(start=first, end=last, by=by, model=model)
+    return AttributionOut(
+        currency=headline_currency(),
+        start=f"{report.start:%Y-%m}",
+        end=f"{report.end:%Y-%m}",
+        by=report.by,
+        model=report.model,
+        computed_at=report.computed_at,
+        unconverted_spend=report.unconverted_spend,
+        rows=[
+            AttributionRowOut(
+                channel=row.channel,
+                campaign=row.campaign,
+                landing_page=row.landing_page,
+                first_touch=AttributionFiguresOut(**row.first),
+                last_touch=AttributionFiguresOut(**row.last),
+                any_touch=AttributionFiguresOut(**row.any),
+                conversion_rate=row.conversion_rate,
+                spend=row.spend,
+                cac=row.cac,
+            )
+            for row in report.rows
+        ],
+    )

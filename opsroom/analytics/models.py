@@ -326,3 +326,38 @@ class AiCostSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"AI cost {self.month}"
+
+
+class AttributionCell(models.Model):
+    """One signup month's people credited to one channel, campaign or landing page
+    (analytics/services/attribution.py), recomputed hourly; the page sums the months asked.
+
+    figures: {"first": {...}, "last": {...}, "any": {...}}: the people whose first touch, last
+    touch, or any touch up to signup was this one, each {"signups", "trials", "customers",
+    "paying", "mrr"} (customers: paid at some point; paying and mrr: now).
+    """
+
+    class Dimension(models.TextChoices):
+        CHANNEL = "channel", "Channel"
+        CAMPAIGN = "campaign", "Campaign"
+        CONTENT = "content", "Landing page"
+
+    month = models.DateField()  # the first day of the signup month
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    channel = models.CharField(max_length=64, blank=True)
+    campaign = models.CharField(max_length=128, blank=True)
+    landing_page = models.CharField(max_length=300, blank=True)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "month", "channel", "campaign", "landing_page"],
+                name="attribution_cell_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        key = self.landing_page or f"{self.channel}/{self.campaign}"
+        return f"{self.dimension} {self.month:%Y-%m} {key}"

@@ -41,3 +41,34 @@ class AnomalyOut(Schema):
     alerted: bool
     moved: list[str]  # keys of the other series far from expected then
     releases: list[str]
+
+
+class AttributionFiguresOut(Schema):
+    signups: int
+    trials: int
+    customers: int  # paid at some point
+    paying: int  # paying now
+    mrr: int  # now, minor units of `currency`
+
+
+class AttributionRowOut(Schema):
+    channel: str
+    campaign: str
+    landing_page: str
+    first_touch: AttributionFiguresOut
+    last_touch: AttributionFiguresOut
+    any_touch: AttributionFiguresOut
+    conversion_rate: float | None  # customers / signups under `model`
+    spend: int | None  # minor units of `currency`; None when none was entered
+    cac: float | None  # spend / customers under `model`
+
+
+class AttributionOut(Schema):
+    currency: str
+    start: str  # YYYY-MM, signup months
+    end: str
+    by: str
+    model: str
+    computed_at: datetime | None
+    unconverted_spend: int
+    rows: list[AttributionRowOut]

@@ -9,6 +9,7 @@ from opsroom.analytics.models import Funnel
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.ai_cost import ai_budget_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
+from opsroom.analytics.services.attribution import attribution_refresh
 from opsroom.analytics.services.cohorts import cohorts_refresh
 from opsroom.analytics.services.funnels import funnel_compute
 from opsroom.analytics.services.impact import error_impacts_refresh
@@ -66,3 +67,9 @@ def funnels_hourly() -> dict[str, Any]:
 def cohorts_daily() -> dict[str, Any]:
     """Recompute the cohort comparison (retention, activity, feature adoption by group)."""
     return {"people": cohorts_refresh()}
+
+
+@task()
+def attribution_hourly() -> dict[str, Any]:
+    """Recompute first- and last-touch attribution of the last 13 months' signups."""
+    return {"people": attribution_refresh()}

@@ -121,6 +121,12 @@ SCHEDULE: dict[str, Job] = {
         description="Compare the last 6 months' signups by month, channel, platform and plan: "
         "retention, activity and feature adoption.",
     ),
+    "attribution": Job(
+        cron="35 * * * *",
+        task="opsroom.analytics.tasks.attribution_hourly",
+        description="Credit the last 13 months' signups, trials and customers to their first "
+        "and last touch: channel, campaign and landing page.",
+    ),
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",
