@@ -64,6 +64,7 @@ class Alert(models.Model):
         ANOMALY = "anomaly", "Anomaly"
         ROLLBACK = "rollback", "Automatic rollback"
         AI_BUDGET = "ai_budget", "AI budget"
+        AI_LIMIT = "ai_limit", "AI cost limit reached"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     title = models.CharField(max_length=300)
@@ -230,11 +231,21 @@ class EndpointPerformance(models.Model):
 
 
 class AiCostLimit(models.Model):
-    """The monthly AI budget (endpoint "") or one endpoint's daily AI cost limit, which the
-    host app reads to throttle that endpoint (GET /api/v1/ai/limits)."""
+    """The monthly AI budget (endpoint "") or one endpoint's daily or monthly AI cost limit,
+    which the host app reads to throttle that endpoint: GET /api/v1/ai/limits, and the flag
+    `flag_key` in GET /api/v1/flags, switched on while the period's spend is at or over the
+    limit (analytics/services/ai_limits.py)."""
+
+    class Period(models.TextChoices):
+        DAY = "day", "Day (UTC)"
+        MONTH = "month", "Month (UTC)"
 
     endpoint = models.CharField(max_length=200, unique=True, blank=True)
     amount_micros = models.BigIntegerField()  # millionths of OPSROOM_AI_CURRENCY
+    period = models.CharField(max_length=5, choices=Period.choices, default=Period.DAY)
+    flag_key = models.CharField(max_length=100, blank=True)  # endpoints only
+    # When the spend of the current period reached the limit; None while under it.
+    throttled_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
     updated_by = models.CharField(max_length=150, blank=True)
 

@@ -1,15 +1,29 @@
 """Schemas of the analytics API: AI cost limits and projection, anomalies."""
 
 from datetime import date, datetime
+from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from opsroom.core.schemas import Text
 
 
 class AiLimitOut(Schema):
     endpoint: str
-    daily_limit: float  # in `currency` units
-    spent_today: float
+    period: str  # day or month (UTC)
+    limit: float  # in `currency` units, for the period
+    spent: float  # in the current period
+    period_start: datetime
+    flag: str  # the flag (GET /api/v1/flags) that is on while throttled
     throttled: bool
+    daily_limit: float | None  # `limit` for a daily limit (older clients), else None
+    spent_today: float
+
+
+class AiLimitIn(Schema):
+    endpoint: Text = Field(max_length=200, description='The endpoint; "" sets the monthly budget.')
+    amount: float = Field(description="In OPSROOM_AI_CURRENCY units, above 0.")
+    period: Literal["day", "month"] = "day"
 
 
 class AiLimitsOut(Schema):

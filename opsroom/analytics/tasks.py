@@ -8,6 +8,7 @@ from django_tasks import task
 from opsroom.analytics.models import Funnel
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.ai_cost import ai_budget_watch
+from opsroom.analytics.services.ai_limits import ai_limits_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
 from opsroom.analytics.services.attribution import attribution_refresh
 from opsroom.analytics.services.cohorts import cohorts_refresh
@@ -46,6 +47,12 @@ def endpoint_performance_hourly() -> dict[str, Any]:
 def ai_budget_hourly() -> dict[str, Any]:
     """Project this month's AI cost; alert once when the projection crosses the budget."""
     return ai_budget_watch()
+
+
+@task()
+def ai_limits_every_minute() -> dict[str, Any]:
+    """Switch each endpoint's AI cost throttle flag to match its spend this day or month."""
+    return ai_limits_watch()
 
 
 @task()

@@ -110,6 +110,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.ai_budget_hourly",
         description="Project this month's AI cost; warn once when it heads over the budget.",
     ),
+    "ai_limits": Job(
+        cron="* * * * *",
+        task="opsroom.analytics.tasks.ai_limits_every_minute",
+        description="Turn each endpoint's AI cost throttle flag on when its spend reaches its "
+        "daily or monthly limit (alert, audit) and off when a new period starts.",
+    ),
     "funnels": Job(
         cron="25 * * * *",
         task="opsroom.analytics.tasks.funnels_hourly",
