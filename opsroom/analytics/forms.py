@@ -40,6 +40,7 @@ class EndpointForm(forms.Form):
 class AiCostLimitForm(forms.Form):
     endpoint = forms.CharField(max_length=200, required=False)
     amount = forms.FloatField(min_value=0.000001, max_value=1e9)
+    period = forms.ChoiceField(choices=[("day", "a day"), ("month", "a month")], required=False)
 
 
 class AiCostLimitRemoveForm(forms.Form):

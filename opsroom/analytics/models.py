@@ -64,6 +64,7 @@ class Alert(models.Model):
         ANOMALY = "anomaly", "Anomaly"
         ROLLBACK = "rollback", "Automatic rollback"
         AI_BUDGET = "ai_budget", "AI budget"
+        AI_LIMIT = "ai_limit", "AI cost limit reached"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     title = models.CharField(max_length=300)
@@ -230,11 +231,21 @@ class EndpointPerformance(models.Model):
 
 
 class AiCostLimit(models.Model):
-    """The monthly AI budget (endpoint "") or one endpoint's daily AI cost limit, which the
-    host app reads to throttle that endpoint (GET /api/v1/ai/limits)."""
+    """The monthly AI budget (endpoint "") or one endpoint's daily or monthly AI cost limit,
+    which the host app reads to throttle that endpoint: GET /api/v1/ai/limits, and the flag
+    `flag_key` in GET /api/v1/flags, switched on while the period's spend is at or over the
+    limit (analytics/services/ai_limits.py)."""
+
+    class Period(models.TextChoices):
+        DAY = "day", "Day (UTC)"
+        MONTH = "month", "Month (UTC)"
 
     endpoint = models.CharField(max_length=200, unique=True, blank=True)
     amount_micros = models.BigIntegerField()  # millionths of OPSROOM_AI_CURRENCY
+    period = models.CharField(max_length=5, choices=Period.choices, default=Period.DAY)
+    flag_key = models.CharField(max_length=100, blank=True)  # endpoints only
+    # When the spend of the current period reached the limit; None while under it.
+    throttled_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField()
     updated_by = models.CharField(max_length=150, blank=True)
 
@@ -326,3 +337,38 @@ class AiCostSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"AI cost {self.month}"
+
+
+class AttributionCell(models.Model):
+    """One signup month's people credited to one channel, campaign or landing page
+    (analytics/services/attribution.py), recomputed hourly; the page sums the months asked.
+
+    figures: {"first": {...}, "last": {...}, "any": {...}}: the people whose first touch, last
+    touch, or any touch up to signup was this one, each {"signups", "trials", "customers",
+    "paying", "mrr"} (customers: paid at some point; paying and mrr: now).
+    """
+
+    class Dimension(models.TextChoices):
+        CHANNEL = "channel", "Channel"
+        CAMPAIGN = "campaign", "Campaign"
+        CONTENT = "content", "Landing page"
+
+    month = models.DateField()  # the first day of the signup month
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    channel = models.CharField(max_length=64, blank=True)
+    campaign = models.CharField(max_length=128, blank=True)
+    landing_page = models.CharField(max_length=300, blank=True)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "month", "channel", "campaign", "landing_page"],
+                name="attribution_cell_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        key = self.landing_page or f"{self.channel}/{self.campaign}"
+        return f"{self.dimension} {self.month:%Y-%m} {key}"

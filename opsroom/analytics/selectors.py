@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count
 
-from opsroom.analytics.models import ErrorSpread, FeatureLift
+from opsroom.analytics.models import ErrorSpread, FeatureLift, Funnel, FunnelResult
 from opsroom.analytics.services.lift import ADOPTION_DAYS, activity_band
 from opsroom.people.models import ActivityDaily
 
@@ -66,3 +66,16 @@ def error_spreads_for_fingerprints(
     """The widest-spread of some error fingerprints (reaching more than one person)."""
     spreads = ErrorSpread.objects.filter(fingerprint__in=fingerprints, people__gt=1)
     return list(spreads.order_by("-people")[:limit])
+
+
+def funnel_step_dropped(*, funnel_id: int, step: int) -> tuple[str, list[int]] | None:
+    """(The funnel's name, the ids of the people who reached its step `step` (1-based) and went
+    no further, as last computed); None for an unknown funnel or a step it lacks (or its last).
+    People not computed yet: an empty list."""
+    if not 0 < funnel_id < 2**63:
+        return None
+    funnel = Funnel.objects.filter(pk=funnel_id).select_related("result").first()
+    if funnel is None or not 1 <= step < len(funnel.steps):
+        return None
+    result: FunnelResult | None = getattr(funnel, "result", None)
+    return funnel.name, list(result.dropped.get(str(step - 1), [])) if result else []

@@ -8,7 +8,9 @@ from django_tasks import task
 from opsroom.analytics.models import Funnel
 from opsroom.analytics.rollouts import rollouts_watch
 from opsroom.analytics.services.ai_cost import ai_budget_watch
+from opsroom.analytics.services.ai_limits import ai_limits_watch
 from opsroom.analytics.services.anomalies import anomalies_detect
+from opsroom.analytics.services.attribution import attribution_refresh
 from opsroom.analytics.services.cohorts import cohorts_refresh
 from opsroom.analytics.services.funnels import funnel_compute
 from opsroom.analytics.services.impact import error_impacts_refresh
@@ -48,6 +50,12 @@ def ai_budget_hourly() -> dict[str, Any]:
 
 
 @task()
+def ai_limits_every_minute() -> dict[str, Any]:
+    """Switch each endpoint's AI cost throttle flag to match its spend this day or month."""
+    return ai_limits_watch()
+
+
+@task()
 def funnel_compute_task(funnel_id: int) -> dict[str, Any]:
     """Compute one funnel's figures (after it is defined)."""
     funnel = Funnel.objects.filter(pk=funnel_id).first()
@@ -66,3 +74,9 @@ def funnels_hourly() -> dict[str, Any]:
 def cohorts_daily() -> dict[str, Any]:
     """Recompute the cohort comparison (retention, activity, feature adoption by group)."""
     return {"people": cohorts_refresh()}
+
+
+@task()
+def attribution_hourly() -> dict[str, Any]:
+    """Recompute first- and last-touch attribution of the last 13 months' signups."""
+    return {"people": attribution_refresh()}

@@ -3,6 +3,7 @@ from django.urls import path
 from opsroom.analytics.views import (
     ai_cost,
     anomalies,
+    attribution,
     cohorts,
     errors,
     funnels,
@@ -29,6 +30,7 @@ urlpatterns = [
         ai_cost.ai_cost_limit_delete,
         name="ai_cost_limit_delete",
     ),
+    path("analytics/attribution/", attribution.attribution, name="attribution"),
     path("analytics/cohorts/", cohorts.cohort_comparison, name="cohorts"),
     path("analytics/funnels/", funnels.funnel_list, name="funnel_list"),
     path("analytics/funnels/new/", funnels.funnel_new, name="funnel_new"),

@@ -110,6 +110,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.ai_budget_hourly",
         description="Project this month's AI cost; warn once when it heads over the budget.",
     ),
+    "ai_limits": Job(
+        cron="* * * * *",
+        task="opsroom.analytics.tasks.ai_limits_every_minute",
+        description="Turn each endpoint's AI cost throttle flag on when its spend reaches its "
+        "daily or monthly limit (alert, audit) and off when a new period starts.",
+    ),
     "funnels": Job(
         cron="25 * * * *",
         task="opsroom.analytics.tasks.funnels_hourly",
@@ -120,6 +126,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.analytics.tasks.cohorts_daily",
         description="Compare the last 6 months' signups by month, channel, platform and plan: "
         "retention, activity and feature adoption.",
+    ),
+    "attribution": Job(
+        cron="35 * * * *",
+        task="opsroom.analytics.tasks.attribution_hourly",
+        description="Credit the last 13 months' signups, trials and customers to their first "
+        "and last touch: channel, campaign and landing page.",
     ),
     "support_triage_model": Job(
         cron="0 4 * * 0",

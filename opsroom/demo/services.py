@@ -144,3 +144,4 @@ def _write(world: World, writer: Writer, *, days: int, progress: bool) -> None:
                     writer.flush(*day)
                     bar.update(1)
                 writer.flush_pending()
+        writer.marketing_spend(world)

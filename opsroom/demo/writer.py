@@ -12,7 +12,7 @@ from django.db import transaction
 
 from opsroom.core.clock import clock_frozen_at
 from opsroom.core.services.audit import AuditContext
-from opsroom.demo.world import catalog, deliveries, mail
+from opsroom.demo.world import catalog, deliveries, mail, marketing
 from opsroom.demo.world.context import World
 from opsroom.demo.world.records import Batch, Row
 from opsroom.experiments.services import (
@@ -34,8 +34,10 @@ from opsroom.people.services import (
     person_upsert_many,
 )
 from opsroom.revenue.services import (
+    SpendRow,
     billing_customer_upsert_many,
     invoice_upsert_many,
+    marketing_spend_record_many,
     payment_attempt_upsert_many,
     plan_upsert_many,
     subscription_upsert_many,
@@ -189,6 +191,16 @@ class Writer:
             key = row["_sequence"]
             values["sequence_id"] = self.sequences[key] if key else None
         return values
+
+    def marketing_spend(self, world: World) -> None:
+        """Each month's spend per paid channel and campaign, and the blog's (at the horizon)."""
+        rows = [
+            SpendRow(channel, month, amount, "usd", campaign=campaign)
+            for channel, month, amount, campaign in marketing.spend_rows(world)
+        ]
+        with clock_frozen_at(world.horizon), transaction.atomic():
+            created, _ = marketing_spend_record_many(rows=rows)
+        self.counts["marketing_spend"] += created
 
     def _people(self, batch: Batch) -> None:
         if not batch.people:

@@ -200,3 +200,28 @@ class ImpersonationGrant(models.Model):
         if now >= self.expires_at:
             return "expired"
         return "active"
+
+
+class Touch(models.Model):
+    """A marketing touch before (or at) a person's signup: the channel, campaign and page
+    that brought them, as the host app sent it in the person's `touches`. Attribution reads
+    the first and the last touch up to the signup."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="touches", db_index=False
+    )
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=64)
+    campaign = models.CharField(max_length=128, blank=True)
+    landing_page = models.CharField(max_length=300, blank=True)  # e.g. /blog/picky-eaters
+    referrer = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "occurred_at", "channel", "campaign"], name="touch_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.channel}/{self.campaign} @ {self.occurred_at:%Y-%m-%d}"

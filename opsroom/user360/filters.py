@@ -42,6 +42,7 @@ OP_LABELS = {
 MAX_DAYS = 3650
 MAX_CONDITIONS = 20
 _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_ID = re.compile(r"[0-9]{1,19}")
 
 
 class FilterError(InvalidInput):
@@ -103,6 +104,13 @@ FIELDS: dict[str, FieldSpec] = {
     "open_tickets": FieldSpec("Open tickets", "count", COMPARE),
     "errors": FieldSpec("Errors", "count", COMPARE, needs_days=True),
     "churned": FieldSpec("Churned (subscription canceled)", "date", ("within_days",)),
+    "funnel_dropped": FieldSpec(
+        "Dropped at a funnel step",
+        "funnel_step",
+        ("eq",),
+        needs_key=True,
+        help="funnel id in 'key', step number (1 = the first) in 'value'",
+    ),
 }
 CHOICES = {
     "status": ("active", "banned", "deleted"),
@@ -132,6 +140,8 @@ class Condition:
 
     def describe(self) -> str:
         spec = FIELDS[self.field]
+        if self.field == "funnel_dropped":
+            return f"Dropped after step {self.value} of funnel {self.key}"
         subject = f"{spec.label} '{self.key}'" if self.key else spec.label
         if self.op in ("exists", "not_exists", "never"):
             return f"{subject} {OP_LABELS[self.op]}"
@@ -181,6 +191,8 @@ def _value(spec: FieldSpec, field: str, op: str, raw: Any, where: str) -> Any:
             raise FilterError(f"{where}: '{text}' is not a date (YYYY-MM-DD).") from None
     if spec.kind in ("count",):
         return _integer(text, where, low=0, high=10_000_000)
+    if spec.kind == "funnel_step":
+        return _integer(text, where + " step", low=1, high=7)
     if spec.kind == "number":
         return _integer(text, where, low=0, high=100)
     if spec.kind == "money":
@@ -237,6 +249,8 @@ def condition_parse(row: dict[str, Any], *, position: int = 1) -> Condition:
     if not isinstance(key, str):
         raise FilterError(f"{where}: 'key' must be text.")
     key = key.strip()
+    if spec.kind == "funnel_step" and not (_ID.fullmatch(key) and 0 < int(key) < 2**63):
+        raise FilterError(f"{where}: give the funnel's id (a number) in 'key'.")
     if spec.needs_key and not _KEY.fullmatch(key):
         raise FilterError(
             f"{where}: name the {spec.help.split(' in ')[0]} in 'key' (letters, digits, _ . -)."

@@ -195,3 +195,10 @@ class HealthConfigForm(forms.Form):
             counters.append({"event": event.strip(), "label": label.strip() or event.strip()})
         data["counter_list"] = counters
         return data
+
+
+class SegmentFromFunnelForm(forms.Form):
+    funnel_id = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    step = forms.IntegerField(min_value=1, max_value=7)
+    name = forms.CharField(max_length=100, required=False)
+    is_shared = forms.BooleanField(required=False)

@@ -211,6 +211,13 @@ class SegmentIn(Schema):
     sort: Text = ""
 
 
+class SegmentFromFunnelIn(Schema):
+    funnel_id: int
+    step: int  # 1 = the funnel's first step; the people who reached it and went no further
+    name: Text = ""  # default: "Dropped after step N of <funnel>"
+    is_shared: bool = False
+
+
 class SegmentOut(Schema):
     id: int
     name: str

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", lists.index, name="index"),
     path("filters/row/", lists.condition_row, name="condition_row"),
     path("segments/save/", lists.segment_save_view, name="segment_save"),
+    path("segments/from-funnel/", lists.segment_from_funnel_view, name="segment_from_funnel"),
     path("segments/<int:segment_id>/delete/", lists.segment_delete_view, name="segment_delete"),
     path("bulk/", lists.bulk, name="bulk"),
     path("go/", search.go, name="go"),

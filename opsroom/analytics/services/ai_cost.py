@@ -19,6 +19,11 @@ from django.urls import reverse
 
 from opsroom.analytics.alerts import alert_raise
 from opsroom.analytics.models import AiCostLimit, AiCostSnapshot, Alert
+from opsroom.analytics.services.ai_limits import (
+    ai_limit_flag_ensure,
+    ai_limit_flag_off,
+    ai_limits_watch,
+)
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput, NotFound
 from opsroom.core.services.audit import AuditContext, audit_record
@@ -26,7 +31,6 @@ from opsroom.telemetry.ai_usage import (
     Dimension,
     ai_cost_by,
     ai_cost_per_day,
-    ai_cost_per_endpoint,
     ai_cost_total,
 )
 
@@ -185,31 +189,6 @@ def ai_cost_snapshot_current(*, now: datetime | None = None) -> AiCostSnapshot:
     return snapshot
 
 
-@dataclass(frozen=True)
-class EndpointLimit:
-    endpoint: str
-    limit_micros: int
-    spent_today_micros: int
-
-    @property
-    def is_throttled(self) -> bool:
-        return self.spent_today_micros >= self.limit_micros
-
-
-def ai_endpoint_limits(*, now: datetime | None = None) -> list[EndpointLimit]:
-    """Every endpoint with a daily AI cost limit, its spend today (UTC) and whether it is over."""
-    now = now or clock.now()
-    limits = list(AiCostLimit.objects.exclude(endpoint="").order_by("endpoint"))
-    if not limits:
-        return []
-    spent = ai_cost_per_endpoint(
-        since=_start_of_day(now.date()), until=now, currency=settings.OPSROOM_AI_CURRENCY
-    )
-    return [
-        EndpointLimit(row.endpoint, row.amount_micros, spent.get(row.endpoint, 0)) for row in limits
-    ]
-
-
 def ai_budget_watch(*, now: datetime | None = None) -> dict[str, object]:
     """Refresh this month's figures; raise the budget alert once the projection crosses the
     budget."""
@@ -251,25 +230,36 @@ def _amount_micros(amount: float) -> int:
 
 
 @transaction.atomic
-def ai_cost_limit_set(*, endpoint: str, amount: float, audit: AuditContext) -> AiCostLimit:
-    """Set the monthly AI budget (endpoint "") or an endpoint's daily AI cost limit."""
+def ai_cost_limit_set(
+    *, endpoint: str, amount: float, audit: AuditContext, period: str = "day"
+) -> AiCostLimit:
+    """Set the monthly AI budget (endpoint "") or an endpoint's daily or monthly AI cost limit
+    (with its throttle flag, switched at once to match the spend)."""
     endpoint = endpoint.strip()
     if len(endpoint) > 200 or "\x00" in endpoint:
         raise InvalidInput("An endpoint has at most 200 characters and no NUL character.")
+    if period not in AiCostLimit.Period.values:
+        raise InvalidInput("period is day or month.")
+    if not endpoint:
+        period = AiCostLimit.Period.MONTH  # the budget is a month's
     micros = _amount_micros(amount)
     row, created = AiCostLimit.objects.select_for_update().get_or_create(
-        endpoint=endpoint.strip(),
+        endpoint=endpoint,
         defaults={"amount_micros": micros, "updated_at": clock.now(), "updated_by": audit.label},
     )
     before = None if created else row.amount_micros
+    before_period = None if created else row.period
     row.amount_micros, row.updated_at, row.updated_by = micros, clock.now(), audit.label[:150]
+    row.period = period
     row.save()
-    audit_record(
-        audit,
-        action="ai_cost_limit.set",
-        target=row,
-        params={"endpoint": row.endpoint, "from": before, "to": micros},
-    )
+    params: dict[str, object] = {"endpoint": row.endpoint, "from": before, "to": micros}
+    if endpoint:
+        params |= {"period": period, "flag": ai_limit_flag_ensure(row=row).key}
+        if before_period not in (None, period):
+            params["period_from"] = before_period
+    audit_record(audit, action="ai_cost_limit.set", target=row, params=params)
+    if endpoint:
+        ai_limits_watch()
     return row
 
 
@@ -287,4 +277,5 @@ def ai_cost_limit_remove(*, endpoint: str, audit: AuditContext) -> None:
         target=row,
         params={"endpoint": row.endpoint, "was": row.amount_micros},
     )
+    ai_limit_flag_off(row=row, audit=audit)
     row.delete()

@@ -27,7 +27,7 @@ from opsroom.people.selectors.events import event_times
 from opsroom.revenue.series import plan_codes_for_people
 
 MIN_STEPS, MAX_STEPS = 2, 8
-DROPPED_KEPT = 1000
+DROPPED_KEPT = 10_000  # per step: the page lists 200; a People segment takes them all
 GROUPS_SHOWN = 12
 
 

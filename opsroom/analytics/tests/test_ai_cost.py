@@ -118,8 +118,28 @@ def test_the_host_app_reads_which_endpoints_to_throttle(month, staff_admin):
         "currency": "usd",
         "day": "2026-07-20",
         "limits": [
-            {"endpoint": CHAT, "daily_limit": 50.0, "spent_today": 3.0, "throttled": False},
-            {"endpoint": GENERATE, "daily_limit": 5.0, "spent_today": 7.0, "throttled": True},
+            {
+                "endpoint": CHAT,
+                "period": "day",
+                "limit": 50.0,
+                "spent": 3.0,
+                "period_start": "2026-07-20T00:00:00Z",
+                "flag": "ai-limit-post-api-chat",
+                "throttled": False,
+                "daily_limit": 50.0,
+                "spent_today": 3.0,
+            },
+            {
+                "endpoint": GENERATE,
+                "period": "day",
+                "limit": 5.0,
+                "spent": 7.0,
+                "period_start": "2026-07-20T00:00:00Z",
+                "flag": "ai-limit-post-api-recipes-generate",
+                "throttled": True,
+                "daily_limit": 5.0,
+                "spent_today": 7.0,
+            },
         ],
     }
     assert Client().get("/api/v1/ai/limits").status_code == 401
@@ -174,10 +194,11 @@ def test_an_admin_sets_and_removes_limits_audited(staff_admin):
     actions = list(
         AuditEntry.objects.filter(actor=staff_admin).order_by("id").values_list("action", "params")
     )
+    flag = {"period": "day", "flag": "ai-limit-post-api-chat"}
     assert actions == [
         ("ai_cost_limit.set", {"endpoint": "", "from": None, "to": 300_000_000}),
-        ("ai_cost_limit.set", {"endpoint": CHAT, "from": None, "to": 2_500_000}),
-        ("ai_cost_limit.set", {"endpoint": CHAT, "from": 2_500_000, "to": 4_000_000}),
+        ("ai_cost_limit.set", {"endpoint": CHAT, "from": None, "to": 2_500_000, **flag}),
+        ("ai_cost_limit.set", {"endpoint": CHAT, "from": 2_500_000, "to": 4_000_000, **flag}),
         ("ai_cost_limit.remove", {"endpoint": CHAT, "was": 4_000_000}),
     ]
 

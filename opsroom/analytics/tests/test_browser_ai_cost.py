@@ -45,6 +45,13 @@ def test_an_admin_sets_a_budget_and_a_limit(page, live_server, staff_admin):
     assert AiCostLimit.objects.get(endpoint=GENERATE).amount_micros == 500_000
     assert AuditEntry.objects.filter(action="ai_cost_limit.set", actor=staff_admin).count() == 2
     answer = page.request.get(f"{live_server.url}/api/v1/ai/limits").json()
-    assert answer["limits"] == [
-        {"endpoint": GENERATE, "daily_limit": 0.5, "spent_today": 1.0, "throttled": True}
-    ]
+    [limit] = answer["limits"]
+    assert (limit["endpoint"], limit["period"], limit["limit"], limit["spent"]) == (
+        GENERATE,
+        "day",
+        0.5,
+        1.0,
+    )
+    assert (limit["throttled"], limit["flag"]) == (True, "ai-limit-post-api-recipes-generate")
+    flags = page.request.get(f"{live_server.url}/api/v1/flags").json()["flags"]
+    assert {flag["key"]: flag["enabled"] for flag in flags}[limit["flag"]] is True

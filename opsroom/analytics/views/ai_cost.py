@@ -16,8 +16,8 @@ from opsroom.analytics.services.ai_cost import (
     ai_cost_limit_set,
     ai_cost_projection,
     ai_cost_snapshot_current,
-    ai_endpoint_limits,
 )
+from opsroom.analytics.services.ai_limits import ai_endpoint_limits
 from opsroom.core import clock
 from opsroom.core.refusals import permissions_needed
 from opsroom.core.services.audit import AuditContext
@@ -78,14 +78,15 @@ def _amount_of(data: dict[str, object]) -> float:
 @require_POST
 @permissions_needed("analytics.manage_ai_cost")
 def ai_cost_limit(request: HttpRequest) -> HttpResponse:
-    """Set the monthly budget (no endpoint) or an endpoint's daily limit (audited)."""
+    """Set the monthly budget (no endpoint) or an endpoint's daily or monthly limit (audited)."""
     data = form_data_or_refuse(AiCostLimitForm(request.POST))
     row = ai_cost_limit_set(
         endpoint=str(data["endpoint"] or ""),
         amount=_amount_of(data),
+        period=str(data.get("period") or "day"),
         audit=AuditContext.from_request(request),
     )
-    what = f"{row.endpoint}: daily limit" if row.endpoint else "Monthly budget"
+    what = f"{row.endpoint}: {row.period}ly limit" if row.endpoint else "Monthly budget"
     messages.success(request, f"{what} set to {row.amount_micros / 1e6:,.2f}.")
     return redirect("analytics:ai_cost")
 

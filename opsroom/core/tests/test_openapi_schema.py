@@ -18,7 +18,7 @@ def test_each_endpoint_is_listed_once_under_one_tag():
     for path, method, operation in operations:
         assert len(operation.get("tags", [])) == 1, (method, path)
     tags = Counter(operation["tags"][0] for _p, _m, operation in operations)
-    assert tags["segments"] == 4
+    assert tags["segments"] == 5
     assert tags["impersonation"] == 2
 
 

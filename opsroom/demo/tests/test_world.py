@@ -16,8 +16,13 @@ from opsroom.demo.world.deliveries import WEBHOOK_DAYS
 from opsroom.demo.world.payments import DECLINES
 from opsroom.demo.world.releases import ErrorDef
 from opsroom.experiments.models import Exposure
-from opsroom.people.models import ActivityDaily, Event, Person
-from opsroom.revenue.models import PaymentAttempt, Subscription, SubscriptionChange
+from opsroom.people.models import ActivityDaily, Event, Person, Touch
+from opsroom.revenue.models import (
+    MarketingSpend,
+    PaymentAttempt,
+    Subscription,
+    SubscriptionChange,
+)
 from opsroom.revenue.selectors import mrr_by_month
 from opsroom.support.models import Ticket, TicketMessage
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
@@ -50,6 +55,36 @@ def test_people_have_profiles_channels_and_kids(world):
     assert len({p.email for p in people}) == 600
     assert len({p.attributes["country"] for p in people}) >= 8
     assert any(p.is_vip for p in people)
+
+
+def test_people_came_through_touches_some_of_them_several(world):
+    per_person = Counter(Touch.objects.values_list("person_id", flat=True))
+    assert len(per_person) == 600  # every family has at least its acquisition touch
+    several = sum(1 for n in per_person.values() if n > 1)
+    assert 0.25 < several / 600 < 0.55
+    last = {}
+    for person_id, channel, _at in Touch.objects.order_by("occurred_at").values_list(
+        "person_id", "channel", "occurred_at"
+    ):
+        last[person_id] = channel
+    channels = dict(Person.objects.values_list("pk", "acquisition_channel"))
+    assert last == channels  # the last touch is the acquisition channel
+    signed_up = dict(Person.objects.values_list("pk", "signed_up_at"))
+    assert all(
+        at < signed_up[pk] for pk, at in Touch.objects.values_list("person_id", "occurred_at")
+    )
+    assert Touch.objects.filter(landing_page__startswith="/blog/").exists()
+    assert Touch.objects.exclude(campaign="").values("campaign").distinct().count() >= 5
+
+
+def test_paid_channels_and_the_blog_have_monthly_spend(world):
+    spend = MarketingSpend.objects.values("channel").annotate(total=Sum("amount"))
+    totals = {row["channel"]: row["total"] for row in spend}
+    assert set(totals) >= {"paid_search", "paid_social", "content", "referral"}
+    assert "organic" not in totals
+    assert "app_store" not in totals
+    assert MarketingSpend.objects.filter(channel="paid_social").exclude(campaign="").exists()
+    assert MarketingSpend.objects.values("month").distinct().count() == 10
 
 
 def test_volume_is_about_a_hundred_events_a_person(world):

@@ -1,8 +1,9 @@
 """The world every simulated family lives in: its dates, randomness, releases and staff."""
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsroom.demo.world.records import Batch, Ids
@@ -62,6 +63,8 @@ class World:
         self.batch = Batch()
         self.used_emails: set[str] = set()
         self.story = Story()
+        # Signups per (month, last-touch channel, campaign), for the marketing spend.
+        self.marketing: Counter[tuple[date, str, str]] = Counter()
         self._route_errors = errors_by_route(self.releases.errors)
         self._everywhere = [e for e in self.releases.errors if not e.routes]
         self._tickets = 0

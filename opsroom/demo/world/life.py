@@ -4,7 +4,16 @@ import heapq
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from opsroom.demo.world import billing, catalog, decisions, dunning, mail, names, payments
+from opsroom.demo.world import (
+    billing,
+    catalog,
+    decisions,
+    dunning,
+    mail,
+    marketing,
+    names,
+    payments,
+)
 from opsroom.demo.world.activity import day_activity, session
 from opsroom.demo.world.events import emit
 from opsroom.demo.world.state import PersonSim
@@ -91,6 +100,7 @@ def signup(world: "World", person: PersonSim) -> None:
         is_vip=person.is_vip,
         status="active",
         attributes=attributes,
+        touches=marketing.touches_for(world, person),
     )
     emit(world, person, "signed_up", at, {"channel": person.channel, "platform": person.platform})
     when = at

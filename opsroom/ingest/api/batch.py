@@ -96,8 +96,26 @@ def batch_view(kind: Kind) -> Callable[[HttpRequest], HttpResponse]:
     return endpoint
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with its nested models ($defs, e.g. a person's touches) written in place,
+    so it stands on its own inside the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def inline(value: Any) -> Any:
+        if isinstance(value, dict):
+            ref = value.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [inline(item) for item in value]
+        return value
+
+    return inline(schema)  # type: ignore[no-any-return]
+
+
 def _register(kind: Kind) -> None:
-    schema = kind.schema.model_json_schema()
+    schema = _inlined(kind.schema.model_json_schema())
     router.post(
         f"/{kind.name}",
         response={200: BatchResult, 400: Problem, 401: Problem, 413: Problem},

@@ -10,10 +10,27 @@ from opsroom.ingest.schemas.fields import (
     ItemIn,
     JsonObject,
     Key,
+    Required64,
     Required100,
     Text64,
+    Text128,
     Text200,
+    Text300,
 )
+
+MAX_TOUCHES = 50
+
+
+class TouchIn(ItemIn):
+    """A marketing touch that led to the person: an ad click, a blog post read, a referral."""
+
+    occurred_at: Happened
+    channel: Required64 = Field(description="e.g. paid_search, paid_social, content, referral.")
+    campaign: Text128 = Field(default="", description="The campaign (utm_campaign), if any.")
+    landing_page: Text300 = Field(
+        default="", description="The page the touch landed on, e.g. /blog/picky-eaters."
+    )
+    referrer: Text300 = ""
 
 
 class PersonIn(ItemIn):
@@ -27,6 +44,12 @@ class PersonIn(ItemIn):
     acquisition_channel: Text64 | None = None
     is_vip: bool | None = None
     status: Literal["active", "banned", "deleted"] | None = None
+    touches: list[TouchIn] | None = Field(
+        default=None,
+        max_length=MAX_TOUCHES,
+        description="Marketing touches up to the signup, in any order; each is stored once "
+        "(by time, channel and campaign) and later copies change nothing.",
+    )
     attributes: JsonObject | None = Field(
         default=None, description="Merged key by key into the profile; a null value removes a key."
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from opsroom.people.models import ActivityDaily, Person
+from opsroom.people.models import ActivityDaily, Person, Touch
 
 
 def people_count() -> int:
@@ -94,3 +94,19 @@ def people_signed_up_between(*, since: datetime, until: datetime) -> list[int]:
             is_placeholder=False, signed_up_at__gte=since, signed_up_at__lt=until
         ).values_list("pk", flat=True)
     )
+
+
+def touches_for_people(*, ids: Sequence[int]) -> dict[int, list[tuple[datetime, str, str, str]]]:
+    """Each person's marketing touches as (time, channel, campaign, landing page), oldest
+    first; people without touches are left out."""
+    found: dict[int, list[tuple[datetime, str, str, str]]] = {}
+    id_list = list(ids)
+    for start in range(0, len(id_list), 2000):
+        rows = (
+            Touch.objects.filter(person_id__in=id_list[start : start + 2000])
+            .order_by("person_id", "occurred_at", "id")
+            .values_list("person_id", "occurred_at", "channel", "campaign", "landing_page")
+        )
+        for pk, at, channel, campaign, page in rows:
+            found.setdefault(pk, []).append((at, channel, campaign, page))
+    return found

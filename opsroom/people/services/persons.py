@@ -12,7 +12,7 @@ from opsroom.core.redaction import payload_redact
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.core.upsert import UpsertResult, rows_upsert
 from opsroom.people import event_sql
-from opsroom.people.models import Note, Person, Tag, person_search_text
+from opsroom.people.models import Note, Person, Tag, Touch, person_search_text
 
 # Fields a person record may carry; attributes merge key by key (a None value removes a key).
 PERSON_FIELDS = (
@@ -25,15 +25,52 @@ PERSON_FIELDS = (
     "status",
     "attributes",
 )
+# A person row may also carry "touches": [{"occurred_at", "channel", "campaign",
+# "landing_page", "referrer"}], each stored once per (time, channel, campaign).
+MAX_TOUCHES = 50
 
 
 def person_upsert_many(*, rows: Sequence[dict[str, Any]]) -> UpsertResult[Person]:
-    """Create or update people by external id; each row holds only the fields it sets."""
+    """Create or update people by external id; each row holds only the fields it sets, and
+    may add marketing touches (a touch already held changes nothing)."""
+    touches: dict[str, list[dict[str, Any]]] = {}
+    plain = []
     for row in rows:
-        unknown = set(row) - {"external_id", *PERSON_FIELDS}
+        unknown = set(row) - {"external_id", *PERSON_FIELDS, "touches"}
         if unknown:
             raise ValueError(f"unknown person fields: {sorted(unknown)}")
-    return rows_upsert(Person, key_field="external_id", rows=rows, prepare=_person_prepare)
+        if row.get("touches"):
+            if len(row["touches"]) > MAX_TOUCHES:
+                raise InvalidInput(f"A person carries at most {MAX_TOUCHES} touches.")
+            touches.setdefault(row["external_id"], []).extend(row["touches"])
+        plain.append({name: value for name, value in row.items() if name != "touches"})
+    result = rows_upsert(Person, key_field="external_id", rows=plain, prepare=_person_prepare)
+    if touches:
+        _touches_add(
+            (result.by_key[external_id].pk, touch)
+            for external_id, rows_of in touches.items()
+            for touch in rows_of
+        )
+    return result
+
+
+def _touches_add(touches: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Store touches once each (by person, time, channel and campaign)."""
+    Touch.objects.bulk_create(
+        [
+            Touch(
+                person_id=person_id,
+                occurred_at=touch["occurred_at"],
+                channel=touch["channel"].strip(),
+                campaign=(touch.get("campaign") or "").strip(),
+                landing_page=(touch.get("landing_page") or "").strip(),
+                referrer=(touch.get("referrer") or "").strip(),
+            )
+            for person_id, touch in touches
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
 
 
 def _person_prepare(current: Person | None, row: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,12 @@
 """Reads of subscriptions and revenue."""
 
+from opsroom.revenue.selectors.acquisition import (
+    AcquisitionOutcome,
+    SpendTotal,
+    acquisition_outcomes_for_people,
+    headline_currency,
+    marketing_spend_totals,
+)
 from opsroom.revenue.selectors.catalog import (
     PlanTerms,
     billing_customer_of_person,
@@ -55,20 +62,25 @@ __all__ = [
     "LIVE_STATUSES",
     "SUBSCRIPTION_STATUSES",
     "SUBSCRIPTION_STATUS_LABELS",
+    "AcquisitionOutcome",
     "BillingStateAt",
     "CompPreview",
     "MrrAtRisk",
     "MrrSummary",
     "PaymentHealth",
     "PlanTerms",
+    "SpendTotal",
+    "acquisition_outcomes_for_people",
     "billing_customer_for_person",
     "billing_customer_of_person",
     "billing_customer_person_ids",
     "billing_states_as_of",
     "cancellations_count",
     "complimentary_preview",
+    "headline_currency",
     "lifetime_value_for_person",
     "marketing_spend_list",
+    "marketing_spend_totals",
     "mrr_at_risk",
     "mrr_by_month",
     "mrr_summary",

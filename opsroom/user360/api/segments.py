@@ -12,9 +12,14 @@ from opsroom.core.services.audit import AuditContext
 from opsroom.user360.api.people import search, user_of
 from opsroom.user360.filters import FilterError, conditions_parse, people_query_build
 from opsroom.user360.models import Segment
-from opsroom.user360.schemas import PeoplePage, SegmentIn, SegmentOut
+from opsroom.user360.schemas import PeoplePage, SegmentFromFunnelIn, SegmentIn, SegmentOut
 from opsroom.user360.selectors.lists import segment_get_for_user, segment_query, segments_for_user
-from opsroom.user360.services.segments import SegmentRefused, segment_delete, segment_save
+from opsroom.user360.services.segments import (
+    SegmentRefused,
+    segment_delete,
+    segment_from_funnel_drop,
+    segment_save,
+)
 
 router = Router(tags=["segments"])
 
@@ -68,6 +73,29 @@ def segment_create(request: HttpRequest, data: SegmentIn) -> Status[Any]:
             audit=AuditContext.from_request(request),
         )
     except (FilterError, SegmentRefused) as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(201, _segment_out(segment))
+
+
+@router.post(
+    "/segments/from-funnel",
+    response={201: SegmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=[ApiKeyAuth("admin"), StaffSessionAuth()],
+    operation_id="segments_create_from_funnel",
+    summary="Save the people who dropped at a funnel step as a segment",
+)
+def segment_create_from_funnel(request: HttpRequest, data: SegmentFromFunnelIn) -> Status[Any]:
+    """A segment of the people who reached the funnel's step `step` (1 = the first) and went
+    no further, following the funnel's hourly figures (private unless shared)."""
+    try:
+        segment = segment_from_funnel_drop(
+            funnel_id=data.funnel_id,
+            step=data.step,
+            name=data.name,
+            is_shared=data.is_shared,
+            audit=AuditContext.from_request(request),
+        )
+    except SegmentRefused as exc:
         return Status(400, {"detail": str(exc)})
     return Status(201, _segment_out(segment))
 

@@ -24,6 +24,7 @@ from django.db.models.fields.json import (
 )
 from django.db.models.functions import Lower
 
+from opsroom.analytics.selectors import funnel_step_dropped
 from opsroom.core import clock
 from opsroom.core.lookups import comparison_lookup
 from opsroom.core.money import currency_exponent
@@ -196,6 +197,14 @@ def condition_q(condition: Condition, *, login_events: tuple[str, ...]) -> Q:
         )
     if field == "churned":
         return Q(id__in=person_ids_churned(since=now - timedelta(days=value)))
+    if field == "funnel_dropped":
+        dropped = funnel_step_dropped(funnel_id=int(condition.key), step=value)
+        if dropped is None:
+            raise FilterError(
+                f"Funnel {condition.key} does not exist (any more) or has no step {value} "
+                "to drop at."
+            )
+        return Q(id__in=dropped[1])
     raise FilterError(f"The field '{field}' cannot be filtered on.")
 
 

@@ -2,14 +2,16 @@
 
 from django.db import transaction
 
+from opsroom.analytics.selectors import funnel_step_dropped
 from opsroom.core import clock
-from opsroom.core.errors import Forbidden, InvalidInput
+from opsroom.core.errors import Forbidden, InvalidInput, NotFound
 from opsroom.core.models import User
 from opsroom.core.services.audit import AuditContext, audit_record
-from opsroom.user360.filters import PeopleQuery
+from opsroom.user360.filters import PeopleQuery, condition_parse, people_query_build
 from opsroom.user360.models import Segment
 
 SHARE_PERMISSION = "user360.share_segment"
+FUNNEL_PERMISSION = "analytics.view_funnel"
 
 
 class SegmentRefused(InvalidInput):
@@ -88,3 +90,25 @@ def segment_may_change(*, segment: Segment, user: User | None) -> bool:
     if segment.owner_id != user.pk:
         return False
     return not segment.is_shared or user.has_perm(SHARE_PERMISSION)
+
+
+def segment_from_funnel_drop(
+    *, funnel_id: int, step: int, name: str, is_shared: bool, audit: AuditContext
+) -> Segment:
+    """Save the people who reached a funnel's step (1-based) and went no further as a segment:
+    a saved filter that follows the funnel's hourly figures (audited as any segment save)."""
+    if audit.actor is not None and not audit.actor.has_perm(FUNNEL_PERMISSION):
+        raise SegmentForbidden(f"Your role may not read funnels ({FUNNEL_PERMISSION}).")
+    dropped = funnel_step_dropped(funnel_id=funnel_id, step=step)
+    if dropped is None:
+        raise NotFound(f"No funnel {funnel_id} with a step {step} to drop at (not its last).")
+    condition = condition_parse(
+        {"field": "funnel_dropped", "op": "eq", "key": str(funnel_id), "value": step}
+    )
+    funnel_name = dropped[0]
+    return segment_save(
+        name=name.strip() or f"Dropped after step {step} of {funnel_name}"[:100],
+        query=people_query_build(conditions=[condition]),
+        is_shared=is_shared,
+        audit=audit,
+    )

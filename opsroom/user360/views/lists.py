@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core.errors import DomainError, Forbidden
-from opsroom.core.refusals import permissions_check, refusal_text
+from opsroom.core.refusals import permissions_check, permissions_needed, refusal_text
 from opsroom.core.services.audit import AuditContext
 from opsroom.core.spreadsheet import csv_response
 from opsroom.messaging.selectors import template_list
@@ -29,7 +29,7 @@ from opsroom.user360.filters import (
     conditions_from_query,
     people_query_build,
 )
-from opsroom.user360.forms import BulkForm, SegmentForm
+from opsroom.user360.forms import BulkForm, SegmentForm, SegmentFromFunnelForm
 from opsroom.user360.selectors.filters import people_find, people_ids_matching
 from opsroom.user360.selectors.lists import (
     person_rows,
@@ -40,9 +40,11 @@ from opsroom.user360.selectors.lists import (
 from opsroom.user360.services.bulk import bulk_limit_check
 from opsroom.user360.services.health import health_settings_get
 from opsroom.user360.services.segments import (
+    FUNNEL_PERMISSION,
     SegmentForbidden,
     SegmentRefused,
     segment_delete,
+    segment_from_funnel_drop,
     segment_save,
 )
 
@@ -106,6 +108,8 @@ def index(request: HttpRequest) -> HttpResponse:
     query: PeopleQuery | None
     try:
         query = people_query_from(request.GET)
+        # A condition may name a record that is gone (a deleted funnel): said like a typo.
+        result = people_find(query=query, login_events=health_settings_get().login_events)
     except FilterError as exc:
         query, error = None, str(exc)
     context: dict[str, Any] = {
@@ -117,7 +121,6 @@ def index(request: HttpRequest) -> HttpResponse:
         **_builder_context(),
     }
     if query is not None:
-        result = people_find(query=query, login_events=health_settings_get().login_events)
         if result.is_ranked:
             order = list(result.hits)
             people = sorted(result.people, key=lambda person: order.index(person.pk))
@@ -187,6 +190,28 @@ def segment_save_view(request: HttpRequest) -> HttpResponse:
         return redirect_to_query(request.POST)
     messages.success(request, f"Saved the segment '{segment.name}'.")
     return redirect_to_query(request.POST)
+
+
+@require_POST
+@permissions_needed(FUNNEL_PERMISSION)
+def segment_from_funnel_view(request: HttpRequest) -> HttpResponse:
+    """Save the people who dropped at a funnel step as a segment, then show them."""
+    form = SegmentFromFunnelForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
+        )
+        raise SegmentRefused(problems)
+    data = form.cleaned_data
+    segment = segment_from_funnel_drop(
+        funnel_id=data["funnel_id"],
+        step=data["step"],
+        name=data["name"],
+        is_shared=data["is_shared"],
+        audit=AuditContext.from_request(request),
+    )
+    messages.success(request, f"Saved the segment '{segment.name}'; these are its people now.")
+    return redirect(f"/people/?{urlencode(query_params(segment_query(segment)))}")
 
 
 @require_POST
