@@ -290,20 +290,20 @@ def paying_customers_named(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any
     """Rows of `paying_customers` with each person's name, email and external id."""
     rows = list(rows)
     people = {
-        person["id"]: person
-        for person in Person.objects.filter(id__in={row["person_id"] for row in rows}).values(
-            "id", "name", "email", "external_id"
-        )
+        pk: (name, email, external_id)
+        for pk, name, email, external_id in Person.objects.filter(
+            id__in={row["person_id"] for row in rows}
+        ).values_list("id", "name", "email", "external_id")
     }
     named = []
     for row in rows:
-        person = people.get(row["person_id"], {})
+        name, email, external_id = people.get(row["person_id"], ("", "", ""))
         named.append(
             {
                 **row,
-                "person__name": person.get("name", ""),
-                "person__email": person.get("email", ""),
-                "person__external_id": person.get("external_id", ""),
+                "person__name": name,
+                "person__email": email,
+                "person__external_id": external_id,
             }
         )
     return named
