@@ -89,11 +89,11 @@ class _Person:
         self.sub: str = ""
 
 
-def _people(rng: random.Random, count: int, now: datetime) -> list[_Person]:
+def _people(rng: random.Random, count: int, now: datetime, days: int = 540) -> list[_Person]:
     people = []
     for index in range(count):
-        # Signups grow over 18 months: more recent ones are likelier.
-        age = int(540 * (1 - rng.random() ** 0.7))
+        # Signups grow over `days` (18 months): more recent ones are likelier.
+        age = int(days * (1 - rng.random() ** 0.7))
         people.append(_Person(index, now - timedelta(days=age, seconds=rng.randrange(86400))))
     return people
 
@@ -109,8 +109,17 @@ def _activity_plan(rng: random.Random, person: _Person, now: datetime, per_perso
     person.active_days = days
 
 
-def generate(*, people: int, seed: int = 7, per_person: int = 103) -> dict[str, int]:
-    """Write the data set into the empty database; return row counts."""
+def generate(
+    *,
+    people: int,
+    seed: int = 7,
+    per_person: int = 103,
+    days: int = 540,
+    billing: Any = None,
+) -> dict[str, int]:
+    """Write the data set into the empty database; return row counts. `days`: how far back
+    signups go; `billing`: another writer of the billing rows (benchmarks/revenue_world.py)
+    with billing_write's arguments."""
     from django.contrib.auth import get_user_model
 
     from opsroom.core import clock
@@ -121,7 +130,7 @@ def generate(*, people: int, seed: int = 7, per_person: int = 103) -> dict[str, 
     rng = random.Random(seed)
     now = clock.now().replace(microsecond=0)
     counts: dict[str, int] = defaultdict(int)
-    crowd = _people(rng, people, now)
+    crowd = _people(rng, people, now, days)
     with transaction.atomic():
         plans = {
             code: Plan.objects.create(
@@ -178,7 +187,7 @@ def generate(*, people: int, seed: int = 7, per_person: int = 103) -> dict[str, 
     )
 
     with transaction.atomic():
-        billing_write(rng, crowd, now, plans, subscription_mrr, counts)
+        (billing or billing_write)(rng, crowd, now, plans, subscription_mrr, counts)
         support_write(rng, crowd, now, counts)
         telemetry_write(rng, crowd, now, counts)
         flags_emails_write(rng, crowd, now, counts)

@@ -176,7 +176,7 @@ def telemetry_write(rng, crowd, now, counts):
     for number in range(len(crowd) * 2):
         person = rng.choice(crowd)
         at = min(now, person.signup + (now - person.signup) * rng.random())
-        release = next(name for name, start in reversed(releases) if start <= at)
+        release = next((name for name, start in reversed(releases) if start <= at), releases[0][0])
         fp = fingerprints[min(int(rng.expovariate(0.25)), 39)]
         errors.append(
             (

@@ -53,6 +53,12 @@ SCHEDULE: dict[str, Job] = {
         task="opsroom.revenue.tasks.revenue_forecast_prepare",
         description="Measure the complete months and backtest the 12-month forecast on them.",
     ),
+    "revenue_cohorts": Job(
+        cron="30 3 * * *",
+        task="opsroom.revenue.tasks.revenue_cohorts_daily",
+        description="Recompute the revenue cohorts (retention by month) and their insights' "
+        "context.",
+    ),
     "churn_predictions": Job(
         cron="40 3 * * *",
         task="opsroom.revenue.tasks.churn_predictions_daily",

@@ -9,6 +9,7 @@ from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext
 from opsroom.revenue.campaigns.services import campaigns_run
 from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
+from opsroom.revenue.cohorts.services import cohorts_refresh
 from opsroom.revenue.digest import revenue_digest_send
 from opsroom.revenue.forecast.services import forecast_basis_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
@@ -33,6 +34,13 @@ def revenue_forecast_prepare() -> dict[str, Any]:
     """Measure the complete months and backtest the forecast on them, for the day."""
     basis = forecast_basis_refresh(today=clock.now().date())
     return {"day": basis.day.isoformat(), "months": len(basis.flows)}
+
+
+@task()
+def revenue_cohorts_daily() -> dict[str, Any]:
+    """Recompute the cohort tables and the context of the cohorts the insights name."""
+    cells, seconds = cohorts_refresh(today=clock.now().date())
+    return {"cells": cells, "seconds": round(seconds, 2)}
 
 
 @task()

@@ -139,10 +139,18 @@ def person_ids_by_error_count(*, op: str, count: int, since: datetime) -> QueryS
     )
 
 
-def error_fingerprint_stats(*, since: datetime) -> list[dict[str, Any]]:
-    """Per fingerprint since a time: occurrences, distinct people, first and last time."""
+def _errors_between(since: datetime, until: datetime | None) -> QuerySet[ErrorEvent]:
+    rows = ErrorEvent.objects.filter(occurred_at__gte=since, level__in=_ERROR_LEVELS)
+    return rows.filter(occurred_at__lt=until) if until is not None else rows
+
+
+def error_fingerprint_stats(
+    *, since: datetime, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per fingerprint since a time (and before another): occurrences, distinct people, first
+    and last time."""
     return list(
-        ErrorEvent.objects.filter(occurred_at__gte=since, level__in=_ERROR_LEVELS)
+        _errors_between(since, until)
         .values("fingerprint")
         .annotate(
             occurrences=Count("id"),
@@ -155,10 +163,11 @@ def error_fingerprint_stats(*, since: datetime) -> list[dict[str, Any]]:
     )
 
 
-def error_release_stats(*, since: datetime) -> list[dict[str, Any]]:
-    """Per fingerprint and release since a time: occurrences, first and last time."""
+def error_release_stats(*, since: datetime, until: datetime | None = None) -> list[dict[str, Any]]:
+    """Per fingerprint and release since a time (and before another): occurrences, first and
+    last time."""
     return list(
-        ErrorEvent.objects.filter(occurred_at__gte=since, level__in=_ERROR_LEVELS)
+        _errors_between(since, until)
         .values("fingerprint", "release")
         .annotate(n=Count("id"), first_seen=Min("occurred_at"), last_seen=Max("occurred_at"))
     )

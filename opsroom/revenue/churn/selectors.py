@@ -11,6 +11,7 @@ from opsroom.core import clock
 from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskAction, RiskBand
 
 AT_RISK = (RiskBand.HIGH, RiskBand.MEDIUM)
+_CHUNK = 2000
 REVIEW_QUIET_DAYS = 14  # a high-risk customer nobody acted on for this long needs a review
 
 
@@ -61,13 +62,23 @@ class Improved:
 
 def recently_improved(*, since: date) -> Improved:
     """Customers who moved from high or medium risk to low since a day and still pay."""
-    moved = ChurnBandChange.objects.filter(
-        day__gte=since, from_band__in=AT_RISK, to_band=RiskBand.LOW
-    ).values("person_id")
-    figures = ChurnPrediction.objects.filter(person_id__in=moved, band=RiskBand.LOW).aggregate(
-        n=Count("id"), mrr=Sum("mrr")
+    # The few who moved first (by the day index), then their predictions by person: a subquery
+    # would make the database probe every low-risk customer's band history instead.
+    moved = sorted(
+        set(
+            ChurnBandChange.objects.filter(
+                day__gte=since, from_band__in=AT_RISK, to_band=RiskBand.LOW
+            ).values_list("person_id", flat=True)
+        )
     )
-    return Improved(customers=figures["n"] or 0, mrr=int(figures["mrr"] or 0))
+    customers = mrr = 0
+    for start in range(0, len(moved), _CHUNK):
+        figures = ChurnPrediction.objects.filter(
+            person_id__in=moved[start : start + _CHUNK], band=RiskBand.LOW
+        ).aggregate(n=Count("id"), mrr=Sum("mrr"))
+        customers += figures["n"] or 0
+        mrr += int(figures["mrr"] or 0)
+    return Improved(customers=customers, mrr=mrr)
 
 
 def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:

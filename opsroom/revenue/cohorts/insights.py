@@ -6,6 +6,11 @@ retention against the pooled retention of the (up to) six cohorts before it at t
 (statsmodels `proportions_ztest`), with the Benjamini-Hochberg correction over every cohort and
 age tested (`multipletests`, false discovery rate 5%). A cohort is reported at the age where
 it differs most significantly, when the difference is at least 5 points.
+
+What happened while a cohort started (its context) aggregates the error log, so the daily
+cohort refresh computes it for every cohort an insight names (`insight_cohorts`, `context_of`)
+and stores it (CohortContext); the page and the API read it from there and compute it only for
+a cohort the refresh has not seen.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +23,7 @@ from opsroom.core.money import money_format
 from opsroom.experiments.selectors import flag_list
 from opsroom.revenue.cohorts.build import month_add
 from opsroom.revenue.cohorts.selectors import CohortRow
-from opsroom.revenue.models import Plan
+from opsroom.revenue.models import CohortContext, Plan
 from opsroom.telemetry.selectors import error_fingerprint_stats, error_release_stats
 
 MAX_AGE_TESTED = 6
@@ -70,6 +75,21 @@ def _tests(rows: list[CohortRow]) -> list[tuple[int, int, float, float, float]]:
 
 def cohort_insights(*, rows: list[CohortRow]) -> list[CohortInsight]:
     """Cohorts that differ from the trend beyond chance, with their context and an action."""
+    found = _significant(rows)
+    held = dict(
+        CohortContext.objects.filter(cohort__in=[i.cohort for i in found]).values_list(
+            "cohort", "notes"
+        )
+    )
+    return [_explained(insight, rows, held) for insight in found]
+
+
+def insight_cohorts(*, rows: list[CohortRow]) -> set[date]:
+    """The cohorts an insight names (without their context: cheap)."""
+    return {insight.cohort for insight in _significant(rows)}
+
+
+def _significant(rows: list[CohortRow]) -> list[CohortInsight]:
     tests = _tests(rows)
     if not tests:
         return []
@@ -91,16 +111,22 @@ def cohort_insights(*, rows: list[CohortRow]) -> list[CohortInsight]:
                 p_value=float(p_value),
                 size=rows[index].size,
             )
-    return [_explained(insight, rows) for insight in sorted(best.values(), key=lambda i: i.cohort)]
+    return sorted(best.values(), key=lambda i: i.cohort)
 
 
-def _explained(insight: CohortInsight, rows: list[CohortRow]) -> CohortInsight:
+def context_of(cohort: date) -> list[str]:
+    """What the cohort's customers met while they started: from a week before its month to
+    the end of its second month."""
+    window_start = datetime.combine(cohort - timedelta(days=7), time.min, tzinfo=UTC)
+    window_end = datetime.combine(month_add(cohort, 2), time.min, tzinfo=UTC)
+    return _context(window_start, window_end)
+
+
+def _explained(
+    insight: CohortInsight, rows: list[CohortRow], held: dict[date, list[str]]
+) -> CohortInsight:
     """What happened while the cohort started, from the data, and a recommended action."""
-    # From a week before the cohort's month to the end of its second month: what its customers
-    # met while they started.
-    window_start = datetime.combine(insight.cohort - timedelta(days=7), time.min, tzinfo=UTC)
-    window_end = datetime.combine(month_add(insight.cohort, 2), time.min, tzinfo=UTC)
-    context = _context(window_start, window_end)
+    context = held[insight.cohort] if insight.cohort in held else context_of(insight.cohort)
     month = f"{insight.cohort:%B %Y}"
     row = next(r for r in rows if r.cohort == insight.cohort)
     lost = row.size - (row.retained[insight.age] or 0)
@@ -128,9 +154,7 @@ def _context(start: datetime, end: datetime) -> list[str]:
     """Errors and releases first seen, plans and flags added, in a window."""
     notes: list[str] = []
     errors = [
-        stat
-        for stat in error_fingerprint_stats(since=start)
-        if stat["first_seen"] < end and stat["people"] >= 3
+        stat for stat in error_fingerprint_stats(since=start, until=end) if stat["people"] >= 3
     ]
     errors.sort(key=lambda stat: -stat["people"])
     for stat in errors[:2]:
@@ -141,8 +165,8 @@ def _context(start: datetime, end: datetime) -> list[str]:
     releases = sorted(
         {
             (row["release"], row["first_seen"])
-            for row in error_release_stats(since=start)
-            if row["release"] and row["first_seen"] < end
+            for row in error_release_stats(since=start, until=end)
+            if row["release"]
         },
         key=lambda pair: pair[1],
     )

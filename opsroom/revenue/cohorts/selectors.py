@@ -22,8 +22,10 @@ class CohortRow:
 def cohort_filters() -> tuple[list[str], list[str]]:
     """The channels and plans the cohorts can be filtered by."""
     cells = CohortCell.objects.filter(age=0)
-    channels = sorted(set(cells.exclude(channel="").values_list("channel", flat=True)))
-    plans = sorted(set(cells.exclude(plan="").values_list("plan", flat=True)))
+    channels = list(
+        cells.exclude(channel="").order_by("channel").values_list("channel", flat=True).distinct()
+    )
+    plans = list(cells.exclude(plan="").order_by("plan").values_list("plan", flat=True).distinct())
     return channels, plans
 
 

@@ -2,6 +2,7 @@
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from opsroom.core.errors import InvalidInput
+from opsroom.people.models import Person
 from opsroom.revenue.metrics.ledger import Rates
 from opsroom.revenue.models import (
     ExchangeRate,
@@ -273,10 +275,35 @@ def overview_latest() -> RevenueOverview | None:
 
 
 def paying_customers() -> QuerySet[Subscription, dict[str, Any]]:
-    """Customers paying now (subscriptions counting MRR), by MRR, one row per currency."""
+    """Customers paying now (subscriptions counting MRR), by MRR, one row per currency: person
+    ids only, so that counting and ordering them reads the subscriptions alone (the names of a
+    page's customers: `paying_customers_named`)."""
     return (
         Subscription.objects.filter(status__in=mrr_statuses(), mrr_amount__gt=0)
-        .values("person_id", "person__name", "person__email", "person__external_id", "currency")
+        .values("person_id", "currency")
         .annotate(mrr=Sum("mrr_amount"), subscriptions=Count("id"))
         .order_by("-mrr", "person_id")
     )
+
+
+def paying_customers_named(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of `paying_customers` with each person's name, email and external id."""
+    rows = list(rows)
+    people = {
+        pk: (name, email, external_id)
+        for pk, name, email, external_id in Person.objects.filter(
+            id__in={row["person_id"] for row in rows}
+        ).values_list("id", "name", "email", "external_id")
+    }
+    named = []
+    for row in rows:
+        name, email, external_id = people.get(row["person_id"], ("", "", ""))
+        named.append(
+            {
+                **row,
+                "person__name": name,
+                "person__email": email,
+                "person__external_id": external_id,
+            }
+        )
+    return named

@@ -301,7 +301,7 @@ from opsroom.revenue.models.churn import (  # noqa: E402
     RiskAction,
     RiskBand,
 )
-from opsroom.revenue.models.cohorts import CohortCell  # noqa: E402
+from opsroom.revenue.models.cohorts import CohortCell, CohortContext  # noqa: E402
 from opsroom.revenue.models.forecast import ForecastBasis  # noqa: E402
 from opsroom.revenue.models.metrics import (  # noqa: E402
     ExchangeRate,
@@ -327,6 +327,7 @@ __all__ = [
     "ChurnBandChange",
     "ChurnPrediction",
     "CohortCell",
+    "CohortContext",
     "DunningSend",
     "ExchangeRate",
     "ForecastBasis",

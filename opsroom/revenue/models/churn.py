@@ -40,7 +40,12 @@ class ChurnPrediction(models.Model):
             ("act_on_churn_risk", "Can act on at-risk customers (calls, free months, contacts)"),
             ("train_churn_model", "Can train the churn model"),
         ]
-        indexes = [models.Index(fields=["band", "-probability"], name="churn_band_prob")]
+        indexes = [
+            models.Index(fields=["band", "-probability"], name="churn_band_prob"),
+            # The dashboard's "computed at" (a MAX) and the bands' sums, read from the index.
+            models.Index(fields=["computed_at"], name="churn_computed"),
+            models.Index(fields=["band", "mrr"], name="churn_band_mrr"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.probability:.0%} ({self.band})"

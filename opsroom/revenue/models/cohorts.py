@@ -31,3 +31,16 @@ class CohortCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.basis} {self.cohort:%Y-%m} M{self.age}: {self.customers}/{self.size}"
+
+
+class CohortContext(models.Model):
+    """What happened while a cohort started (errors, releases, prices, flags), computed by the
+    daily cohort refresh for the cohorts the insights name, so that the cohort page and API
+    read it instead of aggregating the error log per insight on each request."""
+
+    cohort = models.DateField(unique=True)  # the first day of the cohort's month
+    notes = models.JSONField(default=list, blank=True)  # plain-words lines, most telling first
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.cohort:%Y-%m}: {len(self.notes)} notes"

@@ -10,7 +10,8 @@ from conftest import signed_in
 from opsroom.core import clock
 from opsroom.core.models import AuditEntry
 from opsroom.people.tests.factories import PersonFactory
-from opsroom.revenue.models import ChurnPrediction, RiskAction
+from opsroom.revenue.churn.selectors import Improved, recently_improved
+from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskAction
 from opsroom.revenue.tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,23 @@ def test_the_dashboard_shows_the_bands_the_lists_and_the_reasons(staff_analyst):
     only_high = signed_in(staff_analyst).get("/revenue/churn/?band=high").content.decode()
     assert "Hana" in only_high
     assert "Momozed" not in only_high
+
+
+def test_recently_improved_counts_who_moved_to_low_since_the_day_and_still_is():
+    today = clock.now().date()
+    moved = [_at_risk(f"Low{i}", 0.1, "low", mrr=1000 * (i + 1)) for i in range(3)]
+    back_up = _at_risk("Again", 0.8, "high", mrr=5000)  # improved, then worse again
+    for person, day, from_band in (
+        (moved[0], today - timedelta(days=3), "high"),
+        (moved[1], today - timedelta(days=10), "medium"),
+        (moved[1], today - timedelta(days=9), "medium"),  # twice: counted once
+        (moved[2], today - timedelta(days=40), "high"),  # before the day
+        (back_up, today - timedelta(days=5), "medium"),
+    ):
+        ChurnBandChange.objects.create(
+            person=person, day=day, from_band=from_band, to_band="low", probability=0.1
+        )
+    assert recently_improved(since=today - timedelta(days=30)) == Improved(customers=2, mrr=3000)
 
 
 def test_a_billing_specialist_acts_and_each_action_is_audited(staff_billing):

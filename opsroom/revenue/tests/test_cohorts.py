@@ -13,6 +13,7 @@ from opsroom.revenue.cohorts.services import cohorts_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
 from opsroom.revenue.services import payment_attempt_upsert_many, subscription_upsert_many
 from opsroom.revenue.tests.factories import PlanFactory
+from opsroom.telemetry.services import error_event_record_many
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 7, 10)
@@ -107,6 +108,48 @@ def test_a_cohort_that_churns_far_more_than_the_trend_is_found():
     assert insight.trend == pytest.approx(28 / 30)
     assert insight.p_value < 0.001
     assert "Win-back campaign for the June 2025 cohort" in insight.action
+
+
+def test_the_refresh_stores_an_insight_cohorts_context_and_the_page_reads_it(
+    django_assert_max_num_queries,
+):
+    """June's cohort met an error in its window (and one after it, not counted); the refresh
+    stores that context, and the insights read it without touching the error log again."""
+    people = []
+    for month in range(1, 9):
+        for i in range(30):
+            person = PersonFactory()
+            people.append(person)
+            _write(f"s{month}-{i}", person, _at(2025, month, 3))
+            if i < (15 if month == 6 else 2):
+                _write(f"s{month}-{i}", person, _at(2025, month + 1, 10), status="canceled")
+    error_event_record_many(
+        rows=[
+            {
+                "event_id": f"e{n}",
+                "fingerprint": "fp-save" if n < 4 else "fp-late",
+                "title": "Recipe save fails" if n < 4 else "Later error",
+                "level": "error",
+                "release": "2025.23" if n < 4 else "2025.40",
+                "person": people[n],
+                "occurred_at": _at(2025, 6, 10 + n) if n < 4 else _at(2025, 10, 1),
+            }
+            for n in range(8)
+        ]
+    )
+    with clock.clock_frozen_at(datetime(2026, 1, 5, tzinfo=UTC)):
+        mrr_ledger_update()
+        cohorts_refresh(today=date(2026, 1, 5))
+    rows = cohort_table(basis="first_payment")
+    # One query for the stored contexts, none on the error log.
+    with django_assert_max_num_queries(1):
+        (insight,) = cohort_insights(rows=rows)
+    assert insight.cohort == date(2025, 6, 1)
+    assert insight.context[0].startswith("error “Recipe save fails” first seen 2025-06-10")
+    assert "4 times for 4 people" in insight.context[0]
+    assert "release 2025.23 went out" in insight.context
+    assert not any("Later error" in note or "2025.40" in note for note in insight.context)
+    assert "check that the errors above are fixed" in insight.action
 
 
 def test_the_cohort_page_and_api(staff_analyst):

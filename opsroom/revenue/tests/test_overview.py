@@ -8,6 +8,7 @@ import pytest
 from conftest import signed_in
 from opsroom.core import clock
 from opsroom.core.models import AuditEntry
+from opsroom.people.models import Person
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.revenue.metrics.overview import overview_figures
 from opsroom.revenue.metrics.services import mrr_ledger_update
@@ -119,6 +120,22 @@ def test_the_overview_page_shows_the_cards_and_links_to_the_customers(staff_anal
     assert "$350" in html
     assert "/revenue/definitions/#customer_churn" in html
     assert "kind=churn" in html
+
+
+def test_the_customers_page_lists_who_pays_by_mrr_with_their_names(staff_analyst):
+    _world()
+    with clock.clock_frozen_at(TODAY):
+        page = signed_in(staff_analyst).get("/revenue/customers/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    people = {p.external_id: p for p in Person.objects.all()}
+    # c2 (3 seats: 9000) first, then the 3000s by id, c3 (2000) last; c0, c1, c10 churned.
+    order = ["c2", "c4", "c5", "c6", "c7", "c8", "c9", "c11", "c12", "c3"]
+    positions = [html.index(f"/people/{people[key].pk}/") for key in order]
+    assert positions == sorted(positions)
+    assert people["c2"].email in html
+    assert "$90" in html
+    assert all(f"/people/{people[key].pk}/" not in html for key in ("c0", "c1", "c10"))
 
 
 def test_the_movements_page_lists_who_churned(staff_analyst):

@@ -26,6 +26,7 @@ from opsroom.revenue.metrics.selectors import (
     mrr_periods,
     overview_latest,
     paying_customers,
+    paying_customers_named,
     segments_for_month,
 )
 from opsroom.revenue.models import MrrMovement, MrrSegmentMonth
@@ -211,6 +212,7 @@ def customers(request: HttpRequest) -> HttpResponse:
     """Paying customers now, by MRR: who is behind MRR, ARPA and the subscription count."""
     perm_require(request, "revenue.view_subscription")
     page = Paginator(paying_customers(), 50).get_page(request.GET.get("page"))
+    page.object_list = paying_customers_named(page.object_list)
     return render(
         request,
         "revenue/customers.html",

@@ -1,7 +1,8 @@
 """Bring every revenue table up to date now, in the order the scheduled jobs would: the MRR
-ledger, failed-payment cases, the forecast basis, the churn model (trained when the history
-allows) and the predictions; and create the design brief's campaigns, paused, where their email
-templates exist. A new install or the demo world then has a working command center at once."""
+ledger, failed-payment cases, the forecast basis, the cohorts, the churn model (trained when
+the history allows) and the predictions; and create the design brief's campaigns, paused,
+where their email templates exist. A new install or the demo world then has a working command
+center at once."""
 
 from typing import Any
 
@@ -12,13 +13,14 @@ from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
 from opsroom.revenue.campaigns.services import campaign_defaults_ensure
 from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
+from opsroom.revenue.cohorts.services import cohorts_refresh
 from opsroom.revenue.forecast.services import forecast_basis_refresh
 from opsroom.revenue.metrics.services import mrr_ledger_update
 from opsroom.revenue.recovery.services import payment_cases_refresh
 
 
 class Command(BaseCommand):
-    help = "Update the ledger, payment cases, forecast, churn model and predictions now."
+    help = "Update the ledger, payment cases, forecast, cohorts, churn model and predictions now."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-train", action="store_true", help="keep the current model")
@@ -34,6 +36,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Payment cases: {cases.cases} ({cases.opened} opened)")
         basis = forecast_basis_refresh(today=clock.now().date())
         self.stdout.write(f"Forecast basis: {len(basis.flows)} months")
+        cells, seconds = cohorts_refresh(today=clock.now().date())
+        self.stdout.write(f"Cohorts: {cells} cells ({seconds:.1f} s)")
         if not options["no_train"]:
             try:
                 artifact = churn_model_train(audit=audit)
