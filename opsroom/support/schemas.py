@@ -58,7 +58,13 @@ class TicketOut(Schema):
     updated_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
-    reply_due_at: datetime | None
+    reply_due_at: datetime | None = Field(
+        description="when a reply (first or next) is due, if that is the SLA target due first"
+    )
+    sla_due_at: datetime | None = Field(
+        description="when the SLA target due first is due; null off the clock (pending, solved)"
+    )
+    sla_target: str = Field(description="first_reply, next_reply, resolution, or ''")
 
 
 class TicketPage(Schema):
@@ -265,3 +271,28 @@ class SessionTraceOut(Schema):
     path: str | None
     status: int | None
     occurred_at: datetime | None
+
+
+class SlaPolicyIO(Schema):
+    priority: Priority
+    first_reply_minutes: int = Field(..., description="minutes of clock time, 1 to a year")
+    next_reply_minutes: int = Field(..., description="after each customer message")
+    resolution_minutes: int
+    business_hours: bool = Field(False, description="count business hours only (else calendar)")
+
+
+class BusinessHoursIO(Schema):
+    timezone: Text = Field(..., max_length=64, description="an IANA timezone, e.g. Europe/Berlin")
+    hours: list[Text] = Field(
+        ..., description="seven days, Monday first: 'HH:MM-HH:MM', or '' for a day off"
+    )
+
+
+class SlaSettingsIO(Schema):
+    policies: list[SlaPolicyIO]
+    business_hours: BusinessHoursIO
+
+
+class SlaSettingsOut(SlaSettingsIO):
+    updated_at: datetime | None
+    updated_by: str | None

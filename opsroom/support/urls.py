@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.support.views import automations, csat, dashboard, queue, ticket
+from opsroom.support.views import automations, csat, dashboard, queue, sla, ticket
 
 app_name = "support"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("bulk/", queue.bulk, name="bulk"),
     path("dashboard/", dashboard.index, name="dashboard"),
     path("rate/<str:token>/", csat.rate, name="rate"),
+    path("sla/", sla.index, name="sla"),
+    path("sla/set/", sla.update, name="sla_set"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/runs/<int:run_id>/reopen/", automations.reopen, name="automation_reopen"),

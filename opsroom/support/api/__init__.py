@@ -5,7 +5,7 @@ other writes an admin key or a staff session holding the permission.
 Each module registers its endpoints on the one router in `access`, so the paths and operation
 ids stay as they were when this was one module. New areas get their own module, imported here."""
 
-from opsroom.support.api import analysis, articles, metrics, resources, tickets
+from opsroom.support.api import analysis, articles, metrics, resources, sla, tickets
 from opsroom.support.api.access import router
 
-__all__ = ["analysis", "articles", "metrics", "resources", "router", "tickets"]
+__all__ = ["analysis", "articles", "metrics", "resources", "router", "sla", "tickets"]

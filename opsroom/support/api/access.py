@@ -67,4 +67,6 @@ def _out(ticket: Ticket) -> TicketOut:
         first_response_at=ticket.first_response_at,
         resolved_at=ticket.resolved_at,
         reply_due_at=ticket_reply_due(ticket=ticket),
+        sla_due_at=ticket.sla_due_at,
+        sla_target=ticket.sla_target,
     )

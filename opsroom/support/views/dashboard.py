@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.support.selectors.metrics import period_figures, top_issues
-from opsroom.support.sla import FIRST_REPLY_HOURS
+from opsroom.support.selectors.sla import sla_settings_get
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 
@@ -23,15 +23,16 @@ def index(request: HttpRequest) -> HttpResponse:
         raise InvalidInput(f"days is one of {', '.join(PERIODS)}.")
     now = clock.now()
     span = timedelta(days=PERIODS[days])
+    settings = sla_settings_get()
     return render(
         request,
         "support/dashboard.html",
         {
             "days": days,
             "periods": PERIODS,
-            "current": period_figures(start=now - span, end=now),
-            "previous": period_figures(start=now - 2 * span, end=now - span),
+            "current": period_figures(start=now - span, end=now, settings=settings),
+            "previous": period_figures(start=now - 2 * span, end=now - span, settings=settings),
             "issues": top_issues(now=now),
-            "targets": FIRST_REPLY_HOURS,
+            "sla": settings,
         },
     )

@@ -23,7 +23,7 @@ from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.session_trace import session_trace_for_person
 from opsroom.support.selectors.similar import tickets_similar_to
-from opsroom.support.selectors.tickets import ticket_reply_due
+from opsroom.support.selectors.sla import sla_settings_get, ticket_sla
 from opsroom.support.services.analysis import analysis_correct, ticket_analyse
 from opsroom.support.services.replies import (
     reply_suggestion_decide,
@@ -98,10 +98,12 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 def _page_context(ticket: Ticket, user: User, **extra: Any) -> dict[str, Any]:
+    settings = sla_settings_get()
     return {
         **copilot_context(ticket, user),
         "conversation": list(ticket.messages.select_related("author_user")),
-        "reply_due_at": ticket_reply_due(ticket=ticket),
+        "sla": ticket_sla(ticket=ticket, settings=settings),
+        "sla_policy": settings.policies.get(ticket.priority),
         "now": clock.now(),
         "statuses": Ticket.Status.choices,
         "priorities": Ticket.Priority.choices,
