@@ -167,6 +167,17 @@ class AutomationDecisionOut(Schema):
     event: str = Field(description="the host-app webhook event it sends")
 
 
+class PriorityTargetsOut(Schema):
+    priority: str
+    first_reply_target_hours: float
+    resolution_target_hours: float
+    business_hours: bool
+    first_response_median_hours: float | None
+    first_response_within_target: float | None = Field(description="share of answered tickets")
+    resolution_median_hours: float | None
+    resolution_within_target: float | None = Field(description="share of resolved tickets")
+
+
 class PeriodOut(Schema):
     start: datetime
     end: datetime
@@ -179,6 +190,8 @@ class PeriodOut(Schema):
     first_response_within_target: float | None
     resolution_mean_hours: float | None
     resolution_median_hours: float | None
+    resolution_within_target: float | None
+    by_priority: list[PriorityTargetsOut] = Field(description="times against each policy")
     auto_resolution_mean_seconds: float | None
     csat: float | None
     csat_count: int
