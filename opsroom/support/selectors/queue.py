@@ -54,6 +54,7 @@ class QueueFilters:
     assignee: str = ""  # "", "none" or a staff user id
     channel: str = ""
     sla: str = ""
+    target: str = ""  # the SLA target due first: first_reply, next_reply, resolution
     plan: str = ""
     q: str = ""
 
@@ -85,6 +86,7 @@ def queue_filters_parse(params: Mapping[str, str]) -> QueueFilters:
         assignee=assignee,
         channel=_one_of("channel", get["channel"], Ticket.Channel.values),
         sla=_one_of("sla", get["sla"], SLA_STATES),
+        target=_one_of("target", get["target"], TARGETS),
         plan=get["plan"][:64],
         q=get["q"][:200],
     )
@@ -197,6 +199,8 @@ def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) 
     }
     if filters.sla:
         tickets = tickets.filter(sla[filters.sla])
+    if filters.target:
+        tickets = tickets.filter(sla_target=filters.target)
     if filters.plan:
         tickets = tickets.filter(
             requester_id__in=person_ids_by_subscription(plan_code=filters.plan)

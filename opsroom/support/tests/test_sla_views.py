@@ -217,6 +217,11 @@ def test_the_queue_shows_which_target_is_due(staff_support):
     assert 'data-sla-target="next_reply"' not in breaching  # due in 11h 30m
     listed = client.get("/api/v1/support/tickets", {"sla": "breached"}).json()["results"]
     assert [(t["id"], t["sla_target"]) for t in listed] == [(late.pk, "first_reply")]
+    waiting = client.get("/api/v1/support/tickets", {"target": "next_reply"}).json()["results"]
+    assert [(t["id"], t["reply_due_at"] is not None) for t in waiting] == [(answered.pk, True)]
+    by_target = client.get("/support/", {"target": "next_reply"}).content.decode()
+    assert 'data-sla-target="first_reply"' not in by_target
+    assert client.get("/support/", {"target": "someday"}).status_code == 400
 
 
 def _audit(user):
