@@ -22,13 +22,13 @@ class TicketFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(lambda: clock.now() - timedelta(hours=2))
     updated_at = factory.LazyAttribute(lambda t: t.created_at)
 
-    @factory.post_generation
-    def sla(self, create: bool, extracted: object, **kwargs: object) -> None:
+    @factory.post_generation  # type: ignore[untyped-decorator]
+    def sla(obj: Ticket, create: bool, extracted: object, **kwargs: object) -> None:
         """Store the SLA as the services do after every write (skip with sla=False)."""
         if create and extracted is not False:
             from opsroom.support.services.sla import tickets_sla_refresh
 
-            tickets_sla_refresh(tickets=[self])
+            tickets_sla_refresh(tickets=[obj])
 
 
 class TicketMessageFactory(factory.django.DjangoModelFactory):

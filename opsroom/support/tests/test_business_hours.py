@@ -19,8 +19,8 @@ OFFICE = Calendar(timezone="Europe/Berlin", hours=NINE_TO_FIVE)
 ALWAYS = Calendar(timezone="Europe/Berlin", hours=((0, 1440),) * 7)
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)
+def berlin(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def test_calendar_hours_add_plain_time():
