@@ -27,13 +27,14 @@ from benchmarks.bench_people import _timed
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
-VERSION = "support-1"
+VERSION = "support-2"  # 2: tickets carry their stored SLA (support 0009)
 TARGETS_MS = {"similar": 50, "analysis": 300, "queue": 150}
 SAMPLES = 200
-# The queue page before its view counts came from two indexes (45c7b22, counts computed; load
-# average 3.0 on 2 cores; docs/support.md): printed beside the figure measured now. The counts
+# The queue page before the SLA due time was stored on the ticket (bf10294, its due time computed
+# from created_at per priority; load average 6.1 on 2 cores; docs/support.md): printed beside the
+# figure measured now. The counts
 # alone get their baseline in the same run (_queue_counts_before_and_after).
-BASELINE_P95_MS = {("queue", "SQLite"): 168.0, ("queue", "PostgreSQL"): 97.0}
+BASELINE_P95_MS = {("queue", "SQLite"): 128.0, ("queue", "PostgreSQL"): 137.0}
 PEOPLE = 5000
 
 
@@ -210,6 +211,10 @@ def _build(count: int) -> float:
                 for ticket in tickets
                 if ticket.status == "solved"
             )
+    # Written in bulk above, past the services: store their SLA as the services would.
+    from opsroom.support.services.sla import tickets_sla_backfill
+
+    tickets_sla_backfill()
     return round(time.monotonic() - started, 1)
 
 

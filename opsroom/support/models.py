@@ -69,6 +69,14 @@ class Ticket(models.Model):
     csat_requested_at = models.DateTimeField(null=True, blank=True)
     # How the rated ticket had been handled: auto-resolved, AI-assisted or manual.
     rated_handling = models.CharField(max_length=16, blank=True)
+    # The SLA, kept by services/sla.py whenever the ticket changes: the running target due
+    # first (null: off the clock) and which one it is; whether the first reply and the
+    # resolution met their targets (null: not yet); the spans its clock was paused.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_target = models.CharField(max_length=16, blank=True)  # first_reply, next_reply, resolution
+    sla_first_reply_met = models.BooleanField(null=True, blank=True)
+    sla_resolution_met = models.BooleanField(null=True, blank=True)
+    sla_pauses = models.JSONField(default=list, blank=True)  # [[start ISO, end ISO or null]]
 
     class Meta:
         constraints = [
@@ -88,10 +96,9 @@ class Ticket(models.Model):
             # "Solved recently": the solved and closed tickets resolved since a moment.
             models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
             # Covers every column the open views' counts read, so they come from the index alone.
-            models.Index(
-                fields=["status", "assignee", "priority", "created_at", "first_response_at"],
-                name="ticket_queue_counts",
-            ),
+            models.Index(fields=["status", "assignee", "sla_due_at"], name="ticket_queue_counts"),
+            # "Breaching soon" and the SLA-state filter: the stored due time.
+            models.Index(fields=["sla_due_at"], name="ticket_sla_due"),
         ]
 
     def __str__(self) -> str:
@@ -103,6 +110,52 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class SlaPolicy(models.Model):
+    """One priority's SLA targets, in minutes, counted in business or calendar hours."""
+
+    priority = models.CharField(max_length=16, choices=Ticket.Priority.choices, unique=True)
+    first_reply_minutes = models.PositiveIntegerField()
+    next_reply_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        permissions = [("manage_sla", "Can edit the SLA policies and business hours")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    first_reply_minutes__gt=0, next_reply_minutes__gt=0, resolution_minutes__gt=0
+                ),
+                name="slapolicy_targets_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA for {self.priority}"
+
+
+class BusinessHours(models.Model):
+    """The support team's working hours (one row): per weekday, in one timezone."""
+
+    timezone = models.CharField(max_length=64, default="UTC")
+    # Monday first, seven entries: "09:00-17:00", or "" for a day off.
+    hours = models.JSONField(default=list)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return f"business hours ({self.timezone})"
 
 
 class TicketMessage(models.Model):

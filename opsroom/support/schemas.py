@@ -58,12 +58,18 @@ class TicketOut(Schema):
     updated_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
-    reply_due_at: datetime | None
     satisfaction_rating: int | None = Field(None, description="the customer's CSAT, 1-5")
     rated_handling: str = Field(
         "", description="how the rated ticket was handled: auto, ai_assisted or manual"
     )
     csat_requested_at: datetime | None = None
+    reply_due_at: datetime | None = Field(
+        description="when a reply (first or next) is due, if that is the SLA target due first"
+    )
+    sla_due_at: datetime | None = Field(
+        description="when the SLA target due first is due; null off the clock (pending, solved)"
+    )
+    sla_target: str = Field(description="first_reply, next_reply, resolution, or ''")
 
 
 class TicketPage(Schema):
@@ -171,6 +177,17 @@ class CsatOut(Schema):
     ratings: int
 
 
+class PriorityTargetsOut(Schema):
+    priority: str
+    first_reply_target_hours: float
+    resolution_target_hours: float
+    business_hours: bool
+    first_response_median_hours: float | None
+    first_response_within_target: float | None = Field(description="share of answered tickets")
+    resolution_median_hours: float | None
+    resolution_within_target: float | None = Field(description="share of resolved tickets")
+
+
 class PeriodOut(Schema):
     start: datetime
     end: datetime
@@ -183,6 +200,8 @@ class PeriodOut(Schema):
     first_response_within_target: float | None
     resolution_mean_hours: float | None
     resolution_median_hours: float | None
+    resolution_within_target: float | None
+    by_priority: list[PriorityTargetsOut] = Field(description="times against each policy")
     auto_resolution_mean_seconds: float | None
     csat: float | None
     csat_count: int
@@ -326,3 +345,28 @@ class SessionTraceOut(Schema):
     path: str | None
     status: int | None
     occurred_at: datetime | None
+
+
+class SlaPolicyIO(Schema):
+    priority: Priority
+    first_reply_minutes: int = Field(..., description="minutes of clock time, 1 to a year")
+    next_reply_minutes: int = Field(..., description="after each customer message")
+    resolution_minutes: int
+    business_hours: bool = Field(False, description="count business hours only (else calendar)")
+
+
+class BusinessHoursIO(Schema):
+    timezone: Text = Field(..., max_length=64, description="an IANA timezone, e.g. Europe/Berlin")
+    hours: list[Text] = Field(
+        ..., description="seven days, Monday first: 'HH:MM-HH:MM', or '' for a day off"
+    )
+
+
+class SlaSettingsIO(Schema):
+    policies: list[SlaPolicyIO]
+    business_hours: BusinessHoursIO
+
+
+class SlaSettingsOut(SlaSettingsIO):
+    updated_at: datetime | None
+    updated_by: str | None

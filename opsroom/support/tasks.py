@@ -9,6 +9,7 @@ from opsroom.support.models import ReplySuggestion, Ticket
 from opsroom.support.services.analysis import ticket_analyse
 from opsroom.support.services.automations import automation_apply
 from opsroom.support.services.replies import reply_suggestion_draft
+from opsroom.support.services.sla import tickets_sla_backfill
 from opsroom.support.services.tickets import ticket_category_model_train
 
 # New tickets are triaged in batches of at most this many per task.
@@ -46,3 +47,9 @@ def tickets_triage(*, ticket_ids: list[int]) -> dict[str, Any]:
             reply_suggestion_draft(ticket=ticket)
         done.append(ticket.pk)
     return {"analysed": done}
+
+
+@task()
+def tickets_sla_recompute() -> dict[str, Any]:
+    """Recompute every open ticket's SLA due time (after the policies or hours changed)."""
+    return {"changed": tickets_sla_backfill(open_only=True)}

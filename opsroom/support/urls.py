@@ -7,6 +7,7 @@ from opsroom.support.views import (
     dashboard,
     engineering,
     queue,
+    sla,
     templates,
     ticket,
 )
@@ -36,6 +37,8 @@ urlpatterns = [
     path("templates/", templates.index, name="templates"),
     path("templates/new/", templates.edit, name="template_new"),
     path("templates/<int:template_id>/", templates.edit, name="template_edit"),
+    path("sla/", sla.index, name="sla"),
+    path("sla/set/", sla.update, name="sla_set"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/features/", automations.feature_save, name="feature_save"),

@@ -110,3 +110,20 @@ def test_tickets_go_to_the_staff_who_work_them(staff_admin, staff_support, staff
     assert set(billing.values_list("assignee", flat=True)) == {staff_billing.pk}
     agent_messages = TicketMessage.objects.filter(author_kind="agent")
     assert set(agent_messages.values_list("author_user", flat=True)) <= set(assignees)
+
+
+@pytest.mark.django_db
+def test_the_demo_tickets_carry_their_sla():
+    call_command("opsroom_demo", people=80, months=3, seed=2, end="2026-01-31", verbosity=0)
+
+    on_clock = Ticket.objects.filter(status__in=("new", "open", "on_hold"))
+    assert on_clock.exists()
+    assert not on_clock.filter(sla_due_at=None).exists()
+    assert not Ticket.objects.filter(status="pending").exclude(sla_due_at=None).exists()
+    answered = Ticket.objects.exclude(first_response_at=None)
+    assert answered.exists()
+    assert not answered.filter(sla_first_reply_met=None).exists()
+    solved = Ticket.objects.filter(status__in=("solved", "closed")).exclude(resolved_at=None)
+    assert solved.exists()
+    assert not solved.filter(sla_resolution_met=None).exists()
+    assert not solved.filter(sla_pauses=[]).exists()  # solved: the clock stopped

@@ -12,6 +12,7 @@ from opsroom.support.api import (
     features,
     metrics,
     resources,
+    sla,
     tickets,
 )
 from opsroom.support.api.access import router
@@ -24,5 +25,6 @@ __all__ = [
     "metrics",
     "resources",
     "router",
+    "sla",
     "tickets",
 ]

@@ -70,4 +70,6 @@ def _out(ticket: Ticket) -> TicketOut:
         satisfaction_rating=ticket.satisfaction_rating,
         rated_handling=ticket.rated_handling,
         csat_requested_at=ticket.csat_requested_at,
+        sla_due_at=ticket.sla_due_at,
+        sla_target=ticket.sla_target,
     )

@@ -17,6 +17,7 @@ from opsroom.support.schemas import (
     MetricsOut,
 )
 from opsroom.support.selectors.metrics import PeriodFigures, period_figures, top_issues
+from opsroom.support.selectors.sla import sla_settings_get
 
 
 def _period_out(figures: PeriodFigures) -> dict[str, Any]:
@@ -32,6 +33,20 @@ def _period_out(figures: PeriodFigures) -> dict[str, Any]:
         "first_response_within_target": figures.first_response_met,
         "resolution_mean_hours": figures.resolution.mean_hours,
         "resolution_median_hours": figures.resolution.median_hours,
+        "resolution_within_target": figures.resolution_met,
+        "by_priority": [
+            {
+                "priority": row.priority,
+                "first_reply_target_hours": row.first_reply_target_hours,
+                "resolution_target_hours": row.resolution_target_hours,
+                "business_hours": row.business_hours,
+                "first_response_median_hours": row.first_response.median_hours,
+                "first_response_within_target": row.first_response_met,
+                "resolution_median_hours": row.resolution.median_hours,
+                "resolution_within_target": row.resolution_met,
+            }
+            for row in figures.by_priority
+        ],
         "auto_resolution_mean_seconds": figures.auto_resolution_seconds,
         "csat": figures.csat,
         "csat_count": figures.csat_count,
@@ -59,12 +74,15 @@ def metrics(request: HttpRequest, days: int = 30) -> Status[Any]:
         raise InvalidInput("days is between 1 and 366.")
     now = clock.now()
     span = timedelta(days=days)
+    settings = sla_settings_get()
     return Status(
         200,
         {
             "days": days,
-            "current": _period_out(period_figures(start=now - span, end=now)),
-            "previous": _period_out(period_figures(start=now - 2 * span, end=now - span)),
+            "current": _period_out(period_figures(start=now - span, end=now, settings=settings)),
+            "previous": _period_out(
+                period_figures(start=now - 2 * span, end=now - span, settings=settings)
+            ),
             "top_issues": [
                 {
                     "category": issue.category,

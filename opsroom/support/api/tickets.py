@@ -62,6 +62,9 @@ def tickets_list(
     assignee: str = Query("", description="a staff user id, or 'none'"),
     channel: str = "",
     sla: str = Query("", description="breached, soon, ok, none"),
+    target: str = Query(
+        "", description="the SLA target due first: first_reply, next_reply, resolution"
+    ),
     plan: str = "",
     q: str = Query("", description="#number, subject, requester email or name"),
     page: int = 1,
@@ -77,6 +80,7 @@ def tickets_list(
             "assignee": assignee,
             "channel": channel,
             "sla": sla,
+            "target": target,
             "plan": plan,
             "q": q,
         }

@@ -10,7 +10,8 @@ from django.db.models.functions import TruncDate
 from scipy.stats import poisson
 
 from opsroom.support.models import AutomationRun, ReplySuggestion, Ticket
-from opsroom.support.sla import FIRST_REPLY_HOURS
+from opsroom.support.selectors.sla import SlaSettings, sla_settings_get
+from opsroom.support.sla import PRIORITIES
 
 # A category's tickets this week are "trending" when so many would happen by chance less than
 # this often, at the rate of the four weeks before (a one-sided Poisson test).
@@ -36,6 +37,8 @@ class PeriodFigures:
     first_response: Durations
     resolution: Durations
     first_response_met: float | None  # share answered within the priority's target
+    resolution_met: float | None  # share resolved within the priority's target
+    by_priority: tuple["PriorityTargets", ...]
     csat: float | None  # mean rating 1-5
     csat_count: int
     suggestions_used: int
@@ -50,6 +53,20 @@ class PeriodFigures:
         """Share of decided suggestions sent (as is or edited): the AI response quality."""
         decided = self.suggestions_used + self.suggestions_edited + self.suggestions_rejected
         return (self.suggestions_used + self.suggestions_edited) / decided if decided else None
+
+
+@dataclass(frozen=True)
+class PriorityTargets:
+    """One priority's first reply and resolution times against its policy's targets."""
+
+    priority: str
+    first_reply_target_hours: float
+    resolution_target_hours: float
+    business_hours: bool
+    first_response: Durations
+    first_response_met: float | None  # share of the answered tickets within target
+    resolution: Durations
+    resolution_met: float | None  # share of the resolved tickets within target
 
 
 @dataclass(frozen=True)
@@ -101,7 +118,40 @@ def _csat_by_handling(tickets: QuerySet[Ticket]) -> dict[str, tuple[float | None
     return {key: (total / n if n else None, n) for key, (total, n) in sums.items()}
 
 
-def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
+Timed = tuple[datetime, datetime | None, str, bool | None]
+
+
+def _share(rows: Sequence[Timed]) -> float | None:
+    known = [met for _s, _e, _p, met in rows if met is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _by_priority(
+    first: Sequence[Timed], resolved: Sequence[Timed], settings: SlaSettings
+) -> tuple[PriorityTargets, ...]:
+    rows = []
+    for priority in PRIORITIES:
+        policy = settings.policies[priority]
+        answered = [row for row in first if row[2] == priority]
+        done = [row for row in resolved if row[2] == priority]
+        rows.append(
+            PriorityTargets(
+                priority=priority,
+                first_reply_target_hours=policy.first_reply_minutes / 60,
+                resolution_target_hours=policy.resolution_minutes / 60,
+                business_hours=policy.business_hours,
+                first_response=_durations([(s, e) for s, e, _p, _m in answered]),
+                first_response_met=_share(answered),
+                resolution=_durations([(s, e) for s, e, _p, _m in done]),
+                resolution_met=_share(done),
+            )
+        )
+    return tuple(rows)
+
+
+def period_figures(
+    *, start: datetime, end: datetime, settings: SlaSettings | None = None
+) -> PeriodFigures:
     """Tickets opened in [start, end): volumes, response and resolution times, CSAT and how
     the copilot's drafts fared."""
     tickets = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -127,19 +177,16 @@ def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
             ticket__in=tickets, outcome=AutomationRun.Outcome.RESOLVED
         ).values_list("ticket__created_at", "created_at")
     )
+    # Met or missed as stored when it happened (business hours and pauses counted).
     first = list(
         tickets.filter(first_response_at__isnull=False).values_list(
-            "created_at", "first_response_at", "priority"
+            "created_at", "first_response_at", "priority", "sla_first_reply_met"
         )
     )
-    met = sum(
-        1
-        for created, answered, priority in first
-        if answered is not None
-        and answered - created <= timedelta(hours=FIRST_REPLY_HOURS.get(priority, 12))
-    )
     resolved = list(
-        tickets.filter(resolved_at__isnull=False).values_list("created_at", "resolved_at")
+        tickets.filter(resolved_at__isnull=False).values_list(
+            "created_at", "resolved_at", "priority", "sla_resolution_met"
+        )
     )
     rated = tickets.filter(satisfaction_rating__isnull=False).aggregate(
         mean=Avg("satisfaction_rating"), n=Count("id")
@@ -157,9 +204,11 @@ def period_figures(*, start: datetime, end: datetime) -> PeriodFigures:
         auto_resolved=auto,
         ai_assisted=assisted,
         manual=total - auto - assisted,
-        first_response=_durations([(c, a) for c, a, _p in first]),
-        resolution=_durations(resolved),
-        first_response_met=met / len(first) if first else None,
+        first_response=_durations([(c, a) for c, a, _p, _m in first]),
+        resolution=_durations([(c, r) for c, r, _p, _m in resolved]),
+        first_response_met=_share(first),
+        resolution_met=_share(resolved),
+        by_priority=_by_priority(first, resolved, settings or sla_settings_get()),
         csat=float(rated["mean"]) if rated["mean"] is not None else None,
         csat_count=rated["n"],
         csat_by_handling=by_handling,

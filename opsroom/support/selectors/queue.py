@@ -1,5 +1,6 @@
 """The support queue: views with counts, filters, search, and the order agents work in
-(priority first, then the first reply due soonest)."""
+(priority first, then the SLA target due soonest, read from the due time stored on each
+ticket, so views and filters are plain indexed comparisons)."""
 
 import re
 from collections.abc import Mapping
@@ -21,8 +22,7 @@ from opsroom.core.errors import InvalidInput
 from opsroom.core.models import User
 from opsroom.revenue.selectors import person_ids_by_subscription, subscriptions_current_for_people
 from opsroom.support.models import Ticket
-from opsroom.support.selectors.tickets import ticket_reply_due
-from opsroom.support.sla import FIRST_REPLY_HOURS, SOON
+from opsroom.support.sla import SOON, TARGETS
 
 VIEWS = {
     "unassigned": "Unassigned",
@@ -38,10 +38,9 @@ SLA_STATES = {
     "breached": "Breached",
     "soon": "Due within an hour",
     "ok": "On time",
-    "none": "Off the clock",
+    "none": "Off the clock (paused or done)",
 }
 PAGE_SIZE = 50
-_AWAITING_REPLY = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.ON_HOLD)
 _NUMBER = re.compile(r"^#?(\d{1,18})$")
 
 
@@ -55,6 +54,7 @@ class QueueFilters:
     assignee: str = ""  # "", "none" or a staff user id
     channel: str = ""
     sla: str = ""
+    target: str = ""  # the SLA target due first: first_reply, next_reply, resolution
     plan: str = ""
     q: str = ""
 
@@ -86,23 +86,21 @@ def queue_filters_parse(params: Mapping[str, str]) -> QueueFilters:
         assignee=assignee,
         channel=_one_of("channel", get["channel"], Ticket.Channel.values),
         sla=_one_of("sla", get["sla"], SLA_STATES),
+        target=_one_of("target", get["target"], TARGETS),
         plan=get["plan"][:64],
         q=get["q"][:200],
     )
 
 
-# On the clock for a first reply: not answered yet, and not waiting on the customer. Its due
-# time is created_at plus its priority's hours, so within one priority the earliest created
-# is due first: the queue orders and filters on created_at, with no date arithmetic in SQL.
-_ON_CLOCK = Q(first_response_at__isnull=True, status__in=_AWAITING_REPLY)
+# On the clock: a target (first reply, next reply, resolution) is running; services/sla.py
+# stores the one due first on the ticket whenever it changes, null when the clock is paused
+# (pending) or stopped (solved, closed).
+_ON_CLOCK = Q(sla_due_at__isnull=False)
 
 
 def _due_by(moment: datetime) -> Q:
     """On the clock and due at or before a moment."""
-    late = Q(pk__in=[])
-    for priority, hours in FIRST_REPLY_HOURS.items():
-        late |= Q(priority=priority, created_at__lte=moment - timedelta(hours=hours))
-    return _ON_CLOCK & late
+    return Q(sla_due_at__lte=moment)
 
 
 def _clock_rank() -> Case:
@@ -201,13 +199,15 @@ def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) 
     }
     if filters.sla:
         tickets = tickets.filter(sla[filters.sla])
+    if filters.target:
+        tickets = tickets.filter(sla_target=filters.target)
     if filters.plan:
         tickets = tickets.filter(
             requester_id__in=person_ids_by_subscription(plan_code=filters.plan)
         )
     if filters.q:
         tickets = tickets.filter(_search_q(filters.q))
-    return tickets.order_by("priority_rank", "clock_rank", "created_at", "id")
+    return tickets.order_by("priority_rank", "clock_rank", "sla_due_at", "created_at", "id")
 
 
 @dataclass(frozen=True)
@@ -218,8 +218,14 @@ class QueueRow:
     subscription_status: str
 
     @property
-    def reply_due_at(self) -> datetime | None:
-        return ticket_reply_due(ticket=self.ticket)
+    def sla_due_at(self) -> datetime | None:
+        """When the SLA target due first is due (None: off the clock)."""
+        return self.ticket.sla_due_at
+
+    @property
+    def sla_target_label(self) -> str:
+        """'First reply', 'Next reply', 'Resolution', or ''."""
+        return TARGETS.get(self.ticket.sla_target, "")
 
     @property
     def category(self) -> str:

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -18,7 +18,7 @@ from opsroom.support.ml.rules import category_by_rules
 from opsroom.support.ml.training import MODEL_NAME as TRIAGE_MODEL_NAME
 from opsroom.support.ml.training import LabelledTicket
 from opsroom.support.models import Ticket, TicketMessage
-from opsroom.support.sla import FIRST_REPLY_HOURS, SOON, first_reply_due
+from opsroom.support.sla import FIRST_REPLY, NEXT_REPLY, SOON, TARGETS
 
 logger = logging.getLogger(__name__)
 
@@ -29,63 +29,64 @@ def tickets_open_count() -> int:
 
 
 # The support queue: a staff member's open tickets, the unassigned ones, the ones breaching
-# their first-reply target, and today's new ones (the home page of support agents).
+# an SLA target, and today's new ones (the home page of support agents). The due time is the
+# one stored on the ticket (services/sla.py keeps it).
 
 _PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-# On the clock for a first reply: open and not waiting on the customer.
-_AWAITING_REPLY = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.ON_HOLD)
 
 
 @dataclass(frozen=True)
 class QueueTicket:
     ticket: Ticket  # with its requester
-    reply_due_at: datetime | None  # None: answered already, or waiting on the customer
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When its nearest SLA target is due (None: off the clock)."""
+        return self.ticket.sla_due_at
+
+    @property
+    def target_label(self) -> str:
+        """'First reply', 'Next reply', 'Resolution', or ''."""
+        return TARGETS.get(self.ticket.sla_target, "")
 
     def is_breaching(self, now: datetime) -> bool:
-        return self.reply_due_at is not None and self.reply_due_at <= now
+        return self.due_at is not None and self.due_at <= now
 
 
 def _queue_rows(tickets: QuerySet[Ticket], limit: int) -> list[QueueTicket]:
-    rows = [
-        QueueTicket(
-            ticket,
-            first_reply_due(created_at=ticket.created_at, priority=ticket.priority)
-            if ticket.first_response_at is None and ticket.status in _AWAITING_REPLY
-            else None,
-        )
-        for ticket in tickets.select_related("requester")[: limit * 4]
-    ]
+    rows = [QueueTicket(ticket) for ticket in tickets.select_related("requester")[:limit]]
     rows.sort(
         key=lambda row: (
-            row.reply_due_at is None,
-            row.reply_due_at or row.ticket.created_at,
+            row.due_at is None,
+            row.due_at or row.ticket.created_at,
             _PRIORITY_ORDER.get(row.ticket.priority, 9),
         )
     )
-    return rows[:limit]
+    return rows
+
+
+def _due_first(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.order_by(F("sla_due_at").asc(nulls_last=True), "created_at", "id")
 
 
 def ticket_queue_for_user(*, user_id: int, limit: int = 10) -> list[QueueTicket]:
-    """A staff member's open tickets, the first reply due soonest first."""
+    """A staff member's open tickets, the SLA target due soonest first."""
     tickets = Ticket.objects.filter(assignee_id=user_id, status__in=Ticket.OPEN_STATUSES)
-    return _queue_rows(tickets.order_by("created_at"), limit)
+    return _queue_rows(_due_first(tickets), limit)
 
 
 def ticket_queue_unassigned(*, limit: int = 10) -> list[QueueTicket]:
-    """Open tickets nobody is assigned to, the first reply due soonest first."""
+    """Open tickets nobody is assigned to, the SLA target due soonest first."""
     tickets = Ticket.objects.filter(assignee__isnull=True, status__in=Ticket.OPEN_STATUSES)
-    return _queue_rows(tickets.order_by("created_at"), limit)
+    return _queue_rows(_due_first(tickets), limit)
 
 
 def tickets_breaching(*, now: datetime, limit: int = 10) -> tuple[int, list[QueueTicket]]:
-    """Unanswered open tickets past (or within an hour of) their first-reply target: how many,
-    and the most overdue."""
-    late = Q()
-    for priority, hours in FIRST_REPLY_HOURS.items():
-        late |= Q(priority=priority, created_at__lte=now + SOON - timedelta(hours=hours))
+    """Open tickets past (or within an hour of) an SLA target: how many, and the most
+    overdue."""
     tickets = Ticket.objects.filter(
-        late, status__in=_AWAITING_REPLY, first_response_at__isnull=True
-    ).order_by("created_at")
+        sla_due_at__lte=now + SOON, status__in=Ticket.OPEN_STATUSES
+    ).order_by("sla_due_at", "id")
     return tickets.count(), _queue_rows(tickets, limit)
 
 
@@ -310,7 +311,8 @@ def ticket_category_predict(*, subject: str, body: str) -> CategoryPrediction:
 
 
 def ticket_reply_due(*, ticket: Ticket) -> datetime | None:
-    """When a ticket's first reply is due (None: answered, or not on the clock)."""
-    if ticket.first_response_at is not None or ticket.status not in _AWAITING_REPLY:
-        return None
-    return first_reply_due(created_at=ticket.created_at, priority=ticket.priority)
+    """When a ticket's reply (first or next) is due, from its stored SLA (None: no reply is
+    on the clock, e.g. answered and nobody waiting, pending, or solved)."""
+    if ticket.sla_target in (FIRST_REPLY, NEXT_REPLY):
+        return ticket.sla_due_at
+    return None

@@ -11,6 +11,7 @@ from opsroom.support.ml.features import ticket_text
 from opsroom.support.models import AnalysisCorrection, Ticket, TicketAnalysis
 from opsroom.support.selectors.routing import queue_agent_pick, ticket_queue
 from opsroom.support.selectors.tickets import ticket_category_predict
+from opsroom.support.services.sla import tickets_sla_refresh
 from opsroom.support.triage import priority_for_severity, priority_rank, ticket_triage_compute
 
 
@@ -51,6 +52,7 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
             before = locked.priority
             locked.priority = wanted
             locked.save(update_fields=["priority"])
+            tickets_sla_refresh(tickets=[locked])  # a higher priority has shorter targets
             audit_record(
                 AuditContext.system("triage"),
                 action="ticket.triage_priority",
@@ -69,6 +71,7 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
                     params={"queue": analysis.queue, "assignee": agent.get_username()},
                 )
         ticket.priority, ticket.assignee = locked.priority, locked.assignee
+        ticket.sla_due_at, ticket.sla_target = locked.sla_due_at, locked.sla_target
     return analysis
 
 

@@ -2,6 +2,7 @@
 
 `first_response_at` and `resolved_at` are derived here and nowhere else: the first public
 agent reply sets the first, a move to solved/closed sets the second, a reopening clears it.
+Every write ends by recomputing the ticket's stored SLA (services/sla.py).
 """
 
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from opsroom.support.ml.training import triage_training_run
 from opsroom.support.models import Ticket, TicketMessage
 from opsroom.support.selectors import tickets_labelled_for_training
 from opsroom.support.services.csat import csat_request_after_solve, ticket_handling
+from opsroom.support.services.sla import tickets_sla_refresh, tickets_sla_refresh_by_id
 
 _RESOLVED = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 
@@ -57,6 +59,7 @@ def ticket_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[Ticket]:
     """Create or update tickets by external id (rows name the requester by `requester_id`);
     the new open ones are queued for triage (history arrives solved, and needs none)."""
     result = rows_upsert(Ticket, key_field="external_id", rows=rows, prepare=_ticket_prepare)
+    tickets_sla_refresh(tickets=result.created + result.updated)
     tickets_triage_queue([ticket.pk for ticket in result.created if ticket.is_open])
     return result
 
@@ -84,6 +87,7 @@ def ticket_create(
         priority=priority,
         category=category,
     )
+    tickets_sla_refresh(tickets=[ticket])
     if audit is not None:
         audit_record(audit, action="ticket.create", target=ticket, params={"channel": channel})
     tickets_triage_queue([ticket.pk])
@@ -96,6 +100,7 @@ def ticket_message_upsert_many(*, rows: Sequence[Row]) -> UpsertResult[TicketMes
     result = rows_upsert(TicketMessage, key_field="external_id", rows=rows)
     ticket_ids = {m.ticket_id for m in result.created + result.updated}
     _first_response_refresh(ticket_ids)
+    tickets_sla_refresh_by_id(ticket_ids=ticket_ids)
     return result
 
 
@@ -154,6 +159,7 @@ def ticket_reply(
     _ticket_apply(ticket, fields, status=status, at=at)
     if author_kind != TicketMessage.Author.CUSTOMER and was != ticket.status:
         csat_request_after_solve(ticket=ticket, audit=audit)
+    tickets_sla_refresh(tickets=[ticket])  # a reply starts or stops the next-reply clock
     if author_kind == TicketMessage.Author.AGENT:
         audit_record(
             audit,
@@ -176,6 +182,7 @@ def _ticket_apply(
     for name, value in fields.items():
         setattr(ticket, name, value)
     ticket.save(update_fields=list(fields))
+    tickets_sla_refresh(tickets=[ticket])
 
 
 @transaction.atomic
@@ -269,5 +276,6 @@ def ticket_merge(*, source: Ticket, target: Ticket, audit: AuditContext) -> Tick
         created_at=at,
     )
     _ticket_apply(source, {}, status=Ticket.Status.CLOSED, at=at)
+    tickets_sla_refresh(tickets=[target])  # its conversation grew
     audit_record(audit, action="ticket.merge", target=target, params={"merged": source.pk})
     return target

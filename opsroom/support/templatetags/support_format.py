@@ -5,6 +5,7 @@ from datetime import datetime
 from django import template
 
 from opsroom.support.models import Ticket
+from opsroom.support.sla import TARGETS
 
 register = template.Library()
 _CATEGORIES = dict(Ticket.Category.choices)
@@ -48,6 +49,23 @@ def sla_state(due: datetime | None, now: datetime) -> str:
         return ""
     seconds = (due - now).total_seconds()
     return "breached" if seconds < 0 else ("soon" if seconds <= 3600 else "ok")
+
+
+@register.filter
+def sla_target_label(target: str) -> str:
+    """'next_reply' -> 'Next reply'."""
+    return TARGETS.get(target, "")
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """A target in minutes, readably: '45m', '4h', '1h 30m', '3d', '2d 4h'."""
+    if value is None:
+        return "—"
+    days, rest = divmod(int(value), 24 * 60)
+    hours_, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours_}h" if hours_ else "", f"{mins}m" if mins else ""]
+    return " ".join(part for part in parts if part) or "0m"
 
 
 @register.filter

@@ -10,6 +10,7 @@ from opsroom.support.models import Ticket, TicketMessage
 class TicketFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Ticket
+        skip_postgeneration_save = True
 
     requester = factory.SubFactory(PersonFactory)
     channel = "email"
@@ -20,6 +21,14 @@ class TicketFactory(factory.django.DjangoModelFactory):
     category = "bug"
     created_at = factory.LazyFunction(lambda: clock.now() - timedelta(hours=2))
     updated_at = factory.LazyAttribute(lambda t: t.created_at)
+
+    @factory.post_generation  # type: ignore[untyped-decorator]
+    def sla(obj: Ticket, create: bool, extracted: object, **kwargs: object) -> None:
+        """Store the SLA as the services do after every write (skip with sla=False)."""
+        if create and extracted is not False:
+            from opsroom.support.services.sla import tickets_sla_refresh
+
+            tickets_sla_refresh(tickets=[obj])
 
 
 class TicketMessageFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,13 @@ from opsroom.support.tests.factories import TicketFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _clock_stands_still():
+    """The durations are compared to the second; writing a ticket (and its SLA) takes time."""
+    with clock.clock_frozen_at(clock.now()):
+        yield
+
+
 def _ticket(hours_ago, **fields):
     created = clock.now() - timedelta(hours=hours_ago)
     return TicketFactory(created_at=created, updated_at=created, **fields)

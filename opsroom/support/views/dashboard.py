@@ -15,8 +15,8 @@ from opsroom.support.selectors.metrics import (
     period_figures,
     top_issues,
 )
+from opsroom.support.selectors.sla import sla_settings_get
 from opsroom.support.services.csat import HANDLING_LABELS
-from opsroom.support.sla import FIRST_REPLY_HOURS
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 
@@ -78,8 +78,9 @@ def index(request: HttpRequest) -> HttpResponse:
         raise InvalidInput(f"days is one of {', '.join(PERIODS)}.")
     now = clock.now()
     span = timedelta(days=PERIODS[days])
-    current = period_figures(start=now - span, end=now)
-    previous = period_figures(start=now - 2 * span, end=now - span)
+    settings = sla_settings_get()
+    current = period_figures(start=now - span, end=now, settings=settings)
+    previous = period_figures(start=now - 2 * span, end=now - span, settings=settings)
     csat_rows = [
         (key, label, current.csat_by_handling.get(key), previous.csat_by_handling.get(key))
         for key, label in HANDLING_LABELS.items()
@@ -95,6 +96,6 @@ def index(request: HttpRequest) -> HttpResponse:
             "csat_rows": csat_rows,
             "chart": _chart(daily_volumes(start=now - span, end=now)),
             "issues": top_issues(now=now),
-            "targets": FIRST_REPLY_HOURS,
+            "sla": settings,
         },
     )

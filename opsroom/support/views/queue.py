@@ -25,6 +25,7 @@ from opsroom.support.selectors.queue import (
     staff_assignable,
 )
 from opsroom.support.services.bulk import tickets_bulk_update
+from opsroom.support.sla import TARGETS
 
 
 @require_GET
@@ -70,6 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "categories": Ticket.Category.choices,
             "channels": Ticket.Channel.choices,
             "sla_states": SLA_STATES.items(),
+            "sla_targets": TARGETS.items(),
             "plans": plan_codes(),
             "staff": staff_assignable(),
             "query": urlencode({k: v for k, v in params.items() if k != "page"}),

@@ -30,7 +30,7 @@ from opsroom.support.selectors.escalations import known_issues_for
 from opsroom.support.selectors.queue import staff_assignable
 from opsroom.support.selectors.session_trace import session_trace_for_person
 from opsroom.support.selectors.similar import tickets_similar_to
-from opsroom.support.selectors.tickets import ticket_reply_due
+from opsroom.support.selectors.sla import sla_settings_get, ticket_sla
 from opsroom.support.services.analysis import analysis_correct, ticket_analyse
 from opsroom.support.services.replies import (
     reply_suggestion_decide,
@@ -114,6 +114,7 @@ def _page_context(ticket: Ticket, user: User, **extra: Any) -> dict[str, Any]:
     snapshot_errors = person_snapshot_get(person=ticket.requester).errors
     error_choices = {g.fingerprint: g for g in (*snapshot_errors.groups_30d,)}
     error_choices.update({g.fingerprint: g for g in snapshot_errors.groups_7d})
+    settings = sla_settings_get()
     return {
         **copilot_context(ticket, user),
         "escalation": ticket.escalations.filter(status="open").select_related("created_by").first(),
@@ -122,7 +123,8 @@ def _page_context(ticket: Ticket, user: User, **extra: Any) -> dict[str, Any]:
         "can_escalate": user.has_perm("support.escalate_ticket"),
         "can_mark": user.has_perm("support.manage_known_issues"),
         "conversation": list(ticket.messages.select_related("author_user")),
-        "reply_due_at": ticket_reply_due(ticket=ticket),
+        "sla": ticket_sla(ticket=ticket, settings=settings),
+        "sla_policy": settings.policies.get(ticket.priority),
         "now": clock.now(),
         "statuses": Ticket.Status.choices,
         "priorities": Ticket.Priority.choices,
