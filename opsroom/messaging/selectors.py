@@ -123,3 +123,34 @@ def email_outcomes_by_id(*, email_ids: list[int]) -> dict[int, EmailOutcome]:
         )
         for pk, person_id, key, sent, opened, clicked in rows
     }
+
+
+@dataclass(frozen=True)
+class DeliveryFigures:
+    queued: int
+    sent: int  # left Opsroom (sent or any later state)
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    failed: int
+
+
+def email_delivery_figures(*, email_ids: list[int]) -> DeliveryFigures:
+    """How a set of emails fared: sent, delivered, opened, clicked, bounced, failed."""
+    rows = EmailMessage.objects.filter(id__in=email_ids).values_list(
+        "status", "delivered_at", "opened_at", "clicked_at", "bounced_at"
+    )
+    queued = sent = delivered = opened = clicked = bounced = failed = 0
+    for status, delivered_at, opened_at, clicked_at, bounced_at in rows:
+        if status in (EmailMessage.Status.QUEUED, EmailMessage.Status.SENDING):
+            queued += 1
+        elif status == EmailMessage.Status.FAILED:
+            failed += 1
+        else:
+            sent += 1
+        delivered += delivered_at is not None or opened_at is not None or clicked_at is not None
+        opened += opened_at is not None or clicked_at is not None
+        clicked += clicked_at is not None
+        bounced += bounced_at is not None
+    return DeliveryFigures(queued, sent, delivered, opened, clicked, bounced, failed)

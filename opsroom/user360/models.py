@@ -129,3 +129,64 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Announcement(models.Model):
+    """A message to a People segment, by email and in the host app."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+
+    title = models.CharField(max_length=200)  # the email's subject and the in-app heading
+    body = models.TextField()
+    link_url = models.URLField(max_length=500, blank=True)  # the call to action
+    link_label = models.CharField(max_length=60, blank=True)
+    segment = models.ForeignKey(
+        Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="announcements"
+    )
+    # The segment's query as it was sent, and its description (the segment may change later).
+    audience_query = models.JSONField(default=dict, blank=True)
+    audience_label = models.CharField(max_length=300, blank=True)
+    by_email = models.BooleanField(default=True)
+    in_app = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    audience_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # in-app: shown until then
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("send_announcement", "Can send announcements to People segments")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AnnouncementDelivery(models.Model):
+    """One person's copy of an announcement: its email and what they did in the app."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="announcements")
+    email_id = models.BigIntegerField(null=True, blank=True)  # messaging's EmailMessage
+    email_skipped = models.CharField(max_length=200, blank=True)  # why no email went
+    seen_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "person"], name="announcement_delivery_once"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "dismissed_at"], name="announcement_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id} to {self.person_id}"

@@ -62,3 +62,19 @@ def bulk_email_send(
         else:
             sent += 1
     return {"sent": sent, "skipped": skipped}
+
+
+@task()
+def announcement_emails_send(
+    *, announcement_id: int, actor_id: int | None, actor_label: str
+) -> dict[str, Any]:
+    """Email an announcement to everyone it reaches who has not had it yet (safe to rerun)."""
+    from opsroom.user360.models import Announcement
+    from opsroom.user360.services.announcements import announcement_emails_deliver
+
+    announcement = Announcement.objects.filter(pk=announcement_id).first()
+    if announcement is None:
+        return {"sent": 0, "error": "no such announcement"}
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    audit = AuditContext(actor=actor, label=f"{actor_label} (announcement)", ip=None)
+    return {"sent": announcement_emails_deliver(announcement=announcement, audit=audit)}

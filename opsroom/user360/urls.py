@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsroom.user360.views import actions, health, lists, person, search
+from opsroom.user360.views import actions, announcements, health, lists, person, search
 
 app_name = "people"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("segments/from-funnel/", lists.segment_from_funnel_view, name="segment_from_funnel"),
     path("segments/<int:segment_id>/delete/", lists.segment_delete_view, name="segment_delete"),
     path("bulk/", lists.bulk, name="bulk"),
+    path("announcements/", announcements.index, name="announcements"),
+    path("announcements/<int:announcement_id>/", announcements.detail, name="announcement"),
+    path(
+        "announcements/<int:announcement_id>/send/",
+        announcements.send,
+        name="announcement_send",
+    ),
     path("go/", search.go, name="go"),
     path("suggest/", search.suggest, name="suggest"),
     path("health/", health.health_settings, name="health_settings"),
