@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from opsroom.core import clock
@@ -12,6 +13,7 @@ from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskAction,
 
 AT_RISK = (RiskBand.HIGH, RiskBand.MEDIUM)
 _CHUNK = 2000
+TOP_FACTORS_CACHE_SECONDS = 24 * 3600
 REVIEW_QUIET_DAYS = 14  # a high-risk customer nobody acted on for this long needs a review
 
 
@@ -82,13 +84,26 @@ def recently_improved(*, since: date) -> Improved:
 
 
 def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
-    """The features that most often push at-risk customers' risk up, with how many each."""
-    counts: Counter[str] = Counter()
-    for factors in ChurnPrediction.objects.filter(band__in=AT_RISK).values_list(
-        "factors", flat=True
-    ):
-        counts.update({factor["feature"] for factor in factors or []})
-    return counts.most_common(limit)
+    """The features that most often push at-risk customers' risk up, with how many each.
+
+    Counting decodes every at-risk customer's factors, so the ranking is kept in the cache
+    under the predictions' latest computation time and at-risk count: it is recounted only
+    after the predictions changed (the daily refresh, a rescore)."""
+    state = ChurnPrediction.objects.filter(band__in=AT_RISK).aggregate(
+        n=Count("id"), at=Max("computed_at")
+    )
+    stamp = state["at"].timestamp() if state["at"] is not None else 0
+    key = f"revenue:top-risk-factors:{state['n']}:{stamp}"
+    ranked: list[tuple[str, int]] | None = cache.get(key)
+    if ranked is None:
+        counts: Counter[str] = Counter()
+        for factors in ChurnPrediction.objects.filter(band__in=AT_RISK).values_list(
+            "factors", flat=True
+        ):
+            counts.update({factor["feature"] for factor in factors or []})
+        ranked = counts.most_common()
+        cache.set(key, ranked, timeout=TOP_FACTORS_CACHE_SECONDS)
+    return ranked[:limit]
 
 
 def prediction_for_person(*, person_id: int) -> ChurnPrediction | None:

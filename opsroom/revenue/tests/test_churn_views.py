@@ -177,3 +177,22 @@ def test_the_people_page_shows_the_prediction_beside_the_health_score(staff_anal
     calm_html = signed_in(staff_analyst).get(f"/people/{calm.pk}/").content.decode()
     assert "10%" in calm_html
     assert "Counted as At risk" not in calm_html
+
+
+def test_the_top_risk_factors_are_recounted_only_when_the_predictions_change(
+    django_assert_num_queries,
+):
+    from opsroom.revenue.churn.selectors import top_risk_factors
+
+    _at_risk("Hana", 0.82, "high")
+    _at_risk("Momozed", 0.5, "medium")
+    _at_risk("Louvark", 0.1, "low")
+    assert top_risk_factors() == [("days_since_login", 2)]
+    with django_assert_num_queries(1):  # the state check; the ranking comes from the cache
+        assert top_risk_factors(limit=1) == [("days_since_login", 2)]
+    # A rescore changes the ranking at once.
+    ChurnPrediction.objects.filter(band="medium").update(
+        factors=[{"feature": "failed_payments", "value": 2, "reference": 0, "contribution": 0.4}],
+        computed_at=clock.now() + timedelta(seconds=1),
+    )
+    assert sorted(top_risk_factors()) == [("days_since_login", 1), ("failed_payments", 1)]
