@@ -3,7 +3,7 @@ retained and revenue saved, against the holdout), a person's intervention timeli
 campaign that worked best for customers comparable to a given one."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -114,7 +114,7 @@ class TimelineStep:
     entry: CampaignEnrollment
     state: str  # "sent", "opened", "clicked", "scheduled", "held out", "skipped"
     template: str
-    at: datetime | date
+    at: datetime
 
 
 def interventions_for_person(*, person_id: int) -> list[TimelineStep]:
@@ -132,7 +132,9 @@ def interventions_for_person(*, person_id: int) -> list[TimelineStep]:
     for entry in entries:
         campaign = entry.campaign
         if entry.group == Group.HOLDOUT:
-            steps.append(TimelineStep(campaign, entry, "held out", "", entry.day))
+            # A day: shown as its start (UTC), like the sends' times.
+            held_at = datetime.combine(entry.day, time.min, tzinfo=UTC)
+            steps.append(TimelineStep(campaign, entry, "held out", "", held_at))
             continue
         for send in entry.sends.all():
             outcome = outcomes.get(send.email_id or 0)
@@ -145,7 +147,7 @@ def interventions_for_person(*, person_id: int) -> list[TimelineStep]:
         if entry.next_step_at is not None and entry.steps_sent < len(campaign.steps):
             template = str(campaign.steps[entry.steps_sent]["template"])
             steps.append(TimelineStep(campaign, entry, "scheduled", template, entry.next_step_at))
-    return sorted(steps, key=lambda s: str(s.at), reverse=True)
+    return sorted(steps, key=lambda s: s.at, reverse=True)
 
 
 @dataclass(frozen=True)

@@ -495,3 +495,19 @@ def test_the_command_runs_and_lists(capsys):
     assert "checkin" in listed.getvalue()
     with pytest.raises(CommandError, match="No active campaign 'nope'"):
         call_command("revenue_campaigns", "--campaign", "nope")
+
+
+def test_a_held_out_customer_s_page_and_timeline_show_the_day_they_were_held_out(staff_billing):
+    """A holdout entry has a day, not a time: the risk page and the API still render it."""
+    _templates()
+    campaign = _campaign()
+    person = _customer(1)
+    CampaignEnrollment.objects.create(
+        campaign=campaign, person=person, day=clock.now().date(), group="holdout"
+    )
+    client = signed_in(staff_billing)
+    page = client.get(f"/revenue/churn/{person.pk}/")
+    assert page.status_code == 200
+    assert "held out" in page.content.decode()
+    timeline = client.get(f"/api/v1/revenue/people/{person.pk}/interventions").json()
+    assert [step["state"] for step in timeline["interventions"]] == ["held out"]
