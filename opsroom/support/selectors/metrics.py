@@ -89,24 +89,29 @@ def _durations(pairs: Sequence[tuple[datetime, datetime | None]]) -> Durations:
     return Durations(len(hours), statistics.fmean(hours), statistics.median(hours))
 
 
+def _auto_resolved() -> Exists:
+    """Whether an automation resolved the ticket (for annotate)."""
+    return Exists(
+        AutomationRun.objects.filter(ticket=OuterRef("pk"), outcome=AutomationRun.Outcome.RESOLVED)
+    )
+
+
+def _ai_assisted() -> Exists:
+    """Whether a copilot draft was sent on the ticket, as is or edited (for annotate)."""
+    return Exists(
+        ReplySuggestion.objects.filter(
+            ticket=OuterRef("pk"),
+            outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
+        )
+    )
+
+
 def _csat_by_handling(tickets: QuerySet[Ticket]) -> dict[str, tuple[float | None, int]]:
     """Mean rating and count per handling: auto (an automation resolved it), ai_assisted (a
     copilot draft was sent), manual (neither)."""
     rows = (
         tickets.filter(satisfaction_rating__isnull=False)
-        .annotate(
-            auto=Exists(
-                AutomationRun.objects.filter(
-                    ticket=OuterRef("pk"), outcome=AutomationRun.Outcome.RESOLVED
-                )
-            ),
-            assisted=Exists(
-                ReplySuggestion.objects.filter(
-                    ticket=OuterRef("pk"),
-                    outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
-                )
-            ),
-        )
+        .annotate(auto=_auto_resolved(), assisted=_ai_assisted())
         .values("auto", "assisted")
         .annotate(total=Sum("satisfaction_rating"), n=Count("id"))
     )
@@ -273,17 +278,8 @@ def daily_volumes(*, start: datetime, end: datetime) -> DailyVolumes:
     rows = (
         tickets.annotate(
             day=TruncDate("created_at", tzinfo=UTC),
-            auto=Exists(
-                AutomationRun.objects.filter(
-                    ticket=OuterRef("pk"), outcome=AutomationRun.Outcome.RESOLVED
-                )
-            ),
-            assisted=Exists(
-                ReplySuggestion.objects.filter(
-                    ticket=OuterRef("pk"),
-                    outcome__in=(ReplySuggestion.Outcome.USED, ReplySuggestion.Outcome.EDITED),
-                )
-            ),
+            auto=_auto_resolved(),
+            assisted=_ai_assisted(),
         )
         .values("day", "auto", "assisted")
         .annotate(

@@ -94,7 +94,10 @@ def _text(subject: str, body: str) -> str:
     return ticket_text(subject=subject, body=answer_core(body, ""))
 
 
-def _rows(start: datetime, end: datetime) -> list[tuple[int, str, str, str, str]]:
+Row = tuple[int, str, str, str, str]  # id, subject, body, category, status
+
+
+def _rows(start: datetime, end: datetime) -> list[Row]:
     return list(
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
         .order_by("-created_at", "-id")
@@ -173,6 +176,33 @@ def _answers(ticket_ids: list[int], names: dict[int, str]) -> list[TopicAnswer]:
     return sorted(answers, key=lambda a: (-(a.rating or 3), -a.ticket_id))
 
 
+def _topic(
+    members: list[Row],
+    centre: Row,
+    terms: list[str],
+    previous_count: int,
+    answers: list[TopicAnswer] | None = None,
+) -> Topic:
+    """A topic of these tickets (newest first) around its centre ticket, with the published
+    article that answers it, if any."""
+    categories = Counter(row[3] for row in members if row[3])
+    match = articles_matching(text=f"{' '.join(terms)} {centre[1]}", limit=1)
+    covered = match[0] if match and match[0].score >= COVERED_MIN else None
+    return Topic(
+        label=_label_text(terms, centre[1]),
+        terms=terms,
+        example_ticket_id=centre[0],
+        example_subject=centre[1],
+        ticket_ids=[row[0] for row in members],
+        previous_count=previous_count,
+        category=categories.most_common(1)[0][0] if categories else "",
+        open_count=sum(1 for row in members if row[4] in Ticket.OPEN_STATUSES),
+        article=covered.article if covered else None,
+        article_score=covered.score if covered else None,
+        answers=answers or [],
+    )
+
+
 def ticket_topics(
     *, days: int = 7, now: datetime | None = None, limit: int = 10, with_answers: bool = False
 ) -> list[Topic]:
@@ -221,24 +251,7 @@ def ticket_topics(
             closeness = np.asarray((previous_matrix @ matrix[centre].T).todense()).ravel()
             previous_count = int((closeness >= TOPIC_MIN).sum())
         members.sort(key=lambda i: -rows[i][0])
-        ticket_ids = [rows[i][0] for i in members]
-        categories = Counter(rows[i][3] for i in members if rows[i][3])
-        match = articles_matching(text=f"{' '.join(terms)} {rows[centre][1]}", limit=1)
-        covered = match[0] if match and match[0].score >= COVERED_MIN else None
-        topics.append(
-            Topic(
-                label=_label_text(terms, rows[centre][1]),
-                terms=terms,
-                example_ticket_id=rows[centre][0],
-                example_subject=rows[centre][1],
-                ticket_ids=ticket_ids,
-                previous_count=previous_count,
-                category=categories.most_common(1)[0][0] if categories else "",
-                open_count=sum(1 for i in members if rows[i][4] in Ticket.OPEN_STATUSES),
-                article=covered.article if covered else None,
-                article_score=covered.score if covered else None,
-            )
-        )
+        topics.append(_topic([rows[i] for i in members], rows[centre], terms, previous_count))
     if with_answers:
         names = dict(
             Ticket.objects.filter(pk__in=[i for t in topics for i in t.ticket_ids]).values_list(
@@ -273,22 +286,7 @@ def topic_for_tickets(*, ticket_ids: list[int]) -> Topic | None:
     names = dict(
         Ticket.objects.filter(pk__in=[r[0] for r in rows]).values_list("id", "requester__name")
     )
-    categories = Counter(r[3] for r in rows if r[3])
-    match = articles_matching(text=f"{' '.join(terms)} {rows[centre][1]}", limit=1)
-    covered = match[0] if match and match[0].score >= COVERED_MIN else None
-    return Topic(
-        label=_label_text(terms, rows[centre][1]),
-        terms=terms,
-        example_ticket_id=rows[centre][0],
-        example_subject=rows[centre][1],
-        ticket_ids=[r[0] for r in rows],
-        previous_count=0,
-        category=categories.most_common(1)[0][0] if categories else "",
-        open_count=sum(1 for r in rows if r[4] in Ticket.OPEN_STATUSES),
-        article=covered.article if covered else None,
-        article_score=covered.score if covered else None,
-        answers=_answers([r[0] for r in rows], names),
-    )
+    return _topic(rows, rows[centre], terms, 0, _answers([r[0] for r in rows], names))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from opsroom.core.auth import request_staff
 from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
-from opsroom.support.models import Escalation, KnownIssue, Ticket
+from opsroom.support.models import Escalation, KnownIssue
 from opsroom.support.selectors.escalations import escalations_open
 from opsroom.support.services.escalations import (
     escalation_recipients,
@@ -17,15 +17,9 @@ from opsroom.support.services.escalations import (
     known_issue_mark,
     ticket_escalate,
 )
+from opsroom.support.views.ticket import _ticket
 
 MAX_ID = 2**63 - 1
-
-
-def _ticket(ticket_id: int) -> Ticket:
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if 0 < ticket_id <= MAX_ID else None
-    if ticket is None:
-        raise Http404("No such ticket.")
-    return ticket
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

@@ -111,12 +111,14 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 
 def _page_context(ticket: Ticket, user: User, **extra: Any) -> dict[str, Any]:
-    snapshot_errors = person_snapshot_get(person=ticket.requester).errors
-    error_choices = {g.fingerprint: g for g in (*snapshot_errors.groups_30d,)}
-    error_choices.update({g.fingerprint: g for g in snapshot_errors.groups_7d})
+    copilot = copilot_context(ticket, user)
+    # The errors to escalate or mark come from the snapshot the copilot already built.
+    errors = copilot["s"].errors
+    error_choices = {g.fingerprint: g for g in errors.groups_30d}
+    error_choices.update({g.fingerprint: g for g in errors.groups_7d})
     settings = sla_settings_get()
     return {
-        **copilot_context(ticket, user),
+        **copilot,
         "escalation": ticket.escalations.filter(status="open").select_related("created_by").first(),
         "error_choices": list(error_choices.values()),
         "known_statuses": KnownIssue.Status.choices,
