@@ -51,7 +51,8 @@ def analytics_pages(quick: bool = False) -> None:
     data = results[0]["data"]
     print(
         f"\nData: {data['people']:,} people, {data['events']:,} events, {data['errors']:,} "
-        f"errors, {data['api_requests']:,} API calls, {data['ai_usage']:,} AI usage records. "
+        f"errors, {data['api_requests']:,} API calls, {data['ai_usage']:,} AI usage records, "
+        f"{data.get('touches', 0):,} marketing touches. "
         "Server time through Django's test client, in process, on a shared 2-core machine.\n"
     )
     rows = []
@@ -106,6 +107,43 @@ def _ai_usage_write(now: Any) -> int:
     return len(rows)
 
 
+def _touches_write() -> int:
+    """One to three marketing touches in the month before each signup (as the host app sends
+    them in `touches`), so attribution has campaigns and landing pages to credit."""
+    import random
+    from datetime import timedelta
+
+    from opsroom.people.models import Person, Touch
+
+    rng = random.Random(12)
+    campaigns = {
+        "ads": ["spring-sale", "retarget", "brand"],
+        "social": ["reels", "creators"],
+        "referral": ["friends"],
+        "organic": [""],
+    }
+    pages = ["/blog/picky-eaters", "/blog/meal-prep", "/pricing", "/", "/blog/budget-meals"]
+    rows = []
+    for pk, signed_up in Person.objects.exclude(signed_up_at=None).values_list(
+        "pk", "signed_up_at"
+    ):
+        if signed_up is None:
+            continue
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            channel = rng.choice(list(campaigns))
+            rows.append(
+                Touch(
+                    person_id=pk,
+                    occurred_at=signed_up - timedelta(seconds=rng.randrange(30 * 86400)),
+                    channel=channel,
+                    campaign=rng.choice(campaigns[channel]),
+                    landing_page=rng.choice(pages),
+                )
+            )
+    Touch.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    return Touch.objects.count()
+
+
 def worker(url: str, count: int) -> dict[str, Any]:
     from benchmarks import bench_people
 
@@ -115,6 +153,7 @@ def worker(url: str, count: int) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
+    from opsroom.people.models import Touch
     from opsroom.telemetry.models import AiUsage
 
     call_command("migrate", verbosity=0)
@@ -142,7 +181,13 @@ def worker(url: str, count: int) -> dict[str, Any]:
     with clock.clock_frozen_at(now):
         if not AiUsage.objects.exists():
             _ai_usage_write(now)
-        data = {**meta["data"], "ai_usage": AiUsage.objects.count()}
+        if not Touch.objects.exists():
+            _touches_write()
+        data = {
+            **meta["data"],
+            "ai_usage": AiUsage.objects.count(),
+            "touches": Touch.objects.count(),
+        }
         return {"data": data, **_measure(now)}
 
 
@@ -153,6 +198,8 @@ def _measure(now: Any) -> dict[str, Any]:
     from opsroom.analytics.models import EndpointPerformance, Funnel, MetricWatch
     from opsroom.analytics.services.ai_cost import ai_budget_watch, ai_cost_limit_set
     from opsroom.analytics.services.anomalies import anomalies_detect
+    from opsroom.analytics.services.attribution import attribution_refresh
+    from opsroom.analytics.services.cohorts import cohorts_refresh
     from opsroom.analytics.services.funnels import funnel_compute
     from opsroom.analytics.services.performance import endpoint_performance_refresh
     from opsroom.core.models import User
@@ -172,6 +219,8 @@ def _measure(now: Any) -> dict[str, Any]:
         ("endpoint performance (hourly)", lambda: endpoint_performance_refresh(now=now)),
         ("one funnel, 30 days (hourly)", lambda: funnel_compute(funnel=funnel, now=now)),
         ("AI budget watch (hourly)", lambda: ai_budget_watch(now=now)),
+        ("attribution, 13 months (hourly)", lambda: attribution_refresh(now=now)),
+        ("cohort comparison (daily)", lambda: cohorts_refresh(now=now)),
     ):
         started = time.monotonic()
         run()
@@ -207,6 +256,14 @@ def _measure(now: Any) -> dict[str, Any]:
             {"user_id": person.external_id, "rollout_percent": "50"} if person else {},
         ),
         "/analytics/errors/": ("/analytics/errors/", {}),
+        "/analytics/attribution/ (channels, first touch)": ("/analytics/attribution/", {}),
+        "/analytics/attribution/ (content, last touch)": (
+            "/analytics/attribution/",
+            {"by": "content", "model": "last"},
+        ),
+        "GET /api/v1/attribution": ("/api/v1/attribution", {"by": "campaign"}),
+        "/analytics/cohorts/ (signup month)": ("/analytics/cohorts/", {}),
+        "/analytics/cohorts/ (channel)": ("/analytics/cohorts/", {"by": "channel"}),
         "/analytics/experiments/": ("/analytics/experiments/", {}),
         "GET /api/v1/ai/limits": ("/api/v1/ai/limits", {}),
         "GET /api/v1/ai/cost": ("/api/v1/ai/cost", {}),

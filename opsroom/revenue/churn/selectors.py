@@ -9,7 +9,13 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from opsroom.core import clock
-from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskAction, RiskBand
+from opsroom.revenue.models import (
+    ChurnBandChange,
+    ChurnFactorRanking,
+    ChurnPrediction,
+    RiskAction,
+    RiskBand,
+)
 
 AT_RISK = (RiskBand.HIGH, RiskBand.MEDIUM)
 _CHUNK = 2000
@@ -83,25 +89,34 @@ def recently_improved(*, since: date) -> Improved:
     return Improved(customers=customers, mrr=mrr)
 
 
+def factors_count() -> list[tuple[str, int]]:
+    """Each factor with the at-risk customers it pushes up, most first (reads them all)."""
+    counts: Counter[str] = Counter()
+    for factors in ChurnPrediction.objects.filter(band__in=AT_RISK).values_list(
+        "factors", flat=True
+    ):
+        counts.update({factor["feature"] for factor in factors or []})
+    return counts.most_common()
+
+
 def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
     """The features that most often push at-risk customers' risk up, with how many each.
 
-    Counting decodes every at-risk customer's factors, so the ranking is kept in the cache
-    under the predictions' latest computation time and at-risk count: it is recounted only
-    after the predictions changed (the daily refresh, a rescore)."""
+    Counting decodes every at-risk customer's factors, so the daily prediction run stores the
+    ranking (ChurnFactorRanking) and this reads it while it still matches the predictions (the
+    same at-risk count and latest computation time). After another change (a rescore) the
+    ranking is counted again and kept in the cache under that state."""
     state = ChurnPrediction.objects.filter(band__in=AT_RISK).aggregate(
         n=Count("id"), at=Max("computed_at")
     )
+    stored = ChurnFactorRanking.objects.order_by("-computed_at").first()
+    if stored is not None and (stored.at_risk, stored.computed_at) == (state["n"], state["at"]):
+        return [(str(name), int(n)) for name, n in stored.ranking[:limit]]
     stamp = state["at"].timestamp() if state["at"] is not None else 0
     key = f"revenue:top-risk-factors:{state['n']}:{stamp}"
     ranked: list[tuple[str, int]] | None = cache.get(key)
     if ranked is None:
-        counts: Counter[str] = Counter()
-        for factors in ChurnPrediction.objects.filter(band__in=AT_RISK).values_list(
-            "factors", flat=True
-        ):
-            counts.update({factor["feature"] for factor in factors or []})
-        ranked = counts.most_common()
+        ranked = factors_count()
         cache.set(key, ranked, timeout=TOP_FACTORS_CACHE_SECONDS)
     return ranked[:limit]
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count, Max
 
 from opsroom.core import clock
 from opsroom.core.ml.selectors import model_active_load
@@ -17,9 +18,15 @@ from opsroom.revenue.churn.comparable import factors_referenced, retained_refere
 from opsroom.revenue.churn.dataset import snapshot_build
 from opsroom.revenue.churn.model import ChurnModel
 from opsroom.revenue.churn.rule import rule_factors, rule_probabilities
+from opsroom.revenue.churn.selectors import AT_RISK, factors_count
 from opsroom.revenue.churn.signals import HORIZON_DAYS
 from opsroom.revenue.churn.training import MODEL_NAME, churn_training_run
-from opsroom.revenue.models import ChurnBandChange, ChurnPrediction, RiskBand
+from opsroom.revenue.models import (
+    ChurnBandChange,
+    ChurnFactorRanking,
+    ChurnPrediction,
+    RiskBand,
+)
 
 logger = logging.getLogger(__name__)
 HIGH, MEDIUM = 0.7, 0.4  # band thresholds (docs/revenue.md)
@@ -106,9 +113,27 @@ def churn_predictions_refresh(*, today: date | None = None) -> PredictionRun:
             prediction.days_to_renewal = int(renewal) if 0 <= renewal < HORIZON_DAYS else None
             prediction.computed_at = now
             prediction.save()
+    factor_ranking_store()
     return PredictionRun(
         customers=len(snapshot.person_ids),
         source=str(source),
         model_version=version,
         band_changes=changes,
     )
+
+
+def factor_ranking_store() -> ChurnFactorRanking | None:
+    """Count the at-risk customers' factors once and keep the ranking for the dashboard (after
+    each prediction run)."""
+    state = ChurnPrediction.objects.filter(band__in=AT_RISK).aggregate(
+        n=Count("id"), at=Max("computed_at")
+    )
+    if state["at"] is None:
+        ChurnFactorRanking.objects.all().delete()
+        return None
+    ranking, _ = ChurnFactorRanking.objects.update_or_create(
+        computed_at=state["at"],
+        defaults={"at_risk": state["n"], "ranking": [list(p) for p in factors_count()]},
+    )
+    ChurnFactorRanking.objects.exclude(pk=ranking.pk).delete()
+    return ranking

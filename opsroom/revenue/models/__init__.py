@@ -297,6 +297,7 @@ from opsroom.revenue.models.campaigns import (  # noqa: E402
 )
 from opsroom.revenue.models.churn import (  # noqa: E402
     ChurnBandChange,
+    ChurnFactorRanking,
     ChurnPrediction,
     RiskAction,
     RiskBand,
@@ -325,6 +326,7 @@ __all__ = [
     "CampaignEnrollment",
     "CampaignSend",
     "ChurnBandChange",
+    "ChurnFactorRanking",
     "ChurnPrediction",
     "CohortCell",
     "CohortContext",

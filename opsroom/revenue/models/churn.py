@@ -51,6 +51,19 @@ class ChurnPrediction(models.Model):
         return f"{self.person_id}: {self.probability:.0%} ({self.band})"
 
 
+class ChurnFactorRanking(models.Model):
+    """How often each factor pushes at-risk customers up, counted once per prediction run (the
+    churn dashboard's "top risk factors"). Only the latest run's row is kept; it matches the
+    predictions while their at-risk count and latest computation time are these."""
+
+    computed_at = models.DateTimeField(unique=True)
+    at_risk = models.PositiveIntegerField()
+    ranking = models.JSONField(default=list)  # [[feature, customers], ...], most first
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}: {self.at_risk} at risk"
+
+
 class ChurnBandChange(models.Model):
     """A customer moving from one risk band to another (the history behind "improved")."""
 
