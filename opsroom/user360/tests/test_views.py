@@ -214,3 +214,49 @@ def test_the_devices_card_lists_the_clients_of_their_api_calls(staff_support):
     card = card[: card.index("</section>")]
     assert "<strong>iPhone · iOS 17.2</strong> · app 5.26.0" in card
     assert "1 API call</span>" in card
+
+
+def test_the_page_shows_the_marketing_touches_up_to_signup(staff_analyst, staff_support):
+    from datetime import timedelta
+
+    from opsroom.people.models import Touch
+
+    person = PersonFactory(signed_up_at=clock.now() - timedelta(days=3))
+    for days, channel, campaign in ((40, "ads", "spring"), (10, "blog", ""), (1, "ads", "after-signup-promo")):
+        Touch.objects.create(
+            person=person,
+            occurred_at=clock.now() - timedelta(days=days),
+            channel=channel,
+            campaign=campaign,
+            landing_page="/blog/meal-prep" if channel == "blog" else "",
+        )
+    html = signed_in(staff_analyst).get(f"/people/{person.pk}/").content.decode()
+    assert "Marketing touches" in html
+    first = html.index('data-touch="first touch"')
+    last = html.index('data-touch="last touch"')
+    assert first < html.index("spring") < last < html.index("/blog/meal-prep")
+    assert "after-signup-promo" not in html  # after the signup: attribution does not count it
+    assert "Attribution →" in html
+    other = signed_in(staff_support).get(f"/people/{person.pk}/").content.decode()
+    assert "Marketing touches" in other
+
+
+def test_many_touches_show_the_first_and_the_latest(staff_analyst):
+    from datetime import timedelta
+
+    from opsroom.people.models import Touch
+
+    person = PersonFactory(signed_up_at=clock.now())
+    for day in range(14):
+        Touch.objects.create(
+            person=person,
+            occurred_at=clock.now() - timedelta(days=30 - day),
+            channel="ads",
+            campaign=f"c{day:02}",
+        )
+    html = signed_in(staff_analyst).get(f"/people/{person.pk}/").content.decode()
+    assert html.count("data-touch=") == 10
+    assert "c00" in html
+    assert "c13" in html
+    assert "c01" not in html
+    assert "4 more touches" in html

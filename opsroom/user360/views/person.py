@@ -16,6 +16,7 @@ from opsroom.core.llm import llm_configured
 from opsroom.core.refusals import refusal_text
 from opsroom.messaging.selectors import enrollments_for_person, template_list
 from opsroom.people.models import ImpersonationGrant, Note, Person
+from opsroom.people.selectors import touches_for_people
 from opsroom.people.snapshot import PersonSnapshot, person_snapshot_get
 from opsroom.revenue.churn.selectors import prediction_for_person
 from opsroom.telemetry.selectors import (
@@ -199,6 +200,38 @@ def _insight_rows(person: Person, insights: list[Insight]) -> list[dict[str, Any
     return rows
 
 
+TOUCHES_SHOWN = 10
+
+
+def _touch_role(index: int, count: int) -> str:
+    if count == 1:
+        return "first and last touch"
+    return "first touch" if index == 0 else "last touch" if index == count - 1 else ""
+
+
+def _touches(person: Person) -> list[dict[str, Any]]:
+    """The marketing touches that brought the person (up to signup, as attribution counts
+    them): the first, then the latest ones, each marked as first or last touch."""
+    signed_up = person.signed_up_at or person.created_at
+    held = [
+        t
+        for t in touches_for_people(ids=[person.pk]).get(person.pk, [])
+        if signed_up is None or t[0] <= signed_up
+    ]
+    shown = held if len(held) <= TOUCHES_SHOWN else [held[0], *held[1 - TOUCHES_SHOWN :]]
+    return [
+        {
+            "at": at,
+            "channel": channel,
+            "campaign": campaign,
+            "page": page,
+            "role": _touch_role(i, len(shown)),
+            "skipped": len(held) - len(shown) if i == 0 else 0,
+        }
+        for i, (at, channel, campaign, page) in enumerate(shown)
+    ]
+
+
 @require_GET
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """The User 360 page: who they are, health, insights, timeline, debug tools, actions."""
@@ -231,6 +264,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "refusals": [a for a in actions if not a["allowed"]],
             "health_chart": _health_chart(snapshot),
             "churn": prediction_for_person(person_id=person.pk),
+            "touches": _touches(person),
             "quick_filters": QUICK_FILTERS,
             "last_login_label": day_label(last_login, snapshot.at.date()) if last_login else "",
             "llm_configured": llm_configured(),
