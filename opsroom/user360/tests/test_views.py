@@ -222,7 +222,8 @@ def test_the_page_shows_the_marketing_touches_up_to_signup(staff_analyst, staff_
     from opsroom.people.models import Touch
 
     person = PersonFactory(signed_up_at=clock.now() - timedelta(days=3))
-    for days, channel, campaign in ((40, "ads", "spring"), (10, "blog", ""), (1, "ads", "after-signup-promo")):
+    touches = ((40, "ads", "spring"), (10, "blog", ""), (1, "ads", "after-signup-promo"))
+    for days, channel, campaign in touches:
         Touch.objects.create(
             person=person,
             occurred_at=clock.now() - timedelta(days=days),
