@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.databases import database_empty
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +166,7 @@ def worker(url: str, count: int) -> dict[str, Any]:
         or os.environ.get("OPSROOM_BENCH_REBUILD")
     ):
         if meta is not None or bench_people._counts()["people"]:
-            call_command("flush", interactive=False, verbosity=0)
+            database_empty()
         meta = {**wanted, "data": bench_people._build(count, "bench")}
         bench_people._meta_set(meta, url)
         if url.startswith("postgres"):

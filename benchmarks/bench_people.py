@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.databases import database_empty
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +250,7 @@ def worker(url: str, count: int, source: str) -> dict[str, Any]:
         or os.environ.get("OPSROOM_BENCH_REBUILD")
     ):
         if meta is not None or _counts()["people"]:
-            call_command("flush", interactive=False, verbosity=0)
+            database_empty()
         meta = {**wanted, "data": _build(count, source)}
         _meta_set(meta, url)
         if url.startswith("postgres"):

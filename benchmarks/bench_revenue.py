@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.databases import database_empty
 from benchmarks.registry import suite, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,14 +227,13 @@ def _world_present(meta: dict[str, Any] | None, count: int) -> bool:
 
 
 def _build(count: int, url: str) -> dict[str, Any]:
-    from django.core.management import call_command
     from django.db import connection
 
     from benchmarks import revenue_world
     from benchmarks.people_world import generate
     from opsroom.core import clock
 
-    call_command("flush", interactive=False, verbosity=0)
+    database_empty()
     started = time.monotonic()
     data: dict[str, Any] = generate(
         people=count,
