@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from opsroom.messaging.models import EmailMessage, EmailTemplate, SequenceEnrollment
 
@@ -136,8 +137,9 @@ class DeliveryFigures:
     failed: int
 
 
-def email_delivery_figures(*, email_ids: list[int]) -> DeliveryFigures:
-    """How a set of emails fared: sent, delivered, opened, clicked, bounced, failed."""
+def email_delivery_figures(*, email_ids: list[int] | QuerySet[Any]) -> DeliveryFigures:
+    """How a set of emails fared: sent, delivered, opened, clicked, bounced, failed. Pass a
+    query of the ids (a subquery) for a large set: a list is one SQL parameter per id."""
     rows = EmailMessage.objects.filter(id__in=email_ids).values_list(
         "status", "delivered_at", "opened_at", "clicked_at", "bounced_at"
     )

@@ -15,6 +15,7 @@ from opsroom.core.models import AuditEntry
 from opsroom.core.services.apikeys import api_key_create
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.models import EmailMessage
+from opsroom.people.models import Person
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.user360.models import Announcement, AnnouncementDelivery, Segment
 from opsroom.user360.tasks import announcement_emails_send
@@ -186,3 +187,26 @@ def test_nobody_active_in_the_segment_means_nothing_is_sent(staff_admin):
     assert response.status_code == 409
     announcement.refresh_from_db()
     assert announcement.status == "draft"
+
+
+def test_the_email_figures_of_a_large_audience_are_one_subquery(staff_admin):
+    # A list of ids would be one SQL parameter per person: SQLite stops at 32,766.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsroom.user360.selectors.announcements import announcement_figures
+
+    segment = _world()
+    announcement = Announcement.objects.create(
+        title="Hello", body="Hi", segment=segment, status="sent", audience_count=3
+    )
+    for n, person in enumerate(Person.objects.filter(is_vip=True, status="active")):
+        AnnouncementDelivery.objects.create(announcement=announcement, person=person, email_id=n)
+    with CaptureQueriesContext(connection) as queries:
+        figures = announcement_figures(announcement=announcement)
+    assert figures.audience == 3
+    email_reads = [
+        q["sql"] for q in queries.captured_queries if "messaging_emailmessage" in q["sql"]
+    ]
+    assert len(email_reads) == 1
+    assert "IN (SELECT" in email_reads[0].upper()
