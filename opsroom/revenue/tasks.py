@@ -7,7 +7,7 @@ from django_tasks import task
 from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext
-from opsroom.revenue.campaigns.services import campaigns_run
+from opsroom.revenue.campaigns.run import campaigns_run
 from opsroom.revenue.churn.services import churn_model_train, churn_predictions_refresh
 from opsroom.revenue.cohorts.services import cohorts_refresh
 from opsroom.revenue.digest import revenue_digest_send

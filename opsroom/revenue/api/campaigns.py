@@ -14,6 +14,7 @@ from opsroom.core.services.audit import AuditContext
 from opsroom.people.models import Person
 from opsroom.revenue.api.access import MANAGE, permission_require
 from opsroom.revenue.campaigns.effect import Effect
+from opsroom.revenue.campaigns.run import campaigns_run_requested
 from opsroom.revenue.campaigns.selectors import (
     campaign_figures,
     campaign_get,
@@ -21,11 +22,7 @@ from opsroom.revenue.campaigns.selectors import (
     interventions_for_person,
     recommendation_for,
 )
-from opsroom.revenue.campaigns.services import (
-    campaign_create,
-    campaign_update,
-    campaigns_run_requested,
-)
+from opsroom.revenue.campaigns.services import campaign_create, campaign_update
 from opsroom.revenue.churn.selectors import prediction_for_person
 from opsroom.revenue.models import Campaign
 from opsroom.revenue.schemas.campaigns import (

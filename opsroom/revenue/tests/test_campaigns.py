@@ -27,12 +27,13 @@ from opsroom.revenue.campaigns.rules import (
     trigger_clean,
     trigger_matches,
 )
+from opsroom.revenue.campaigns.run import campaigns_run
 from opsroom.revenue.campaigns.selectors import (
     campaign_figures,
     interventions_for_person,
     recommendation_for,
 )
-from opsroom.revenue.campaigns.services import campaign_create, campaign_update, campaigns_run
+from opsroom.revenue.campaigns.services import campaign_create, campaign_update
 from opsroom.revenue.models import (
     Campaign,
     CampaignEnrollment,

@@ -16,17 +16,14 @@ from opsroom.core.errors import DomainError, NotFound
 from opsroom.core.services.audit import AuditContext
 from opsroom.messaging.selectors import template_list
 from opsroom.revenue.campaigns.rules import TRIGGER_KEYS
+from opsroom.revenue.campaigns.run import campaigns_run_requested
 from opsroom.revenue.campaigns.selectors import (
     campaign_entrants,
     campaign_figures,
     campaign_get,
     campaign_list,
 )
-from opsroom.revenue.campaigns.services import (
-    campaign_create,
-    campaign_update,
-    campaigns_run_requested,
-)
+from opsroom.revenue.campaigns.services import campaign_create, campaign_update
 from opsroom.revenue.models import Campaign
 from opsroom.revenue.views.access import perm_require, section
 

@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from opsroom.core.errors import DomainError
 from opsroom.core.services.audit import AuditContext
+from opsroom.revenue.campaigns.run import campaigns_run_requested
 from opsroom.revenue.campaigns.selectors import campaign_figures, campaign_list
-from opsroom.revenue.campaigns.services import campaigns_run_requested
 
 
 def _pct(value: float | None) -> str:
