@@ -153,3 +153,26 @@ def test_the_weekly_task_says_why_it_did_not_train_and_the_daily_one_predicts():
 
     assert churn_model_weekly.call()["trained"] is False
     assert churn_predictions_daily.call()["customers"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_snapshots_built_by_threads_are_the_ones_built_one_by_one(monkeypatch):
+    from opsroom.revenue.churn import training
+
+    _history(people=40)
+    days = [date(2026, 3, 1), date(2026, 3, 15), date(2026, 4, 1), date(2026, 4, 15)]
+    monkeypatch.setattr(training, "SNAPSHOT_THREADS", 1)
+    alone = training.snapshots_build(days=days, horizon_days=30)
+    monkeypatch.setattr(training, "SNAPSHOT_THREADS", 4)
+    monkeypatch.setattr(training.os, "cpu_count", lambda: 4)
+    calls = []
+    real = training._snapshot_alone
+    monkeypatch.setattr(training, "_snapshot_alone", lambda d, h: calls.append(d) or real(d, h))
+    threaded = training.snapshots_build(days=days, horizon_days=30)
+    assert sorted(calls) == days  # the threads built them
+    assert [s.day for s in threaded] == days
+    for one, other in zip(alone, threaded, strict=True):
+        assert one.person_ids == other.person_ids
+        assert one.signals == other.signals
+        assert list(one.churned) == list(other.churned)
+    assert any(s.churned.sum() for s in threaded)
