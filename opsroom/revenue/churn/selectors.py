@@ -4,6 +4,7 @@ prediction, and person-id sets for the People filters."""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet, Sum
@@ -30,11 +31,37 @@ class BandFigures:
     mrr: int
 
 
-def risk_bands() -> dict[str, BandFigures]:
-    """Customers and MRR in each risk band."""
+def _state() -> dict[str, Any]:
+    """How many predictions there are and when the latest was computed."""
+    return ChurnPrediction.objects.aggregate(n=Count("id"), at=Max("computed_at"))
+
+
+def _summary(state: dict[str, Any]) -> ChurnFactorRanking | None:
+    """The latest prediction run's stored figures, while they match the predictions (none was
+    added, removed or rescored since)."""
+    stored = ChurnFactorRanking.objects.order_by("-computed_at").first()
+    if stored is not None and (stored.customers, stored.computed_at) == (state["n"], state["at"]):
+        return stored
+    return None
+
+
+def bands_count() -> dict[str, BandFigures]:
+    """Customers and MRR in each risk band, counted from the predictions."""
     rows = ChurnPrediction.objects.values("band").annotate(n=Count("id"), mrr=Sum("mrr"))
     found = {row["band"]: BandFigures(row["band"], row["n"], int(row["mrr"] or 0)) for row in rows}
     return {band: found.get(band, BandFigures(band, 0, 0)) for band in RiskBand.values}
+
+
+def risk_bands() -> dict[str, BandFigures]:
+    """Customers and MRR in each risk band (as the last prediction run stored them while they
+    still hold; else counted)."""
+    summary = _summary(_state())
+    if summary is not None and summary.bands:
+        return {
+            band: BandFigures(band, *(int(v) for v in summary.bands.get(band, (0, 0))))
+            for band in RiskBand.values
+        }
+    return bands_count()
 
 
 def predictions_computed_at() -> datetime | None:
@@ -103,15 +130,13 @@ def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
     """The features that most often push at-risk customers' risk up, with how many each.
 
     Counting decodes every at-risk customer's factors, so the daily prediction run stores the
-    ranking (ChurnFactorRanking) and this reads it while it still matches the predictions (the
-    same at-risk count and latest computation time). After another change (a rescore) the
-    ranking is counted again and kept in the cache under that state."""
-    state = ChurnPrediction.objects.filter(band__in=AT_RISK).aggregate(
-        n=Count("id"), at=Max("computed_at")
-    )
-    stored = ChurnFactorRanking.objects.order_by("-computed_at").first()
-    if stored is not None and (stored.at_risk, stored.computed_at) == (state["n"], state["at"]):
-        return [(str(name), int(n)) for name, n in stored.ranking[:limit]]
+    ranking (ChurnFactorRanking) and this reads it while it still matches the predictions.
+    After another change (a rescore) the ranking is counted again and kept in the cache under
+    the predictions' state."""
+    state = _state()
+    summary = _summary(state)
+    if summary is not None:
+        return [(str(name), int(n)) for name, n in summary.ranking[:limit]]
     stamp = state["at"].timestamp() if state["at"] is not None else 0
     key = f"revenue:top-risk-factors:{state['n']}:{stamp}"
     ranked: list[tuple[str, int]] | None = cache.get(key)

@@ -18,7 +18,7 @@ from opsroom.revenue.churn.comparable import factors_referenced, retained_refere
 from opsroom.revenue.churn.dataset import snapshot_build
 from opsroom.revenue.churn.model import ChurnModel
 from opsroom.revenue.churn.rule import rule_factors, rule_probabilities
-from opsroom.revenue.churn.selectors import AT_RISK, factors_count
+from opsroom.revenue.churn.selectors import AT_RISK, bands_count, factors_count
 from opsroom.revenue.churn.signals import HORIZON_DAYS
 from opsroom.revenue.churn.training import MODEL_NAME, churn_training_run
 from opsroom.revenue.models import (
@@ -123,17 +123,21 @@ def churn_predictions_refresh(*, today: date | None = None) -> PredictionRun:
 
 
 def factor_ranking_store() -> ChurnFactorRanking | None:
-    """Count the at-risk customers' factors once and keep the ranking for the dashboard (after
-    each prediction run)."""
-    state = ChurnPrediction.objects.filter(band__in=AT_RISK).aggregate(
-        n=Count("id"), at=Max("computed_at")
-    )
+    """Count the bands and the at-risk customers' factors once and keep them for the
+    dashboards (after each prediction run)."""
+    state = ChurnPrediction.objects.aggregate(n=Count("id"), at=Max("computed_at"))
     if state["at"] is None:
         ChurnFactorRanking.objects.all().delete()
         return None
+    bands = bands_count()
     ranking, _ = ChurnFactorRanking.objects.update_or_create(
         computed_at=state["at"],
-        defaults={"at_risk": state["n"], "ranking": [list(p) for p in factors_count()]},
+        defaults={
+            "customers": state["n"],
+            "at_risk": sum(bands[band].customers for band in AT_RISK),
+            "ranking": [list(p) for p in factors_count()],
+            "bands": {band: [f.customers, f.mrr] for band, f in bands.items()},
+        },
     )
     ChurnFactorRanking.objects.exclude(pk=ranking.pk).delete()
     return ranking

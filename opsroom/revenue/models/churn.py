@@ -52,13 +52,16 @@ class ChurnPrediction(models.Model):
 
 
 class ChurnFactorRanking(models.Model):
-    """How often each factor pushes at-risk customers up, counted once per prediction run (the
-    churn dashboard's "top risk factors"). Only the latest run's row is kept; it matches the
-    predictions while their at-risk count and latest computation time are these."""
+    """What one prediction run leaves for the dashboards, counted once: the customers in each
+    band with their MRR, and how often each factor pushes at-risk customers up (the "top risk
+    factors"). Only the latest run's row is kept; it is read while it matches the predictions
+    (the same number of them and the same latest computation time)."""
 
     computed_at = models.DateTimeField(unique=True)
+    customers = models.PositiveIntegerField(default=0)  # predictions counted
     at_risk = models.PositiveIntegerField()
     ranking = models.JSONField(default=list)  # [[feature, customers], ...], most first
+    bands = models.JSONField(default=dict)  # {band: [customers, mrr]}
 
     def __str__(self) -> str:
         return f"{self.computed_at:%Y-%m-%d %H:%M}: {self.at_risk} at risk"

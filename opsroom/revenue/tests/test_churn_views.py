@@ -188,7 +188,7 @@ def test_the_top_risk_factors_are_recounted_only_when_the_predictions_change(
     _at_risk("Momozed", 0.5, "medium")
     _at_risk("Louvark", 0.1, "low")
     assert top_risk_factors() == [("days_since_login", 2)]
-    with django_assert_num_queries(2):  # the state, the stored ranking; then the cache
+    with django_assert_num_queries(2):  # the state, the stored row (none); then the cache
         assert top_risk_factors(limit=1) == [("days_since_login", 2)]
     # A rescore changes the ranking at once.
     ChurnPrediction.objects.filter(band="medium").update(
@@ -201,27 +201,38 @@ def test_the_top_risk_factors_are_recounted_only_when_the_predictions_change(
 def test_the_prediction_run_stores_the_ranking_the_dashboard_reads(django_assert_num_queries):
     from django.core.cache import cache
 
-    from opsroom.revenue.churn.selectors import top_risk_factors
+    from opsroom.revenue.churn.selectors import risk_bands, top_risk_factors
     from opsroom.revenue.churn.services import factor_ranking_store
     from opsroom.revenue.models import ChurnFactorRanking
 
     _at_risk("Hana", 0.82, "high")
     _at_risk("Momozed", 0.5, "medium")
+    _at_risk("Louvark", 0.1, "low")
     ChurnPrediction.objects.filter(band="medium").update(
         factors=[{"feature": "failed_payments", "value": 2, "reference": 0, "contribution": 0.4}]
     )
+    counted = risk_bands()
     stored = factor_ranking_store()
     assert stored is not None
-    assert stored.at_risk == 2
+    assert (stored.customers, stored.at_risk) == (3, 2)
     assert sorted(map(tuple, stored.ranking)) == [("days_since_login", 1), ("failed_payments", 1)]
     cache.clear()
     with django_assert_num_queries(2):  # the state and the stored row: nothing decoded
         assert sorted(top_risk_factors()) == [("days_since_login", 1), ("failed_payments", 1)]
+    with django_assert_num_queries(2):
+        assert risk_bands() == counted
+    assert counted["high"].customers == 1
+    # A rescore after the run: the bands are counted again, not read stale.
+    ChurnPrediction.objects.filter(band="low").update(
+        band="high", computed_at=clock.now() + timedelta(seconds=5)
+    )
+    assert risk_bands()["high"].customers == 2
     # Stored again on the next run: one row, the latest.
-    ChurnPrediction.objects.update(computed_at=clock.now() + timedelta(seconds=5))
     factor_ranking_store()
     assert ChurnFactorRanking.objects.count() == 1
-    # Nobody at risk any more: the ranking is empty, not stale.
-    ChurnPrediction.objects.update(band="low")
+    assert risk_bands()["high"].customers == 2
+    # Nobody predicted any more: nothing stored, nothing stale.
+    ChurnPrediction.objects.all().delete()
     assert factor_ranking_store() is None
     assert top_risk_factors() == []
+    assert risk_bands()["high"].customers == 0
