@@ -54,8 +54,8 @@ class ChurnPrediction(models.Model):
 class ChurnFactorRanking(models.Model):
     """What one prediction run leaves for the dashboards, counted once: the customers in each
     band with their MRR, and how often each factor pushes at-risk customers up (the "top risk
-    factors"). Only the latest run's row is kept; it is read while it matches the predictions
-    (the same number of them and the same latest computation time)."""
+    factors"). Only the latest run's row is kept; it is read while no prediction was computed
+    after it."""
 
     computed_at = models.DateTimeField(unique=True)
     customers = models.PositiveIntegerField(default=0)  # predictions counted

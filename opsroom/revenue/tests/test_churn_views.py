@@ -188,7 +188,7 @@ def test_the_top_risk_factors_are_recounted_only_when_the_predictions_change(
     _at_risk("Momozed", 0.5, "medium")
     _at_risk("Louvark", 0.1, "low")
     assert top_risk_factors() == [("days_since_login", 2)]
-    with django_assert_num_queries(2):  # the state, the stored row (none); then the cache
+    with django_assert_num_queries(3):  # latest, stored row (none), at-risk count; the cache
         assert top_risk_factors(limit=1) == [("days_since_login", 2)]
     # A rescore changes the ranking at once.
     ChurnPrediction.objects.filter(band="medium").update(
@@ -217,7 +217,7 @@ def test_the_prediction_run_stores_the_ranking_the_dashboard_reads(django_assert
     assert (stored.customers, stored.at_risk) == (3, 2)
     assert sorted(map(tuple, stored.ranking)) == [("days_since_login", 1), ("failed_payments", 1)]
     cache.clear()
-    with django_assert_num_queries(2):  # the state and the stored row: nothing decoded
+    with django_assert_num_queries(2):  # the latest time and the stored row: nothing decoded
         assert sorted(top_risk_factors()) == [("days_since_login", 1), ("failed_payments", 1)]
     with django_assert_num_queries(2):
         assert risk_bands() == counted
