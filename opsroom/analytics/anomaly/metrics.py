@@ -1,8 +1,8 @@
 """The metric series the anomaly watch looks at, read from the apps that own the data.
 
 Hourly: signups, trial starts, trial conversions, payment failures, errors (in all and for the
-endpoints with the most errors), API calls, API server errors (5xx), mean API latency and AI
-cost. Daily: active people.
+endpoints with the most errors), API calls, API server errors (5xx), API latency (the mean and
+the 95th percentile) and AI cost. Daily: active people.
 """
 
 from collections.abc import Callable
@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from opsroom.analytics.services.latency import latency_p95_per_hour
 from opsroom.core.timeseries import Step
 from opsroom.people.selectors.series import active_people_per_day, signups_per_bucket
 from opsroom.revenue.series import payment_failures_per_bucket, subscription_changes_per_bucket
@@ -99,6 +100,13 @@ SOURCES: tuple[MetricSource, ...] = (
         False,
         _hourly(api_latency_per_bucket),
     ),
+    MetricSource(
+        "api_latency_p95",
+        "95th percentile API latency per hour (ms)",
+        "hour",
+        False,
+        lambda since, until: latency_p95_per_hour(since=since, until=until),
+    ),
     # Zero where nothing was spent: filled like a count, but never taken for one.
     MetricSource("ai_cost", "AI cost per hour", "hour", True, _hourly(ai_cost_per_bucket)),
     MetricSource(
@@ -143,13 +151,19 @@ def _grid(
     return timestamps, values
 
 
-def metric_series_read(*, now: datetime) -> list[MetricSeries]:
-    """Every watched series up to the last complete bucket before `now`."""
+def _since(start: datetime | None, until: datetime, step: Step) -> datetime:
+    return until - HISTORY[step] if start is None else min(bucket_floor(start, step), until)
+
+
+def metric_series_read(*, now: datetime, since: datetime | None = None) -> list[MetricSeries]:
+    """Every watched series up to the last complete bucket before `now`, from `since` (by
+    default, the history the detector needs)."""
+    start = since
     out: list[MetricSeries] = []
     first: dict[str, datetime] = {}
     for source in SOURCES:  # an origin comes before the series that use it
         until = bucket_floor(now, source.step)
-        since = until - HISTORY[source.step]
+        since = _since(start, until, source.step)
         points = source.read(since, until)
         if not points:
             continue
@@ -164,7 +178,7 @@ def metric_series_read(*, now: datetime) -> list[MetricSeries]:
         )
         out.append(MetricSeries(source.key, source.label, source.step, timestamps, values))
     until = bucket_floor(now, "hour")
-    since = until - HISTORY["hour"]
+    since = _since(start, until, "hour")
     by_endpoint = errors_per_endpoint_bucket(step="hour", since=since, until=until)
     busiest = sorted(by_endpoint, key=lambda e: (-sum(by_endpoint[e].values()), e))
     for endpoint in busiest[:TOP_ENDPOINTS]:
