@@ -55,12 +55,16 @@ class LoopTrace:
     calls: int = 0  # model calls they made
     cost_micros: int = 0
 
-    def add(self, at: datetime, calls: int, cost_micros: int) -> None:
-        self.first = at if self.first is None else min(self.first, at)
-        self.last = at if self.last is None else max(self.last, at)
+    def add(self, rows: list[Row]) -> None:
+        """One looped plan's calls, as written."""
+        if not rows:
+            return
+        first, last = rows[0]["occurred_at"], rows[-1]["occurred_at"]
+        self.first = first if self.first is None else min(self.first, first)
+        self.last = last if self.last is None else max(self.last, last)
         self.plans += 1
-        self.calls += calls
-        self.cost_micros += cost_micros
+        self.calls += len(rows)
+        self.cost_micros += sum(row["cost_micros"] for row in rows)
 
 
 def _cost(model: str, tokens_in: int, tokens_out: int) -> int:
@@ -91,9 +95,10 @@ class AiUsage:
             if feature is None:
                 continue
             calls = self._calls(event)
-            if event.name == "meal_plan_created" and self._in_loop(event.occurred_at):
+            looped = event.name == "meal_plan_created" and self._in_loop(event.occurred_at)
+            if looped:
                 calls = self._looped(calls[0])
-                self.loop.add(event.occurred_at, len(calls), sum(c for _, _, c in calls))
+            written = len(out)
             for step, (tokens_in, tokens_out, cost) in enumerate(calls):
                 self._count += 1
                 at = event.occurred_at + timedelta(seconds=1 + 4 * step)
@@ -114,6 +119,8 @@ class AiUsage:
                         "received_at": at + timedelta(seconds=self._rng.randint(2, 60)),
                     }
                 )
+            if looped:
+                self.loop.add(out[written:])
         return out
 
     def _in_loop(self, at: datetime) -> bool:
