@@ -118,7 +118,7 @@ def anomaly_eval(
         score, _z, _expected = anomaly_fit(one.timestamps, one.values)
         held = np.flatnonzero(np.isfinite(one.values))
         scorable = float(one.timestamps[held[0]]) + WARM_UP if len(held) else np.inf
-        mine = []
+        mine: list[LabelWindow] = []
         for label in by_metric.get(one.key, []):
             early = label.start.timestamp() < scorable
             (report.warm_up if early else mine).append(label)
