@@ -71,7 +71,14 @@ def _data_end(series: list[MetricSeries]) -> float | None:
 
 def _trimmed(one: MetricSeries, until: float) -> MetricSeries:
     keep = one.timestamps + STEP_SECONDS[one.step] <= until
-    return MetricSeries(one.key, one.label, one.step, one.timestamps[keep], one.values[keep])
+    return MetricSeries(
+        one.key,
+        one.label,
+        one.step,
+        one.timestamps[keep],
+        one.values[keep],
+        unit=one.unit[keep] if one.unit is not None else None,
+    )
 
 
 def _windows(one: MetricSeries, labels: list[LabelWindow]) -> list[tuple[int, int]]:
@@ -115,7 +122,7 @@ def anomaly_eval(
         if len(one.values) == 0:
             continue
         keys.add(one.key)
-        score, _z, _expected = anomaly_fit(one.timestamps, one.values)
+        score, _z, _expected = anomaly_fit(one.timestamps, one.values, unit=one.unit)
         held = np.flatnonzero(np.isfinite(one.values))
         scorable = float(one.timestamps[held[0]]) + WARM_UP if len(held) else np.inf
         mine: list[LabelWindow] = []

@@ -36,12 +36,13 @@ def _labels(tmp_path, text: str):
 def test_a_labels_file_scores_each_metric_and_all_together(tmp_path):
     anomaly_world()
     quiet = SPIKE - timedelta(days=5)
+    spike = f"{SPIKE.isoformat()},{(SPIKE + timedelta(hours=1)).isoformat()}"
     labels = _labels(
         tmp_path,
         "metric,start,end,description\n"
-        f"errors,{SPIKE.isoformat()},{(SPIKE + timedelta(hours=1)).isoformat()},the spike\n"
+        f"errors,{spike},the spike\n"
         f"errors,{quiet:%Y-%m-%dT%H:%M},{quiet + timedelta(hours=2):%Y-%m-%dT%H:%M}\n"
-        f"endpoint_errors:GET /nowhere,{SPIKE.isoformat()},{(SPIKE + timedelta(hours=1)).isoformat()}\n",
+        f"endpoint_errors:GET /nowhere,{spike}\n",
     )
 
     report = _eval("--labels", labels)

@@ -299,7 +299,9 @@ def test_ai_usage_follows_the_ai_features_of_active_families(world):
     )
     assert not usage.filter(Q(cost_micros__lte=0) | Q(person=None)).exists()
     assert set(usage.values_list("model", flat=True)) == {"gpt-4o-mini", "gpt-4o"}
-    assert usage.order_by("-occurred_at").first().occurred_at.isoformat() < world.horizon.isoformat()
+    assert (
+        usage.order_by("-occurred_at").first().occurred_at.isoformat() < world.horizon.isoformat()
+    )
 
 
 def test_the_prompt_loop_is_planted_and_labelled(world):
