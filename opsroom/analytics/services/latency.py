@@ -16,6 +16,7 @@ from opsroom.core import clock
 from opsroom.telemetry.series import api_durations
 
 HOUR = timedelta(hours=1)
+SPAN = timedelta(days=7)  # the durations read at once
 # Hours recomputed on every refresh, for calls that arrive after their hour was computed.
 RECENT_HOURS = 6
 # Fewer calls than this in an hour give no p95 (it would be the slowest call).
@@ -68,14 +69,20 @@ def latency_hours_refresh(*, since: datetime, until: datetime) -> int:
     start = _stale_from(since=since, until=until)
     if start is None:
         return 0
-    stamps: list[float] = []
-    values: list[float] = []
-    for occurred_at, duration in api_durations(since=start, until=until):
-        stamps.append(occurred_at.timestamp())
-        values.append(duration)
-    hours = (np.asarray(stamps, dtype=float) // 3600).astype(np.int64)
-    unique, counts, p95 = hourly_percentile(hours, np.asarray(values, dtype=float))
-    found = {int(h): (int(n), float(v)) for h, n, v in zip(unique, counts, p95, strict=True)}
+    found: dict[int, tuple[int, float]] = {}
+    span = start
+    while span < until:  # a week at a time, so a first refresh of a busy year stays small
+        span_end = min(span + SPAN, until)
+        stamps: list[float] = []
+        values: list[float] = []
+        for occurred_at, duration in api_durations(since=span, until=span_end):
+            stamps.append(occurred_at.timestamp())
+            values.append(duration)
+        hours = (np.asarray(stamps, dtype=float) // 3600).astype(np.int64)
+        unique, counts, p95 = hourly_percentile(hours, np.asarray(values, dtype=float))
+        for hour_index, calls, value in zip(unique, counts, p95, strict=True):
+            found[int(hour_index)] = (int(calls), float(value))
+        span = span_end
     now = clock.now()
     rows = []
     hour = start

@@ -114,3 +114,16 @@ def test_a_slow_tail_is_an_anomaly_of_the_p95_with_its_context(staff_analyst):
     assert "95th percentile API latency per hour (ms)" in page
     detail = client.get(reverse("analytics:metric_detail", kwargs={"key": "api_latency_p95"}))
     assert detail.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_long_refresh_reads_a_week_at_a_time_and_misses_no_hour():
+    start = SLOW - 20 * 24 * HOUR
+    for day in (0, 7, 13, 19):
+        _calls(start + day * 24 * HOUR, [float(day + 1)] * MIN_CALLS, f"d{day}")
+
+    with clock_frozen_at(NOW):
+        series = latency_p95_per_hour(since=start, until=SLOW)
+
+    assert series == {start + day * 24 * HOUR: float(day + 1) for day in (0, 7, 13, 19)}
+    assert LatencyHour.objects.count() == 20 * 24
