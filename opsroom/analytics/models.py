@@ -176,6 +176,41 @@ class Anomaly(models.Model):
         return f"{self.metric_id} @ {self.bucket:%Y-%m-%d %H:%M}"
 
 
+class LatencyHour(models.Model):
+    """The API calls of one hour and the 95th percentile of their durations (the anomaly
+    watch's p95 latency series), kept so a run recomputes only its last hours
+    (analytics/services/latency.py)."""
+
+    bucket = models.DateTimeField(unique=True)  # the start of the hour (UTC)
+    calls = models.PositiveIntegerField()
+    p95_ms = models.FloatField(null=True, blank=True)  # None: too few calls for a p95
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d %H:00} p95 {self.p95_ms}"
+
+
+class AnomalyLabel(models.Model):
+    """A known anomaly of a watched metric: the window in which a detector should raise an
+    alarm (planted by the demo world, or loaded from a labels file) to measure the detector
+    on this database (`manage.py analytics_anomaly_eval`)."""
+
+    metric = models.CharField(max_length=300)  # a MetricWatch key, e.g. "ai_cost"
+    start = models.DateTimeField()
+    end = models.DateTimeField()  # exclusive
+    source = models.CharField(max_length=32)  # who labelled it: "demo", a file name
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["start", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "start", "source"], name="label_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+
 class EndpointPerformance(models.Model):
     """One endpoint's calls, errors and latency over the last days, in all releases (release
     "") and per release, each release compared with the one before it on the same endpoint.

@@ -14,11 +14,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from tqdm import tqdm
 
+from opsroom.analytics.services.anomaly_labels import anomaly_labels_replace
 from opsroom.core import clock
 from opsroom.core.bulk import few_collections
 from opsroom.core.errors import InvalidInput
 from opsroom.demo.selectors import staff_for_permission
 from opsroom.demo.world.context import Agent, World, WorldConfig
+from opsroom.demo.world.labels import anomaly_labels, label_as_dict
 from opsroom.demo.world.simulation import days_between, world_days
 from opsroom.demo.writer import Writer
 
@@ -101,7 +103,10 @@ def demo_world_build(
     # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
     with override_settings(DEBUG=False), few_collections():
         _write(world, writer, days=days_between(start, horizon), progress=progress)
+    labels = anomaly_labels(world)
+    anomaly_labels_replace(source="demo", labels=labels)
     releases = world.releases
+    loop = world.ai.loop
     summary = WorldSummary(people=people, months=months, seed=seed, start=start, horizon=horizon)
     summary.seconds = time.monotonic() - started
     summary.rows = dict(sorted(writer.counts.items()))
@@ -116,6 +121,15 @@ def demo_world_build(
         "experiment_started_at": world.experiment_from.isoformat(),
         "api_log_from": world.api_log_from.isoformat(),
         "banned": world.story.banned,
+        "ai_loop": {
+            "endpoint": loop.endpoint,
+            "first_call_at": loop.first.isoformat() if loop.first else None,
+            "last_call_at": loop.last.isoformat() if loop.last else None,
+            "plans": loop.plans,
+            "calls": loop.calls,
+            "cost_usd": round(loop.cost_micros / 1e6, 2),
+        },
+        "anomaly_labels": [label_as_dict(label) for label in labels],
     }
     return summary
 

@@ -45,6 +45,7 @@ from opsroom.revenue.services import (
 from opsroom.support.services import ticket_message_upsert_many, ticket_upsert_many
 from opsroom.support.services.automations import feature_catalog_load
 from opsroom.telemetry.services import (
+    ai_usage_record_many,
     api_request_record_many,
     delivery_record_many,
     error_event_record_many,
@@ -137,7 +138,10 @@ class Writer:
             for rows in _chunks(batch.api_requests):
                 resolved = [self._resolve(row, person="person_id") for row in rows]
                 self.counts["api_requests"] += api_request_record_many(rows=resolved)
-        batch.events, batch.errors, batch.api_requests = [], [], []
+            for rows in _chunks(batch.ai_usage):
+                resolved = [self._resolve(row, person="person_id") for row in rows]
+                self.counts["ai_usage"] += ai_usage_record_many(rows=resolved)
+        batch.events, batch.errors, batch.api_requests, batch.ai_usage = [], [], [], []
         self._pending.absorb(batch)
         self._pending_at = at
 

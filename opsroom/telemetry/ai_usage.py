@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncDay
+from django.db.models import Count, FloatField, Sum
+from django.db.models.functions import Cast, TruncDay
 
 from opsroom.core.timeseries import Step, per_bucket
 from opsroom.telemetry.models import AiUsage
@@ -97,3 +97,20 @@ def ai_cost_per_bucket(*, step: Step, since: datetime, until: datetime) -> dict[
         value=Sum("cost_micros"),
     )
     return {bucket: value / 1e6 for (_, bucket), value in rows.items()}
+
+
+def ai_cost_squares_per_bucket(
+    *, step: Step, since: datetime, until: datetime
+) -> dict[datetime, float]:
+    """The sum of each AI call's squared cost per hour or day (currency units squared): with
+    the cost per bucket, the scale of its noise (analytics/anomaly/metrics.py)."""
+    cost = Cast("cost_micros", FloatField()) / 1e6
+    rows = per_bucket(
+        AiUsage.objects.all(),
+        field="occurred_at",
+        step=step,
+        since=since,
+        until=until,
+        value=Sum(cost * cost, output_field=FloatField()),
+    )
+    return {bucket: value for (_, bucket), value in rows.items()}

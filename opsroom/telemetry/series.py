@@ -1,5 +1,5 @@
 """Telemetry's metric series for the anomaly watch: errors (in all and per endpoint), API
-calls, server errors and mean latency, per hour or day."""
+calls, server errors and mean latency, per hour or day; API call durations for the p95."""
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -70,6 +70,16 @@ def api_latency_per_bucket(
             until=until,
             value=Avg("duration_ms"),
         )
+    )
+
+
+def api_durations(*, since: datetime, until: datetime) -> Iterator[tuple[datetime, float]]:
+    """(time, duration in ms) of each recorded API call in [since, until), streamed."""
+    return (
+        ApiRequest.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+        .order_by()
+        .values_list("occurred_at", "duration_ms")
+        .iterator(chunk_size=10000)
     )
 
 

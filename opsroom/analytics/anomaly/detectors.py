@@ -78,9 +78,15 @@ def seasonal_robust(timestamps: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def seasonal_robust_fit(
-    timestamps: np.ndarray, values: np.ndarray
+    timestamps: np.ndarray, values: np.ndarray, *, unit: np.ndarray | float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(robust z, expected value) per point; the expected value is NaN before any past."""
+    """(robust z, expected value) per point; the expected value is NaN before any past.
+
+    `unit`: for a sum of amounts (a cost per hour), E[amount^2] / E[amount] of its events (per
+    point, from its past; NaN: unknown); the noise floor is then a compound Poisson one,
+    sqrt(expected x unit + unit^2) (the variance of a sum of a Poisson number of amounts is
+    expected x E[amount^2] / E[amount]), as a count's is sqrt(expected + 1): one more call in
+    a quiet hour is not an anomaly."""
     n = len(values)
     interval = _interval(timestamps)
     seasonal = np.full(n, np.nan)
@@ -114,6 +120,10 @@ def seasonal_robust_fit(
         np.sqrt(np.maximum(expected, 0) + 1.0),
         0.02 * np.abs(expected) + 1e-9,
     )
+    if unit is not None:
+        units = np.broadcast_to(np.asarray(unit, dtype=float), floor.shape)
+        with np.errstate(invalid="ignore"):
+            floor = np.fmax(floor, np.sqrt(np.maximum(expected, 0) * units + units * units))
     scale = np.fmax(np.nan_to_num(mad, nan=0.0), floor)
     z = residual / scale
     z[: min(MIN_HISTORY, n)] = 0.0
@@ -178,11 +188,14 @@ def anomaly_scores(
 
 
 def anomaly_fit(
-    timestamps: np.ndarray, values: np.ndarray
+    timestamps: np.ndarray, values: np.ndarray, *, unit: np.ndarray | float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(score, signed z, expected value) per point by the product's detector, learning as it
-    goes: the scores are those of `anomaly_scores`."""
+    goes: the scores are those of `anomaly_scores` (a series of sums of amounts may give the
+    `unit` of its noise, see seasonal_robust_fit)."""
     if len(timestamps) > 1 and not np.all(np.diff(timestamps) >= 0):
         raise ValueError("timestamps must be in increasing order")
-    z, expected = seasonal_robust_fit(np.asarray(timestamps, float), np.asarray(values, float))
+    z, expected = seasonal_robust_fit(
+        np.asarray(timestamps, float), np.asarray(values, float), unit=unit
+    )
     return score_from_z(z), z, expected

@@ -1,20 +1,21 @@
 """The metric series the anomaly watch looks at, read from the apps that own the data.
 
 Hourly: signups, trial starts, trial conversions, payment failures, errors (in all and for the
-endpoints with the most errors), API calls, API server errors (5xx), mean API latency and AI
-cost. Daily: active people.
+endpoints with the most errors), API calls, API server errors (5xx), API latency (the mean and
+the 95th percentile) and AI cost. Daily: active people.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from opsroom.analytics.services.latency import latency_p95_per_hour
 from opsroom.core.timeseries import Step
 from opsroom.people.selectors.series import active_people_per_day, signups_per_bucket
 from opsroom.revenue.series import payment_failures_per_bucket, subscription_changes_per_bucket
-from opsroom.telemetry.ai_usage import ai_cost_per_bucket
+from opsroom.telemetry.ai_usage import ai_cost_per_bucket, ai_cost_squares_per_bucket
 from opsroom.telemetry.series import (
     api_calls_per_bucket,
     api_latency_per_bucket,
@@ -25,6 +26,8 @@ from opsroom.telemetry.series import (
 # Enough past for the detector's four weekly seasons and its week of residuals.
 HISTORY: dict[Step, timedelta] = {"hour": timedelta(days=35), "day": timedelta(days=120)}
 STEP_SECONDS: dict[Step, int] = {"hour": 3600, "day": 86400}
+# The past a sum of amounts takes the scale of its events from.
+UNIT_WINDOW: dict[Step, int] = {"hour": 24 * 28, "day": 28}
 TOP_ENDPOINTS = 20
 ENDPOINT_PREFIX = "endpoint_errors:"
 
@@ -39,6 +42,9 @@ class MetricSeries:
     step: Step
     timestamps: np.ndarray  # bucket starts, seconds since the epoch
     values: np.ndarray
+    # A sum of amounts: per point, E[amount^2] / E[amount] of the events of the 28 days before
+    # it (NaN without any), the unit of the detector's noise floor.
+    unit: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class MetricSource:
     # A count is 0 where nothing happened from the first point of this series (the one whose
     # data it is a part of), not just from its own first point: 5xx from the first API call.
     origin: str = ""
+    # A sum of amounts (a cost): the sum of its events' squared amounts per bucket, for the
+    # unit of the detector's noise floor.
+    squares: Callable[[datetime, datetime], dict[datetime, float]] | None = None
 
 
 def _hourly(
@@ -99,8 +108,23 @@ SOURCES: tuple[MetricSource, ...] = (
         False,
         _hourly(api_latency_per_bucket),
     ),
-    # Zero where nothing was spent: filled like a count, but never taken for one.
-    MetricSource("ai_cost", "AI cost per hour", "hour", True, _hourly(ai_cost_per_bucket)),
+    MetricSource(
+        "api_latency_p95",
+        "95th percentile API latency per hour (ms)",
+        "hour",
+        False,
+        lambda since, until: latency_p95_per_hour(since=since, until=until),
+    ),
+    # Zero where nothing was spent: filled like a count, but never taken for one; its noise is
+    # that of a Poisson number of calls of varied costs.
+    MetricSource(
+        "ai_cost",
+        "AI cost per hour",
+        "hour",
+        True,
+        _hourly(ai_cost_per_bucket),
+        squares=_hourly(ai_cost_squares_per_bucket),
+    ),
     MetricSource(
         "active_people",
         "Active people per day",
@@ -109,6 +133,18 @@ SOURCES: tuple[MetricSource, ...] = (
         lambda since, until: active_people_per_day(since=since.date(), until=until.date()),
     ),
 )
+
+
+def trailing_unit(values: np.ndarray, squares: np.ndarray, *, width: int) -> np.ndarray:
+    """Per point, sum(squares) / sum(values) over the `width` points before it (NaN where
+    nothing was spent): E[amount^2] / E[amount] of the events behind a sum, causally."""
+    first = np.concatenate([[0.0], np.cumsum(np.nan_to_num(values))])
+    second = np.concatenate([[0.0], np.cumsum(np.nan_to_num(squares))])
+    index = np.arange(len(values))
+    low = np.maximum(index - width, 0)
+    total, total_squares = first[index] - first[low], second[index] - second[low]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, total_squares / np.where(total > 0, total, 1.0), np.nan)
 
 
 def bucket_floor(at: datetime, step: Step) -> datetime:
@@ -143,13 +179,19 @@ def _grid(
     return timestamps, values
 
 
-def metric_series_read(*, now: datetime) -> list[MetricSeries]:
-    """Every watched series up to the last complete bucket before `now`."""
+def _since(start: datetime | None, until: datetime, step: Step) -> datetime:
+    return until - HISTORY[step] if start is None else min(bucket_floor(start, step), until)
+
+
+def metric_series_read(*, now: datetime, since: datetime | None = None) -> list[MetricSeries]:
+    """Every watched series up to the last complete bucket before `now`, from `since` (by
+    default, the history the detector needs)."""
+    start = since
     out: list[MetricSeries] = []
     first: dict[str, datetime] = {}
     for source in SOURCES:  # an origin comes before the series that use it
         until = bucket_floor(now, source.step)
-        since = until - HISTORY[source.step]
+        since = _since(start, until, source.step)
         points = source.read(since, until)
         if not points:
             continue
@@ -162,9 +204,23 @@ def metric_series_read(*, now: datetime) -> list[MetricSeries]:
             is_count=source.is_count,
             origin=first.get(source.origin),
         )
-        out.append(MetricSeries(source.key, source.label, source.step, timestamps, values))
+        unit = None
+        if source.squares is not None:
+            _, squares = _grid(
+                source.squares(since, until),
+                step=source.step,
+                since=since,
+                until=until,
+                is_count=True,
+                origin=datetime.fromtimestamp(timestamps[0], tz=UTC),
+            )
+            if len(squares) == len(values):
+                unit = trailing_unit(values, squares, width=UNIT_WINDOW[source.step])
+        out.append(
+            MetricSeries(source.key, source.label, source.step, timestamps, values, unit=unit)
+        )
     until = bucket_floor(now, "hour")
-    since = until - HISTORY["hour"]
+    since = _since(start, until, "hour")
     by_endpoint = errors_per_endpoint_bucket(step="hour", since=since, until=until)
     busiest = sorted(by_endpoint, key=lambda e: (-sum(by_endpoint[e].values()), e))
     for endpoint in busiest[:TOP_ENDPOINTS]:

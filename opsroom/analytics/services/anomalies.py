@@ -60,7 +60,7 @@ def anomalies_detect(*, now: datetime | None = None) -> dict[str, int]:
     for series in metric_series_read(now=now):
         if len(series.values) == 0:
             continue
-        score, z, expected = anomaly_fit(series.timestamps, series.values)
+        score, z, expected = anomaly_fit(series.timestamps, series.values, unit=series.unit)
         fits.append(Fitted(series, score, z, expected))
     found = alerts = 0
     for fit in fits:

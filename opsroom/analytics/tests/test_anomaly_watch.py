@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from conftest import signed_in
 from opsroom.analytics.anomaly.detectors import anomaly_fit, anomaly_scores
+from opsroom.analytics.anomaly.metrics import metric_series_read
 from opsroom.analytics.models import Alert, Anomaly, MetricWatch
 from opsroom.analytics.services.anomalies import anomalies_detect
 from opsroom.core.clock import clock_frozen_at
 from opsroom.core.models import AuditEntry
-from opsroom.telemetry.models import ApiRequest, ErrorEvent
+from opsroom.telemetry.models import AiUsage, ApiRequest, ErrorEvent
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 7, 15, 12, 20, tzinfo=UTC)
@@ -187,6 +188,43 @@ def test_the_watch_scores_like_the_evaluation_command():
     assert np.array_equal(z, command_z)
     assert abs(expected[-3] - 30) < 8
     assert score[-3] > 0.999
+
+
+def test_a_cost_series_has_the_noise_of_its_calls():
+    """Hourly AI cost of a young app: most hours without a call, each call costing about the
+    same. A call in a quiet hour is noise once the detector knows the cost of a call (without
+    it the typical deviation is 0); a prompt loop is not."""
+    rng = np.random.default_rng(8)
+    hours = np.arange(24 * 28)
+    stamps = 1_767_225_600.0 + hours * 3600.0
+    calls = rng.poisson(0.3 * (1 + 0.8 * np.sin(2 * np.pi * (hours % 24 - 6) / 24)))
+    cost = np.array([rng.lognormal(np.log(0.002), 0.5, n).sum() for n in calls])
+    loop = len(cost) - 30
+    cost[loop] += 25 * 0.01
+
+    score, _z, _expected = anomaly_fit(stamps, cost, unit=0.002)
+    bare, _z, _expected = anomaly_fit(stamps, cost)
+
+    assert list(np.flatnonzero(score >= 0.99)) == [loop]
+    assert (bare >= 0.99).sum() > 10
+
+
+def test_the_ai_cost_series_carries_the_unit_of_its_noise():
+    for k, micros in enumerate((1_000_000, 3_000_000)):
+        AiUsage.objects.create(
+            usage_id=f"u{k}",
+            occurred_at=NOW - timedelta(hours=3, minutes=k),
+            model="m",
+            cost_micros=micros,
+        )
+
+    series = {one.key: one for one in metric_series_read(now=NOW)}
+
+    # Each point's unit comes from the calls before it: E[cost^2] / E[cost].
+    unit = series["ai_cost"].unit
+    assert np.isnan(unit[0])
+    assert unit[1:].tolist() == pytest.approx([(1 + 9) / (1 + 3)] * 2)
+    assert series["ai_cost"].values.tolist() == [4.0, 0.0, 0.0]
 
 
 # The pages.

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from opsroom.demo.services import demo_world_build
 from opsroom.demo.tests.fingerprint import world_digest
+from opsroom.demo.world.ai_usage import AiUsage
 
 END = date(2026, 3, 31)
 
@@ -35,3 +36,15 @@ def test_another_seed_builds_another_world():
 
     differing = [table for table in first if first[table] != other[table]]
     assert {"people.Person", "people.Event", "revenue.Subscription"} <= set(differing)
+
+
+@pytest.mark.django_db
+def test_ai_usage_leaves_the_rest_of_the_world_unchanged(monkeypatch):
+    with_ai = _digest_of_world(people=70, months=3, seed=11)
+    monkeypatch.setattr(AiUsage, "rows", lambda self, events: [])
+    without_ai = _digest_of_world(people=70, months=3, seed=11)
+
+    assert with_ai["telemetry.AiUsage"][0] > 100
+    assert without_ai["telemetry.AiUsage"][0] == 0
+    del with_ai["telemetry.AiUsage"], without_ai["telemetry.AiUsage"]
+    assert with_ai == without_ai

@@ -7,8 +7,9 @@ from statistics import mean
 
 import pytest
 from django.db import transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 
+from opsroom.analytics.models import AnomalyLabel
 from opsroom.demo.services import demo_world_build
 from opsroom.demo.tests.test_horizon import late_records
 from opsroom.demo.world.activity import ADD_RATE
@@ -25,7 +26,7 @@ from opsroom.revenue.models import (
 )
 from opsroom.revenue.selectors import mrr_by_month
 from opsroom.support.models import Ticket, TicketMessage
-from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
+from opsroom.telemetry.models import AiUsage, ApiRequest, ErrorEvent, IntegrationDelivery
 
 pytestmark = pytest.mark.django_db
 END = date(2026, 6, 30)
@@ -278,3 +279,64 @@ def test_the_queue_at_the_horizon_is_a_live_one(world):
         Ticket.objects.filter(status__in=["solved", "closed"]).count()
         > 0.8 * Ticket.objects.count()
     )
+
+
+def test_ai_usage_follows_the_ai_features_of_active_families(world):
+    usage = AiUsage.objects.all()
+    by_feature = dict(usage.values_list("feature").annotate(n=Count("id")))
+    assert set(by_feature) == {
+        "recipe_generation",
+        "chat_coach",
+        "meal_plan_generation",
+        "food_recognition",
+    }
+    # One call per generated recipe and coach message, with the tokens and cost of its event.
+    recipes = Event.objects.filter(name="recipe_generated")
+    assert by_feature["recipe_generation"] == recipes.count()
+    event_cost = sum(round(e.properties["cost_usd"] * 1e6) for e in recipes)
+    assert usage.filter(feature="recipe_generation").aggregate(c=Sum("cost_micros"))["c"] == (
+        event_cost
+    )
+    assert not usage.filter(Q(cost_micros__lte=0) | Q(person=None)).exists()
+    assert set(usage.values_list("model", flat=True)) == {"gpt-4o-mini", "gpt-4o"}
+    assert (
+        usage.order_by("-occurred_at").first().occurred_at.isoformat() < world.horizon.isoformat()
+    )
+
+
+def test_the_prompt_loop_is_planted_and_labelled(world):
+    loop = world.story["ai_loop"]
+    assert loop["plans"] >= 1
+    assert loop["calls"] >= 8 * loop["plans"]
+    looped = AiUsage.objects.filter(
+        endpoint=loop["endpoint"],
+        occurred_at__gte=loop["first_call_at"],
+        occurred_at__lte=loop["last_call_at"],
+    )
+    assert looped.count() >= loop["calls"]
+    assert looped.aggregate(m=Max("input_tokens"))["m"] > 10_000  # answers sent back again
+    label = AnomalyLabel.objects.get(source="demo", metric="ai_cost")
+    assert label.start.isoformat() <= loop["first_call_at"] < loop["last_call_at"]
+    assert loop["last_call_at"] < label.end.isoformat()
+    assert label.end - label.start <= timedelta(hours=11)
+
+
+def test_the_planted_errors_are_labelled_where_they_happened(world):
+    labels = AnomalyLabel.objects.filter(source="demo")
+    bug = ErrorEvent.objects.filter(title__startswith="AttributeError: 'NoneType'")
+    span = bug.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+    route = "POST /api/kids/{id}/food-attempts"
+    for metric in ("errors", f"endpoint_errors:{route}", "api_server_errors"):
+        label = labels.get(metric=metric, description__contains="planted bug")
+        assert label.start <= span["first"] < label.start + timedelta(hours=1)
+        assert label.end - timedelta(hours=1) <= span["last"] < label.end
+    incident = ErrorEvent.objects.filter(title__startswith="OperationalError: QueuePool")
+    endpoints = set(incident.values_list("endpoint", flat=True))
+    assert {label.metric for label in labels.filter(description__contains="database")} == {
+        "errors",
+        "api_server_errors",
+        "api_latency",
+        "api_latency_p95",
+        *(f"endpoint_errors:{endpoint}" for endpoint in endpoints),
+    }
+    assert len(world.story["anomaly_labels"]) == labels.count()

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from opsroom.demo.world.ai_usage import AiUsage
 from opsroom.demo.world.records import Batch, Ids
-from opsroom.demo.world.releases import ErrorDef, Releases, releases_plan
+from opsroom.demo.world.releases import PLANTED_ERRORS, ErrorDef, Releases, releases_plan
 from opsroom.demo.world.state import PersonSim
 from opsroom.demo.world.traffic import API_LOG_DAYS, errors_by_route
 
@@ -30,12 +31,32 @@ class Agent:
 
 
 @dataclass
+class ErrorTrace:
+    """When a planted error happened: in all, per endpoint, and within the API log window."""
+
+    first: datetime
+    last: datetime
+    endpoints: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    logged: tuple[datetime, datetime] | None = None
+
+    def add(self, at: datetime, endpoint: str, *, logged: bool) -> None:
+        self.first, self.last = min(self.first, at), max(self.last, at)
+        low, high = self.endpoints.get(endpoint, (at, at))
+        self.endpoints[endpoint] = (min(low, at), max(high, at))
+        if logged:
+            low, high = self.logged or (at, at)
+            self.logged = (min(low, at), max(high, at))
+
+
+@dataclass
 class Story:
-    """Facts about the planted stories, for the summary and the docs."""
+    """Facts about the planted stories, for the summary, the docs and the anomaly labels."""
 
     bug_people: set[str] = field(default_factory=set)
     template_adopters: int = 0
     banned: int = 0
+    # The planted errors (the bug, the old export bug, the database incident) as they happened.
+    planted: dict[str, ErrorTrace] = field(default_factory=dict)
 
 
 class World:
@@ -61,6 +82,7 @@ class World:
         self.support_agents = support or [Agent(None, name) for name in ("Priya", "Marcus", "Lena")]
         self.billing_agents = billing or [Agent(None, "Tom")]
         self.batch = Batch()
+        self.ai = AiUsage(seed=config.seed, horizon=config.horizon)
         self.used_emails: set[str] = set()
         self.story = Story()
         # Signups per (month, last-touch channel, campaign), for the marketing spend.
@@ -111,6 +133,9 @@ class World:
             tags = {"transaction": endpoint, "browser": "Chrome 130", "os": "Mac OS X"}
         if request_id:
             tags["request_id"] = request_id
+        if error.key in PLANTED_ERRORS:
+            trace = self.story.planted.setdefault(error.key, ErrorTrace(at, at))
+            trace.add(at, endpoint, logged=at >= self.api_log_from)
         if person is not None:
             tags["platform"] = person.platform
             tags["app_version"] = self.releases.app_version_at(at, lag=person.app_lag)

@@ -57,6 +57,7 @@ class Batch:
     events: list[EventData] = field(default_factory=list)
     errors: list[Row] = field(default_factory=list)
     api_requests: list[Row] = field(default_factory=list)
+    ai_usage: list[Row] = field(default_factory=list)
     exposures: list[tuple[str, str, str, datetime]] = field(default_factory=list)
     tickets: list[Row] = field(default_factory=list)
     ticket_messages: list[Row] = field(default_factory=list)

@@ -11,6 +11,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+# The planted errors: the bug, the old export bug and the database incident.
+PLANTED_ERRORS = ("food-attempt-allergy-none", "pdf-font-missing", "db-pool-exhausted")
+# Errors whose calls hang until a 30-second timeout (demo/world/traffic.py).
+TIMED_OUT_ERRORS = ("llm-timeout", "db-pool-exhausted")
+
 
 @dataclass(frozen=True)
 class ErrorDef:

@@ -88,6 +88,7 @@ def world_days(world: World) -> Iterator[tuple[Batch, datetime]]:
         if day_end >= world.horizon:
             for person in alive:
                 life.finish(world, person)
+        world.batch.ai_usage = world.ai.rows(world.batch.events)
         yield world.batch, day_end
         alive = [person for person in alive if not person.gone]
         day_start, day_number = day_end, day_number + 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from opsroom.demo.world.releases import ErrorDef
+from opsroom.demo.world.releases import TIMED_OUT_ERRORS, ErrorDef
 from opsroom.demo.world.state import PersonSim
 
 if TYPE_CHECKING:
@@ -109,10 +109,8 @@ def api_call(
     if error is not None:
         world.error_record(person, error, at, endpoint=route_key, request_id=request_id)
     duration = route.median_ms * math.exp(rng.gauss(0, route.sigma))
-    if error is not None and error.key == "llm-timeout":
-        duration = 30000 + rng.random() * 80
-    elif error is not None and error.key == "db-pool-exhausted":
-        duration = 30000 + rng.random() * 40
+    if error is not None and error.key in TIMED_OUT_ERRORS:
+        duration = 30000 + rng.random() * (80 if error.key == "llm-timeout" else 40)
     elif rng.random() < 0.01:
         duration *= 4 + rng.random() * 6  # the slow tail
     queries = max(1, route.queries + int(rng.gauss(0, 1.5)))
