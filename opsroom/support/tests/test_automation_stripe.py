@@ -102,6 +102,18 @@ def _path(link):
     return link[link.index("/support/") :]
 
 
+def test_the_dry_run_says_a_cancellation_acts_in_stripe(stripe, admin_client_):
+    _automatic("cancellation")
+    ticket, _analysis = _ticket("cancellation", "Cancel", "Please cancel my subscription.")
+    decision = admin_client_.get(f"/api/v1/support/tickets/{ticket.pk}/automation").json()
+    assert decision["would_act"] is True
+    assert (decision["via"], decision["event"]) == (
+        "stripe",
+        "stripe.subscription.cancel_at_period_end",
+    )
+    assert not stripe.stub.requests
+
+
 def test_a_cancellation_is_made_in_stripe_and_the_reply_states_the_end_of_access(stripe):
     ticket, run = _cancellation()
     # Waiting for Stripe: nothing said to the customer yet, the ticket untouched.
@@ -424,3 +436,16 @@ def test_without_stripe_the_invoice_request_keeps_the_host_app_path(host_app):
 )
 def test_the_month_an_invoice_request_names(text, asked):
     assert invoice_month_asked(text=text) == asked
+
+
+def test_an_offer_ends_when_access_ends_if_that_is_sooner(stripe):
+    retention_offer_set(percent_off=20, months=3, audit=AuditContext.system("t"))
+    stripe.subscriptions["sub_kim"]["current_period_end"] = int(
+        datetime(2026, 3, 31, tzinfo=UTC).timestamp()
+    )
+    ticket, _run = _cancellation()
+    outbox_tasks_run()
+    body = Ticket.objects.get(pk=ticket.pk).messages.get().body
+    assert "You keep full access until 31 March 2026" in body
+    assert "it works until 31 March 2026" in body
+    assert RetentionOffer.objects.get().expires_at == datetime(2026, 3, 31, tzinfo=UTC)
