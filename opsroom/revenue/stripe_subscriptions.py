@@ -100,24 +100,32 @@ def stripe_retention_discount_apply(
     subscription_id: str,
     percent_off: int,
     months: int,
+    coupon_id: str,
     idempotency_key: str,
     metadata: dict[str, str],
 ) -> dict[str, str]:
-    """Make a coupon (percent_off for some months), put it on the subscription and take back
-    its pending cancellation; returns the coupon's and subscription's ids."""
+    """Make the coupon `coupon_id` (percent_off for some months; an existing one is reused, so
+    a retry never makes two), put it on the subscription and take back its pending
+    cancellation; returns the coupon's and subscription's ids."""
     client = _client()
     try:
-        coupon = client.v1.coupons.create(
-            params={
-                "percent_off": percent_off,
-                "duration": "repeating",
-                "duration_in_months": months,
-                "name": f"Retention offer: {percent_off}% off for {months} month"
-                + ("s" if months != 1 else ""),
-                "metadata": metadata,
-            },
-            options={"idempotency_key": f"{idempotency_key}:coupon"},
-        )
+        try:
+            coupon = client.v1.coupons.create(
+                params={
+                    "id": coupon_id,
+                    "percent_off": percent_off,
+                    "duration": "repeating",
+                    "duration_in_months": months,
+                    "name": f"Retention offer: {percent_off}% off for {months} month"
+                    + ("s" if months != 1 else ""),
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": f"{idempotency_key}:coupon"},
+            )
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_already_exists":
+                raise
+            coupon = client.v1.coupons.retrieve(coupon_id)
         update: Any = {
             "discounts": [{"coupon": coupon.id}],
             "cancel_at_period_end": False,

@@ -12,10 +12,17 @@ A customer is waiting on the first two, so any failure there (a refusal, a card 
 answer after the library's own retry with the same idempotency key) hands the ticket to a
 person at once: an internal note says what failed, the run is marked failed, nothing is sent.
 The other two retry what may pass (no answer, rate limits, Stripe's own errors) with the
-outbox's backoff, and note on the ticket when they give up. Each call carries an idempotency
-key made from its outbox entry's, so a retry never acts twice.
+outbox's backoff, and note on the ticket when they give up.
+
+Idempotency keys: a first attempt uses its entry's key ("stripe.support_cancel:<ticket>"),
+which the library reuses when it retries a request that got no answer, so Stripe acts once.
+Stripe keeps the answer to a key for 24 hours, failures included, so a later attempt (the
+outbox's retry, an operator's) would only get the same failure back: it gets a key of its own
+("...:r<round>a<attempt>"). That is safe because each call sets a state (cancel or not, this
+coupon on the subscription) rather than adding one, and the offer's coupon has a fixed id.
 """
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +74,21 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
 )  # fmt: skip
+
+
+def _key(entry: OutboxEntry) -> str:
+    """This attempt's idempotency key (see the module's docstring)."""
+    rounds = int(entry.payload.get("round", 0))
+    if (rounds, entry.attempts) == (0, 1):
+        return entry.idempotency_key
+    return f"{entry.idempotency_key}:r{rounds}a{entry.attempts}"
+
+
+def _next_round(entry: OutboxEntry) -> None:
+    # An operator's retry: its attempts count from 1 again, so their keys need a new round.
+    payload = {**entry.payload, "round": int(entry.payload.get("round", 0)) + 1}
+    OutboxEntry.objects.filter(pk=entry.pk).update(payload=payload)
+    entry.payload = payload
 
 
 def _metadata(entry: OutboxEntry) -> dict[str, str]:
@@ -140,7 +162,7 @@ def _cancel_perform(entry: OutboxEntry) -> Outcome:
         state = stripe_subscription_cancel_set(
             subscription_id=str(entry.payload["subscription"]),
             cancel_at_period_end=True,
-            idempotency_key=entry.idempotency_key,
+            idempotency_key=_key(entry),
             metadata=_metadata(entry),
         )
     except StripeCallFailed as exc:
@@ -199,6 +221,7 @@ CANCEL = Performer(
     perform=_cancel_perform,
     on_done=_cancel_done,
     on_failed=_automation_failed,
+    on_retry=_next_round,
 )
 
 
@@ -278,6 +301,7 @@ INVOICES = Performer(
     perform=_invoices_perform,
     on_done=_invoices_done,
     on_failed=_automation_failed,
+    on_retry=_next_round,
 )
 
 
@@ -316,7 +340,7 @@ def _uncancel_perform(entry: OutboxEntry) -> Outcome:
         state = stripe_subscription_cancel_set(
             subscription_id=str(entry.payload["subscription"]),
             cancel_at_period_end=False,
-            idempotency_key=entry.idempotency_key,
+            idempotency_key=_key(entry),
             metadata=_metadata(entry),
         )
     except StripeCallFailed as exc:
@@ -360,6 +384,7 @@ UNCANCEL = Performer(
     perform=_uncancel_perform,
     on_done=_uncancel_done,
     on_failed=_uncancel_failed,
+    on_retry=_next_round,
 )
 
 
@@ -377,7 +402,9 @@ def _offer_perform(entry: OutboxEntry) -> Outcome:
             subscription_id=str(payload["subscription"]),
             percent_off=int(payload["percent_off"]),
             months=int(payload["months"]),
-            idempotency_key=entry.idempotency_key,
+            coupon_id="opsroom-retention-"
+            + hashlib.sha256(entry.idempotency_key.encode()).hexdigest()[:20],
+            idempotency_key=_key(entry),
             metadata=_metadata(entry),
         )
     except StripeCallFailed as exc:
@@ -420,4 +447,5 @@ OFFER = Performer(
     perform=_offer_perform,
     on_done=_offer_done,
     on_failed=_offer_failed,
+    on_retry=_next_round,
 )

@@ -1,6 +1,7 @@
 """A local stand-in for the parts of Stripe's API the support automations use: subscriptions
 (cancel at period end, discounts), coupons and the paid-invoice list, with Stripe's
-idempotency (a key seen before gets the first answer back and changes nothing)."""
+idempotency: a key seen before gets the first answer back, failures included, and changes
+nothing."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ class FakeStripe:
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     replayed: int = 0
     refuse: tuple[int, Any] | None = None  # every call answers this
+    subscription_updates_failing: int = 0  # so many subscription updates answer 500 first
 
     def subscription_add(self, sub_id: str, *, customer: str, period_end: int) -> None:
         self.subscriptions[sub_id] = {
@@ -82,7 +84,14 @@ class FakeStripe:
         url = urlparse(path)
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if (method, url.path) == ("POST", "/v1/coupons"):
-            coupon_id = f"co_{len(self.coupons) + 1}"
+            coupon_id = form.get("id") or f"co_{len(self.coupons) + 1}"
+            if coupon_id in self.coupons:
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    "Coupon already exists.",
+                    "resource_already_exists",
+                )
             coupon: dict[str, Any] = {
                 "id": coupon_id,
                 "object": "coupon",
@@ -92,12 +101,20 @@ class FakeStripe:
             }
             self.coupons[coupon_id] = coupon
             return 200, coupon
+        if method == "GET" and url.path.startswith("/v1/coupons/"):
+            held = self.coupons.get(url.path.rsplit("/", 1)[-1])
+            if held is None:
+                return _error(404, "invalid_request_error", "No such coupon", "resource_missing")
+            return 200, held
         if method == "POST" and url.path.startswith("/v1/subscriptions/"):
             sub = self.subscriptions.get(url.path.rsplit("/", 1)[-1])
             if sub is None:
                 return _error(
                     404, "invalid_request_error", "No such subscription", "resource_missing"
                 )
+            if self.subscription_updates_failing:
+                self.subscription_updates_failing -= 1
+                return _error(500, "api_error", "Something went wrong on Stripe's end.")
             if "cancel_at_period_end" in form:
                 sub["cancel_at_period_end"] = form["cancel_at_period_end"] == "true"
             if "discounts[0][coupon]" in form:

@@ -449,3 +449,105 @@ def test_an_offer_ends_when_access_ends_if_that_is_sooner(stripe):
     assert "You keep full access until 31 March 2026" in body
     assert "it works until 31 March 2026" in body
     assert RetentionOffer.objects.get().expires_at == datetime(2026, 3, 31, tzinfo=UTC)
+
+
+def test_the_ticket_page_says_the_automation_failed_and_why(stripe, staff_support):
+    stripe.refuse = (404, {"error": {"type": "invalid_request_error", "message": "No such sub"}})
+    ticket, _run = _cancellation()
+    copilot = signed_in(staff_support).get(f"/support/tickets/{ticket.pk}/copilot/")
+    assert "data-acting" in copilot.content.decode()
+    outbox_tasks_run()
+    copilot = signed_in(staff_support).get(f"/support/tickets/{ticket.pk}/copilot/")
+    text = copilot.content.decode()
+    assert "data-failed" in text
+    assert "No such sub" in text
+
+
+def test_an_operator_retry_finishes_the_automation_unless_a_person_took_over(stripe, staff_admin):
+    from opsroom.core.outbox.services import outbox_entry_retry
+
+    stripe.refuse = (500, {"error": {"type": "api_error", "message": "Down"}})
+    ticket, run = _cancellation()
+    outbox_tasks_run()
+    entry = OutboxEntry.objects.get(kind="stripe.support_cancel")
+    stripe.refuse = None
+    outbox_entry_retry(entry_id=entry.pk, audit=AuditContext(actor=staff_admin, label="admin"))
+    outbox_tasks_run()
+    run.refresh_from_db()
+    assert run.outcome == "resolved"
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+    assert ticket.messages.filter(is_internal=False).count() == 1
+    # Stripe keeps the failure under the first key; the operator's retry has a key of its own.
+    keys = [r["headers"]["Idempotency-Key"] for r in stripe.stub.requests]
+    assert keys[0] == f"stripe.support_cancel:{ticket.pk}"
+    assert keys[-1] == f"stripe.support_cancel:{ticket.pk}:r1a1"
+    assert stripe.subscriptions["sub_kim"]["cancel_at_period_end"] is True
+
+
+def test_a_retry_after_a_person_solved_the_ticket_sends_no_second_reply(stripe, staff_admin):
+    from opsroom.core.outbox.services import outbox_entry_retry
+    from opsroom.support.services.tickets import ticket_update
+
+    stripe.refuse = (500, {"error": {"type": "api_error", "message": "Down"}})
+    ticket, run = _cancellation()
+    outbox_tasks_run()
+    audit = AuditContext(actor=staff_admin, label="admin")
+    ticket_update(ticket=Ticket.objects.get(pk=ticket.pk), audit=audit, status="solved")
+    stripe.refuse = None
+    entry = OutboxEntry.objects.get(kind="stripe.support_cancel")
+    outbox_entry_retry(entry_id=entry.pk, audit=audit)
+    outbox_tasks_run()
+    run.refresh_from_db()
+    assert run.outcome == "failed"
+    assert not ticket.messages.filter(is_internal=False).exists()
+    assert "Stripe has now set the subscription to cancel" in ticket.messages.last().body
+    assert Subscription.objects.get(provider_subscription_id="sub_kim").cancel_at_period_end
+
+
+def test_a_refused_undo_is_noted_and_shown(stripe, staff_support, settings):
+    settings.OPSROOM_OUTBOX_MAX_ATTEMPTS = 1
+    ticket, run = _cancellation()
+    outbox_tasks_run()
+    stripe.refuse = (400, {"error": {"type": "invalid_request_error", "message": "Canceled"}})
+    signed_in(staff_support).post(f"/support/automations/runs/{run.pk}/reopen/")
+    outbox_tasks_run()
+    run.refresh_from_db()
+    assert run.details["undo"]["status"] == "failed"
+    assert "still set to cancel" in ticket.messages.last().body
+    page = signed_in(staff_support).get("/support/automations/").content.decode()
+    assert "<span data-undo>failed</span>" in page
+
+
+def test_the_offer_page_says_when_applying_it_failed(stripe):
+    retention_offer_set(percent_off=50, months=2, audit=AuditContext.system("t"))
+    ticket, _run = _cancellation()
+    outbox_tasks_run()
+    path = _path(_offer_link(Ticket.objects.get(pk=ticket.pk)))
+    stripe.refuse = (400, {"error": {"type": "invalid_request_error", "message": "Bad coupon"}})
+    customer = Client()
+    customer.post(path)
+    outbox_tasks_run()
+    assert "could not apply 50% off for the next 2 months" in customer.get(path).content.decode()
+
+
+def test_a_retried_offer_after_a_stripe_error_makes_one_coupon(stripe):
+    retention_offer_set(percent_off=20, months=3, audit=AuditContext.system("t"))
+    ticket, _run = _cancellation()
+    outbox_tasks_run()
+    Client().post(_path(_offer_link(Ticket.objects.get(pk=ticket.pk))))
+    # The coupon is made, then the subscription update fails with a 500 (kept by Stripe).
+    stripe.subscription_updates_failing = 1
+    outbox_tasks_run()
+    entry = OutboxEntry.objects.get(kind="stripe.retention_offer")
+    assert (entry.status, len(stripe.coupons)) == ("pending", 1)  # retried later
+    assert RetentionOffer.objects.get().status == "accepted"
+    with clock.clock_frozen_at(T0 + timedelta(hours=2)):  # past the backoff
+        outbox_tasks_run()
+    entry.refresh_from_db()
+    assert (entry.status, entry.attempts) == ("done", 2)
+    [coupon_id] = stripe.coupons  # the retry's new key found the coupon made before
+    assert coupon_id.startswith("opsroom-retention-")
+    assert stripe.subscriptions["sub_kim"]["coupon"] == coupon_id
+    assert RetentionOffer.objects.get().status == "applied"
+    assert any(r["path"] == f"/v1/coupons/{coupon_id}" for r in stripe.stub.requests)
