@@ -141,6 +141,7 @@ _TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Not possible right now",
+    410: "No longer available",
     502: "An outside service failed",
 }
 

@@ -19,3 +19,8 @@ class SupportConfig(AppConfig):
         from opsroom.support.services.escalations import ESCALATION_EMAIL
 
         performer_register(ESCALATION_EMAIL)
+
+        from opsroom.support.services.automation_stripe import CANCEL, INVOICES, OFFER, UNCANCEL
+
+        for performer in (CANCEL, INVOICES, UNCANCEL, OFFER):
+            performer_register(performer)

@@ -314,6 +314,9 @@ class Automation(models.Model):
     intent = models.CharField(max_length=32, choices=Intent.choices, unique=True)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SUGGEST)
     allow_vip = models.BooleanField(default=False)
+    # The cancellation's retention offer: percent off for some months (0: no offer).
+    offer_percent_off = models.PositiveSmallIntegerField(default=0)
+    offer_months = models.PositiveSmallIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -334,13 +337,24 @@ class AutomationRun(models.Model):
         RESOLVED = "resolved", "Resolved automatically"
         SUGGESTED = "suggested", "Suggested to an agent"
         REFUSED = "refused", "Not eligible"
+        ACTING = "acting", "Acting (waiting for Stripe)"
+        FAILED = "failed", "Action failed; left to a person"
+
+    class Via(models.TextChoices):
+        NONE = "", "Reply only"
+        HOST_APP = "host_app", "Host app webhook"
+        STRIPE = "stripe", "Stripe"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="automation_runs")
     intent = models.CharField(max_length=32, choices=Automation.Intent.choices)
     mode = models.CharField(max_length=16, choices=Automation.Mode.choices)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reasons = models.JSONField(default=list)  # the checks that failed, in words
-    action = models.CharField(max_length=64, blank=True)  # the host-app event sent
+    action = models.CharField(max_length=64, blank=True)  # the host-app event or Stripe call
+    via = models.CharField(max_length=16, choices=Via.choices, blank=True)
+    # What Stripe answered (the subscription, access end, invoices) or why the action failed;
+    # "undo": the state of taking a Stripe cancellation back after a reopen.
+    details = models.JSONField(default=dict, blank=True)
     message = models.ForeignKey(
         TicketMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -357,6 +371,38 @@ class AutomationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intent} on #{self.ticket_id}: {self.outcome}"
+
+
+class RetentionOffer(models.Model):
+    """A discount offered in a cancellation reply, accepted from its signed link."""
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted (being applied)"
+        APPLIED = "applied", "Accepted and applied"
+        FAILED = "failed", "Accepted; applying it failed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="retention_offers")
+    run = models.OneToOneField(
+        AutomationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="offer"
+    )
+    requester = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    via = models.CharField(max_length=16, choices=AutomationRun.Via.choices)
+    provider_subscription_id = models.CharField(max_length=128, blank=True)
+    percent_off = models.PositiveSmallIntegerField()
+    months = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFERED)
+    offered_at = models.DateTimeField(default=clock.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["offered_at"], name="retentionoffer_offered")]
+
+    def __str__(self) -> str:
+        return f"{self.percent_off}% off for {self.months} months on #{self.ticket_id}"
 
 
 class Article(models.Model):

@@ -169,7 +169,10 @@ class AutomationDecisionOut(Schema):
     eligible: bool
     would_act: bool = Field(description="eligible and the automation is automatic")
     reasons: list[str]
-    event: str = Field(description="the host-app webhook event it sends")
+    event: str = Field(
+        description="the host-app webhook event it sends, or the Stripe call it makes"
+    )
+    via: str = Field("", description='where it acts: "stripe", "host_app", or "" (a reply only)')
 
 
 class CsatOut(Schema):

@@ -6,6 +6,7 @@ from opsroom.support.views import (
     csat,
     dashboard,
     engineering,
+    offer,
     queue,
     sla,
     templates,
@@ -19,6 +20,7 @@ urlpatterns = [
     path("bulk/", queue.bulk, name="bulk"),
     path("dashboard/", dashboard.index, name="dashboard"),
     path("rate/<str:token>/", csat.rate, name="rate"),
+    path("offer/<str:token>/", offer.accept, name="offer"),
     path("articles/", articles.index, name="articles"),
     path("articles/new/", articles.edit, name="article_new"),
     path("articles/draft/", articles.draft, name="article_draft"),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("sla/set/", sla.update, name="sla_set"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
+    path("automations/offer/", automations.offer_update, name="retention_offer_set"),
     path("automations/features/", automations.feature_save, name="feature_save"),
     path(
         "automations/features/<slug:key>/delete/",

@@ -14,8 +14,9 @@ from opsroom.core.middleware import is_public
 # Webhooks are public too but verify a signature instead; they are listed by their own app's
 # tests.
 PUBLIC = {"login", "health", "favicon"}
-# Pages reached by a signed link (a customer's rating link): without a valid one, a 400.
-SIGNED_LINKS = {"support:rate"}
+# Pages reached by a signed link (a customer's rating or retention-offer link): without a
+# valid one, a 400.
+SIGNED_LINKS = {"support:rate", "support:offer"}
 # API routes that are pages for staff (docs, schema), refused like any page.
 API_PAGES = {"api:api-root", "api:openapi-view", "api:openapi-json"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")

@@ -90,6 +90,9 @@ class World:
         self._route_errors = errors_by_route(self.releases.errors)
         self._everywhere = [e for e in self.releases.errors if not e.routes]
         self._tickets = 0
+        # Feature-availability questions: their own stream and numbers (feature_questions.py).
+        self.feature_rng = random.Random(f"opsroom-demo-feature-questions:{config.seed}")
+        self.feature_tickets = 0
 
     def next_ticket_number(self) -> int:
         self._tickets += 1

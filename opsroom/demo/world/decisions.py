@@ -8,7 +8,7 @@ lowers it, which is the retention effect the insights are meant to find.
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from opsroom.demo.world import billing, catalog, dunning, mail, payments, support
+from opsroom.demo.world import billing, catalog, dunning, feature_questions, mail, payments, support
 from opsroom.demo.world.events import emit
 from opsroom.demo.world.state import PersonSim, sigmoid
 from opsroom.revenue.periods import period_end as period_after
@@ -34,6 +34,7 @@ def weekly(world: "World", person: PersonSim, at: datetime) -> None:
         person.gone = sub is None and not person.agenda
         return
     support.weekly(world, person, at)
+    feature_questions.weekly(world, person, at)
     _card_upkeep(world, person, at)
     if sub is None:
         _free_week(world, person, at, engaged)

@@ -286,3 +286,32 @@ def payment_health_by_person(
             is_paying=person_id in paying,
         )
     return health
+
+
+@dataclass(frozen=True)
+class StripeBillingRef:
+    """Where a person's billing lives in Stripe: their customer and current subscription."""
+
+    customer_id: str  # "" when they have no Stripe customer record
+    subscription_id: str  # "" when their current subscription is not a Stripe one
+    subscription_is_live: bool
+    cancel_at_period_end: bool
+    current_period_end: datetime | None
+
+
+def stripe_billing_for_person(*, person_id: int) -> StripeBillingRef | None:
+    """The person's Stripe customer and current Stripe subscription, or None when they have
+    neither."""
+    customer = BillingCustomer.objects.filter(person_id=person_id, provider="stripe").first()
+    subscription = subscription_current_for_person(person_id=person_id)
+    if subscription is not None and subscription.provider != "stripe":
+        subscription = None
+    if customer is None and subscription is None:
+        return None
+    return StripeBillingRef(
+        customer_id=customer.provider_customer_id if customer is not None else "",
+        subscription_id=subscription.provider_subscription_id if subscription else "",
+        subscription_is_live=bool(subscription and subscription.is_live),
+        cancel_at_period_end=bool(subscription and subscription.cancel_at_period_end),
+        current_period_end=subscription.current_period_end if subscription else None,
+    )

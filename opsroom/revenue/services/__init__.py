@@ -15,6 +15,10 @@ from opsroom.revenue.services.entries import (
     billing_customer_person_move,
     marketing_spend_record_many,
 )
+from opsroom.revenue.services.retention import (
+    subscription_cancel_at_period_end_record,
+    subscription_retention_discount_record,
+)
 from opsroom.revenue.services.sync import (
     billing_customer_upsert_many,
     invoice_ids_by_provider_id,
@@ -38,8 +42,10 @@ __all__ = [
     "payment_attempt_upsert_many",
     "plan_ids_by_price",
     "plan_upsert_many",
+    "subscription_cancel_at_period_end_record",
     "subscription_complimentary_record",
     "subscription_complimentary_request",
     "subscription_ids_by_provider_id",
+    "subscription_retention_discount_record",
     "subscription_upsert_many",
 ]

@@ -8,6 +8,7 @@ ids stay as they were when this was one module. New areas get their own module, 
 from opsroom.support.api import (
     analysis,
     articles,
+    automations,
     engineering,
     features,
     metrics,
@@ -20,6 +21,7 @@ from opsroom.support.api.access import router
 __all__ = [
     "analysis",
     "articles",
+    "automations",
     "engineering",
     "features",
     "metrics",

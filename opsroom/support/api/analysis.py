@@ -252,5 +252,6 @@ def tickets_automation(request: HttpRequest, ticket_id: int) -> Status[Any]:
             would_act=decision.acts,
             reasons=decision.reasons,
             event=decision.event,
+            via=decision.via,
         ),
     )

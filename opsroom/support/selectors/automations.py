@@ -9,20 +9,35 @@ VIP unless the automation allows it; and the action can be done here (the host a
 is set up, for the automations that act in the app). A feature-availability question names
 exactly one feature of the catalog (selectors/features.py) and is answered from the person's
 plan, with no action in the app.
+
+With Stripe configured (STRIPE_API_KEY), a cancellation of a Stripe subscription is done in
+Stripe (cancel at the period's end) and an invoice request of a Stripe customer is answered
+with their paid invoices' links from Stripe; neither then needs the host app's webhook.
 """
 
 import re
 from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
 
 from opsroom.core.ml.embeddings import EmbeddingsUnavailable
 from opsroom.core.ml.selectors import model_active_load
 from opsroom.core.ml.serialization import ArtifactUnreadable
 from opsroom.core.outbox.host_webhook import host_webhook_configured
 from opsroom.people.snapshot import PersonSnapshot
+from opsroom.revenue.selectors import stripe_billing_for_person
+from opsroom.revenue.stripe_api import stripe_client
 from opsroom.support.ml.features import ticket_text
 from opsroom.support.ml.model import TriageClassifier
 from opsroom.support.ml.training import MODEL_NAME as TRIAGE_MODEL_NAME
-from opsroom.support.models import Automation, FeatureAccess, Ticket, TicketAnalysis
+from opsroom.support.models import (
+    Automation,
+    AutomationRun,
+    FeatureAccess,
+    RetentionOffer,
+    Ticket,
+    TicketAnalysis,
+)
 from opsroom.support.selectors.features import asks_about_availability, features_named
 
 # The category a ticket must have for each automation, and the host-app event it sends.
@@ -38,6 +53,11 @@ EVENTS = {
     Automation.Intent.INVOICE: "invoice.resend_requested",
     Automation.Intent.EMAIL_PREFERENCES: "email_preferences.unsubscribe_requested",
     Automation.Intent.FEATURE_AVAILABILITY: "",  # a reply only: nothing to do in the app
+}
+# The Stripe call each automation makes instead, when Stripe is configured (AutomationRun.action).
+STRIPE_ACTIONS = {
+    Automation.Intent.CANCELLATION: "stripe.subscription.cancel_at_period_end",
+    Automation.Intent.INVOICE: "stripe.invoices.list_paid",
 }
 # Categories a feature-availability question may be classified as.
 FEATURE_CATEGORIES = ("how_to", "billing", "feature_request", "other")
@@ -59,7 +79,11 @@ class AutomationDecision:
     mode: str  # the automation's mode ("off" when none)
     eligible: bool
     reasons: list[str] = field(default_factory=list)  # why not, in words
-    event: str = ""
+    event: str = ""  # the host-app event, or the Stripe call (via "stripe")
+    via: str = ""  # AutomationRun.Via: where the action is done
+    # With Stripe: the customer (invoices) or the subscription (cancellation) acted on.
+    stripe_customer: str = ""
+    stripe_subscription: str = ""
 
     @property
     def acts(self) -> bool:
@@ -116,9 +140,41 @@ def automation_decide(
         reasons.append(
             f"The ticket names several features ({', '.join(f.name for f in named[:4])})."
         )
+    stripe = _stripe_target(intent, person_id=ticket.requester_id)
+    if stripe is not None:
+        customer, subscription = stripe
+        return AutomationDecision(
+            intent,
+            mode,
+            not reasons,
+            reasons,
+            STRIPE_ACTIONS[intent],
+            AutomationRun.Via.STRIPE,
+            customer,
+            subscription,
+        )
     if EVENTS[intent] and not host_webhook_configured():
         reasons.append("Webhooks to your app are not set up (OPSROOM_HOST_WEBHOOK_URL).")
-    return AutomationDecision(intent, mode, not reasons, reasons, EVENTS[intent])
+    via = AutomationRun.Via.HOST_APP if EVENTS[intent] else AutomationRun.Via.NONE
+    return AutomationDecision(intent, mode, not reasons, reasons, EVENTS[intent], via)
+
+
+def _stripe_target(intent: str, *, person_id: int) -> tuple[str, str] | None:
+    """The Stripe customer and subscription an automation acts on, when it acts in Stripe."""
+    if intent not in STRIPE_ACTIONS or stripe_client() is None:
+        return None
+    ref = stripe_billing_for_person(person_id=person_id)
+    if ref is None:
+        return None
+    if (
+        intent == Automation.Intent.CANCELLATION
+        and ref.subscription_id
+        and ref.subscription_is_live
+    ):
+        return ref.customer_id, ref.subscription_id
+    if intent == Automation.Intent.INVOICE and ref.customer_id:
+        return ref.customer_id, ref.subscription_id
+    return None
 
 
 @dataclass(frozen=True)
@@ -150,4 +206,28 @@ def automation_threshold_figures() -> ThresholdFigures:
         precision_lower=choice.precision_lower,
         coverage=choice.coverage,
         rows=choice.rows,
+    )
+
+
+@dataclass(frozen=True)
+class OfferFigures:
+    offered: int
+    accepted: int  # clicked "keep my subscription", whether or not applying it has finished
+    applied: int  # confirmed by Stripe
+    acceptance_rate: float | None  # accepted / offered; None before any offer
+
+
+def retention_offer_figures() -> OfferFigures:
+    """How many retention offers were made and how many were accepted (all time)."""
+    counts = RetentionOffer.objects.aggregate(
+        offered=Count("id"),
+        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        applied=Count("id", filter=Q(status=RetentionOffer.Status.APPLIED)),
+    )
+    offered = counts["offered"]
+    return OfferFigures(
+        offered=offered,
+        accepted=counts["accepted"],
+        applied=counts["applied"],
+        acceptance_rate=counts["accepted"] / offered if offered else None,
     )

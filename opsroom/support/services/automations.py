@@ -1,6 +1,6 @@
 """Auto-resolution: setting each automation's mode, applying it to a new ticket (the action
-through the host app's signed webhook, the reply by email, the ticket solved, a review entry),
-and reopening what it did."""
+through Stripe or the host app's signed webhook, the reply by email, the ticket solved, a
+review entry), and reopening what it did (a Stripe cancellation is taken back too)."""
 
 from typing import Any
 
@@ -22,7 +22,12 @@ from opsroom.support.models import (
 from opsroom.support.selectors.automations import automation_decide
 from opsroom.support.selectors.features import feature_answer, features_named
 from opsroom.support.selectors.replies import customer_variables, template_fill, template_for
-from opsroom.support.services.replies import ticket_reply_send
+from opsroom.support.services.automation_runs import automation_resolve
+from opsroom.support.services.automation_stripe import (
+    automation_cancel_undo,
+    automation_stripe_start,
+)
+from opsroom.support.services.retention import retention_offer_make, retention_offer_paragraph
 from opsroom.support.services.tickets import ticket_update
 
 
@@ -51,11 +56,13 @@ def automation_set(*, intent: str, mode: str, allow_vip: bool, audit: AuditConte
     return automation
 
 
-def _reply_body(ticket: Ticket, category: str) -> str:
+def _reply_body(ticket: Ticket, category: str, extra: str = "") -> str:
     snapshot = person_snapshot_get(person=ticket.requester)
     variables = customer_variables(snapshot=snapshot, ticket=ticket, agent_name="")
     template = template_for(category=category)
     middle = template.body.strip() if template is not None else ""
+    if extra:
+        middle = f"{middle}\n\n{extra}".strip()
     text = (
         f"Hi {{first_name}},\n\n{middle}\n\nIf this was not what you asked for, just reply "
         "and a person will pick it up.\n\nBest,\n{agent_name}"
@@ -109,11 +116,30 @@ def automation_apply(*, ticket: Ticket, analysis: TicketAnalysis) -> AutomationR
         )
     audit = AuditContext.system(f"automation {decision.intent}")
     person = ticket.requester
-    if decision.intent == Automation.Intent.FEATURE_AVAILABILITY:
-        body = _feature_reply(ticket)
-    else:
-        body = _reply_body(ticket, analysis.category)
     with transaction.atomic():
+        run = AutomationRun.objects.create(
+            ticket=ticket,
+            intent=decision.intent,
+            mode=decision.mode,
+            outcome=AutomationRun.Outcome.ACTING,
+            action=decision.event,
+            via=decision.via,
+        )
+        if decision.via == AutomationRun.Via.STRIPE:
+            # The reply waits for Stripe's answer (it states the end of access, the invoice).
+            automation_stripe_start(
+                run=run,
+                stripe_customer=decision.stripe_customer,
+                stripe_subscription=decision.stripe_subscription,
+                audit=audit,
+            )
+            audit_record(
+                audit,
+                action="ticket.auto_resolve_start",
+                target=ticket,
+                params={"intent": decision.intent, "action": decision.event, "run": run.pk},
+            )
+            return run
         if decision.event:
             host_webhook_enqueue(
                 event_type=decision.event,
@@ -122,23 +148,17 @@ def automation_apply(*, ticket: Ticket, analysis: TicketAnalysis) -> AutomationR
                 audit=audit,
                 target=ticket,
             )
-        message = ticket_reply_send(
-            ticket=ticket, body=body, audit=audit, status=Ticket.Status.SOLVED
-        )
-        run = AutomationRun.objects.create(
-            ticket=ticket,
-            intent=decision.intent,
-            mode=decision.mode,
-            outcome=AutomationRun.Outcome.RESOLVED,
-            action=decision.event,
-            message=message,
-        )
-        audit_record(
-            audit,
-            action="ticket.auto_resolve",
-            target=ticket,
-            params={"intent": decision.intent, "event": decision.event, "run": run.pk},
-        )
+        if decision.intent == Automation.Intent.FEATURE_AVAILABILITY:
+            body = _feature_reply(ticket)
+        elif decision.intent == Automation.Intent.CANCELLATION:
+            offer = retention_offer_make(
+                ticket=ticket, run=run, subscription_id="", access_ends_at=None, audit=audit
+            )
+            extra = retention_offer_paragraph(offer) if offer is not None else ""
+            body = _reply_body(ticket, analysis.category, extra)
+        else:
+            body = _reply_body(ticket, analysis.category)
+        automation_resolve(run=run, body=body, audit=audit)
     return run
 
 
@@ -153,6 +173,12 @@ def automation_run_reopen(*, run: AutomationRun, audit: AuditContext) -> Automat
     ticket_update(ticket=locked.ticket, audit=audit, status=Ticket.Status.OPEN)
     locked.reopened_at, locked.reopened_by = clock.now(), audit.actor
     locked.save(update_fields=["reopened_at", "reopened_by"])
+    if (
+        locked.via == AutomationRun.Via.STRIPE
+        and locked.intent == Automation.Intent.CANCELLATION
+        and locked.details.get("subscription")
+    ):
+        automation_cancel_undo(run=locked, audit=audit)
     return locked
 
 

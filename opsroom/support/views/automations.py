@@ -10,15 +10,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opsroom.core import clock
 from opsroom.core.auth import request_staff
+from opsroom.core.errors import InvalidInput
 from opsroom.core.refusals import permissions_check
 from opsroom.core.services.audit import AuditContext
 from opsroom.support.models import Automation, AutomationRun, FeatureAccess
-from opsroom.support.selectors.automations import automation_threshold_figures
+from opsroom.support.selectors.automations import (
+    automation_threshold_figures,
+    retention_offer_figures,
+)
 from opsroom.support.services.automations import (
     automation_run_reopen,
     automation_set,
     feature_access_delete,
     feature_access_save,
+)
+from opsroom.support.services.retention import (
+    MAX_OFFER_MONTHS,
+    OFFER_DAYS,
+    retention_offer_set,
+    retention_offer_words,
 )
 
 REVIEW_WINDOW = timedelta(hours=24)
@@ -31,9 +41,10 @@ def index(request: HttpRequest) -> HttpResponse:
     since = clock.now() - REVIEW_WINDOW
     runs = (
         AutomationRun.objects.filter(created_at__gte=since)
-        .select_related("ticket", "ticket__requester")
+        .select_related("ticket", "ticket__requester", "offer")
         .order_by("-created_at", "-id")[:200]
     )
+    offer = Automation.objects.filter(intent=Automation.Intent.CANCELLATION).first()
     return render(
         request,
         "support/automations.html",
@@ -45,6 +56,15 @@ def index(request: HttpRequest) -> HttpResponse:
             "can_manage": user.has_perm("support.manage_automations"),
             "can_reopen": user.has_perm("support.change_ticket"),
             "features": FeatureAccess.objects.all(),
+            "offer_automation": offer,
+            "offer_words": retention_offer_words(
+                percent_off=offer.offer_percent_off, months=offer.offer_months
+            )
+            if offer is not None
+            else "",
+            "offer_figures": retention_offer_figures(),
+            "offer_days": OFFER_DAYS,
+            "offer_max_months": MAX_OFFER_MONTHS,
         },
     )
 
@@ -62,6 +82,31 @@ def update(request: HttpRequest) -> HttpResponse:
     messages.success(
         request, f"{automation.get_intent_display()}: {automation.get_mode_display()}."
     )
+    return redirect("support:automations")
+
+
+def _whole(value: str, name: str) -> int:
+    if not value.strip().isdigit() or len(value.strip()) > 6:
+        raise InvalidInput(f"{name} is a whole number.")
+    return int(value)
+
+
+@require_POST
+def offer_update(request: HttpRequest) -> HttpResponse:
+    """Set the retention offer of cancellation replies."""
+    permissions_check(request.user, ["support.manage_automations"])
+    automation = retention_offer_set(
+        percent_off=_whole(request.POST.get("percent_off", ""), "percent_off"),
+        months=_whole(request.POST.get("months", "1"), "months"),
+        audit=AuditContext.from_request(request),
+    )
+    if automation.offer_percent_off:
+        words = retention_offer_words(
+            percent_off=automation.offer_percent_off, months=automation.offer_months
+        )
+        messages.success(request, f"Cancellation replies now offer {words}.")
+    else:
+        messages.success(request, "Cancellation replies make no offer.")
     return redirect("support:automations")
 
 
