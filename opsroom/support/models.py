@@ -77,6 +77,9 @@ class Ticket(models.Model):
     sla_first_reply_met = models.BooleanField(null=True, blank=True)
     sla_resolution_met = models.BooleanField(null=True, blank=True)
     sla_pauses = models.JSONField(default=list, blank=True)  # [[start ISO, end ISO or null]]
+    # The queue's order before the due time, kept with the SLA (sla.py:queue_rank): open
+    # tickets by priority, on the clock first (urgent 0, 1 .. low 6, 7), then closed (8 .. 11).
+    queue_rank = models.PositiveSmallIntegerField(default=5)
 
     class Meta:
         constraints = [
@@ -99,6 +102,10 @@ class Ticket(models.Model):
             models.Index(fields=["status", "assignee", "sla_due_at"], name="ticket_queue_counts"),
             # "Breaching soon" and the SLA-state filter: the stored due time.
             models.Index(fields=["sla_due_at"], name="ticket_sla_due"),
+            # The queue's order: its first page is the start of this index.
+            models.Index(
+                fields=["queue_rank", "sla_due_at", "created_at", "id"], name="ticket_queue_order"
+            ),
         ]
 
     def __str__(self) -> str:

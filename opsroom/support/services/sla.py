@@ -19,10 +19,23 @@ from opsroom.support.selectors.sla import (
     sla_settings_get,
     ticket_clock,
 )
-from opsroom.support.sla import MAX_MINUTES, PRIORITIES, pauses_after_status, sla_compute
+from opsroom.support.sla import (
+    MAX_MINUTES,
+    PRIORITIES,
+    pauses_after_status,
+    queue_rank,
+    sla_compute,
+)
 
 _CHUNK = 500
-SLA_FIELDS = ["sla_due_at", "sla_target", "sla_first_reply_met", "sla_resolution_met", "sla_pauses"]
+SLA_FIELDS = [
+    "sla_due_at",
+    "sla_target",
+    "sla_first_reply_met",
+    "sla_resolution_met",
+    "sla_pauses",
+    "queue_rank",
+]
 
 
 def _refresh_chunk(tickets: Sequence[Ticket], settings: SlaSettings) -> list[Ticket]:
@@ -47,6 +60,10 @@ def _refresh_chunk(tickets: Sequence[Ticket], settings: SlaSettings) -> list[Tic
         ticket.sla_due_at, ticket.sla_target = outcome.due_at, outcome.target
         ticket.sla_first_reply_met = outcome.first_reply_met
         ticket.sla_resolution_met = outcome.resolution_met
+        # The queue's stored order follows the priority and the clock, so it is kept here too.
+        ticket.queue_rank = queue_rank(
+            priority=ticket.priority, is_open=ticket.is_open, on_clock=outcome.due_at is not None
+        )
         if [getattr(ticket, name) for name in SLA_FIELDS] != before:
             changed.append(ticket)
     return changed
@@ -57,7 +74,8 @@ def tickets_sla_refresh(
 ) -> list[Ticket]:
     """Recompute and store the SLA of tickets (loaded instances, updated in place): their
     pauses after a status change, the target due first, whether first reply and resolution
-    were met. Returns the tickets whose stored SLA changed."""
+    were met, and their queue rank (priority, open, on the clock). Returns the tickets whose
+    stored SLA changed."""
     settings = settings or sla_settings_get()
     batch: list[Ticket] = []
     changed: list[Ticket] = []
