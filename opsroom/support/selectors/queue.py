@@ -104,12 +104,8 @@ def _category_q(category: str) -> Q:
     return Q(category=category) | Q(category="", analysis__category=category)
 
 
-def _view_q(view: str, *, user_id: int | None, now: datetime, by_rank: bool = False) -> Q:
-    # Open: by status (the counts, read from `ticket_queue_counts`), or by the stored rank, the
-    # same tickets (below CLOSED_RANK exactly while open, kept with the status on every write),
-    # which lets the planner read the page off `ticket_queue_order` (a range on its leading
-    # column) instead of sorting every open ticket: SQLite keeps no statistics to tell.
-    open_ = Q(queue_rank__lt=CLOSED_RANK) if by_rank else Q(status__in=Ticket.OPEN_STATUSES)
+def _view_q(view: str, *, user_id: int | None, now: datetime) -> Q:
+    open_ = Q(status__in=Ticket.OPEN_STATUSES)
     if view == "unassigned":
         return open_ & Q(assignee__isnull=True)
     if view == "mine":
@@ -154,9 +150,23 @@ def _search_q(text: str) -> Q:
     return query
 
 
+def _queue_view_q(view: str, *, user_id: int | None, now: datetime) -> Q:
+    # "All open" (the default) and "Breaching soon" select open tickets by their stored rank
+    # (below CLOSED_RANK exactly while open; kept with the status on every write): the same
+    # tickets, but a range on the leading column of `ticket_queue_order`, so the planner reads
+    # the page off that index in order instead of sorting every open ticket (SQLite keeps no
+    # statistics to tell otherwise). The other views keep the status: theirs is a small set
+    # found through `ticket_queue_counts` / `ticket_assignee_status`, then sorted.
+    if view == "open":
+        return Q(queue_rank__lt=CLOSED_RANK)
+    if view == "breaching":
+        return Q(queue_rank__lt=CLOSED_RANK) & _due_by(now + SOON)
+    return _view_q(view, user_id=user_id, now=now)
+
+
 def queue_tickets(*, filters: QueueFilters, user_id: int | None, now: datetime) -> QuerySet[Ticket]:
     """The tickets of a view under the filters, priority first, then the reply due soonest."""
-    tickets = Ticket.objects.filter(_view_q(filters.view, user_id=user_id, now=now, by_rank=True))
+    tickets = Ticket.objects.filter(_queue_view_q(filters.view, user_id=user_id, now=now))
     exact = {
         "status": filters.status,
         "priority": filters.priority,
