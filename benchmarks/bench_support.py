@@ -313,7 +313,7 @@ def _queue_counts_before_and_after(user_id: int) -> tuple[dict[str, Any], dict[s
     over the annotated queryset, counting ids, without the two indexes), in a transaction
     rolled back; both must agree."""
     from django.db import connection, transaction
-    from django.db.models import Count
+    from django.db.models import Case, Count, IntegerField, Q, Value, When
 
     from opsroom.core import clock
     from opsroom.support.models import Ticket
@@ -323,12 +323,24 @@ def _queue_counts_before_and_after(user_id: int) -> tuple[dict[str, Any], dict[s
 
     def before() -> dict[str, int]:
         views = ("unassigned", "mine", "open", "breaching", "pending")
-        counts = (
-            queue.tickets_annotated()
-            .filter(status__in=Ticket.OPEN_STATUSES)
-            .aggregate(
-                **{v: Count("id", filter=queue._view_q(v, user_id=user_id, now=now)) for v in views}
-            )
+        # The queryset as it was then: priority and clock ranks computed per row.
+        annotated = Ticket.objects.annotate(
+            priority_rank=Case(
+                *[
+                    When(priority=p, then=Value(r))
+                    for r, p in enumerate(("urgent", "high", "normal"))
+                ],
+                default=Value(3),
+                output_field=IntegerField(),
+            ),
+            clock_rank=Case(
+                When(Q(sla_due_at__isnull=False), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+        counts = annotated.filter(status__in=Ticket.OPEN_STATUSES).aggregate(
+            **{v: Count("id", filter=queue._view_q(v, user_id=user_id, now=now)) for v in views}
         )
         solved = queue._view_q("solved", user_id=user_id, now=now)
         counts["solved"] = Ticket.objects.filter(solved).count()

@@ -48,6 +48,7 @@ _SUPPORT = [
     "support.change_article",
     "support.escalate_ticket",
     "support.manage_known_issues",
+    "support.set_own_availability",
     "messaging.add_emailmessage",
 ]
 _BILLING = [
@@ -69,6 +70,7 @@ _BILLING = [
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",
+    "support.set_own_availability",
     "messaging.add_emailmessage",
 ]
 

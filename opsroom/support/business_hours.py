@@ -1,7 +1,8 @@
 """Time on an SLA clock: business hours in a timezone, or calendar hours, minus pauses.
 
 Pure functions of datetimes (no database, no settings). A calendar is the working hours of each
-weekday in one IANA timezone; the clock runs only inside them. Calendar hours are `None`: the
+weekday in one IANA timezone, less its holidays (local dates on which no hours run); the clock
+runs only inside them. Calendar hours are `None`: the
 clock always runs. A pause is a (start, end) span where the clock stops whatever the hours
 (a ticket waiting on the customer, or solved); an open pause (end None) stops it for good.
 
@@ -26,10 +27,11 @@ Pause = tuple[datetime, datetime | None]
 @dataclass(frozen=True)
 class Calendar:
     """Working hours per weekday (Monday first): None for a day off, or (start, end) minutes
-    after local midnight, start < end <= 1440."""
+    after local midnight, start < end <= 1440; and the holidays, local dates without hours."""
 
     timezone: str
     hours: tuple[tuple[int, int] | None, ...]
+    holidays: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
         if len(self.hours) != 7:
@@ -63,12 +65,18 @@ def working_spans(
     day = start.astimezone(zone).date() - timedelta(days=1)  # a span may begin the day before
     for _ in range(_HORIZON_DAYS):
         hours = calendar.hours[day.weekday()]
-        if hours is not None:
+        if hours is not None and day not in calendar.holidays:
             begin = _local(day, hours[0], zone).astimezone(UTC)
             end = _local(day, hours[1], zone).astimezone(UTC)
             if end > start:
                 yield max(begin, start), end
         day += timedelta(days=1)
+
+
+def is_working_time(at: datetime, calendar: Calendar | None) -> bool:
+    """Whether `at` falls inside working time (calendar hours: always)."""
+    span = next(working_spans(at, calendar), None)
+    return span is not None and span[0] <= at.astimezone(UTC)
 
 
 def _minus_pauses(

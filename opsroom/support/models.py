@@ -77,6 +77,9 @@ class Ticket(models.Model):
     sla_first_reply_met = models.BooleanField(null=True, blank=True)
     sla_resolution_met = models.BooleanField(null=True, blank=True)
     sla_pauses = models.JSONField(default=list, blank=True)  # [[start ISO, end ISO or null]]
+    # The queue's order before the due time, kept with the SLA (sla.py:queue_rank): open
+    # tickets by priority, on the clock first (urgent 0, 1 .. low 6, 7), then closed (8 .. 11).
+    queue_rank = models.PositiveSmallIntegerField(default=5)
 
     class Meta:
         constraints = [
@@ -99,6 +102,10 @@ class Ticket(models.Model):
             models.Index(fields=["status", "assignee", "sla_due_at"], name="ticket_queue_counts"),
             # "Breaching soon" and the SLA-state filter: the stored due time.
             models.Index(fields=["sla_due_at"], name="ticket_sla_due"),
+            # The queue's order: its first page is the start of this index.
+            models.Index(
+                fields=["queue_rank", "sla_due_at", "created_at", "id"], name="ticket_queue_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +165,56 @@ class BusinessHours(models.Model):
         return f"business hours ({self.timezone})"
 
 
+class Holiday(models.Model):
+    """A date of the business calendar on which business hours do not run."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class AgentProfile(models.Model):
+    """How routing treats one staff agent: the skills they are preferred for, their own limit
+    of open tickets, when they work, and whether they are away. An agent without a row has
+    the defaults: no skills, the global limit, the team's business hours, available."""
+
+    class Hours(models.TextChoices):
+        TEAM = "team", "The team's business hours"
+        OWN = "own", "Own working hours"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    # Skills: ticket categories (Ticket.Category values) and feature words, matched (case
+    # insensitive, as a part) against the affected feature triage found.
+    categories = models.JSONField(default=list, blank=True)
+    features = models.JSONField(default=list, blank=True)
+    open_limit = models.PositiveIntegerField(null=True, blank=True)  # null: the global limit
+    hours_mode = models.CharField(max_length=8, choices=Hours.choices, default=Hours.TEAM)
+    # Own hours only: an IANA timezone and seven entries, Monday first ("09:00-17:00" or "").
+    timezone = models.CharField(max_length=64, blank=True)
+    hours = models.JSONField(default=list, blank=True)
+    is_available = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        permissions = [
+            ("manage_agent_profiles", "Can edit every agent's routing profile"),
+            ("set_own_availability", "Can mark themselves away or available for routing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"routing profile of {self.user_id}"
+
+
 class TicketMessage(models.Model):
     """A reply on a ticket, from the customer, an agent or the system."""
 
@@ -214,6 +271,8 @@ class TicketAnalysis(models.Model):
     is_blocking = models.BooleanField(default=False)
     blocking_confidence = models.FloatField(default=0.0)
     queue = models.CharField(max_length=16, blank=True)  # billing, technical or general
+    # Why routing gave the ticket to its agent, or left it unassigned ("" when it did not run).
+    routing_note = models.CharField(max_length=300, blank=True)
     # Why: the words, errors and plan facts that set severity and feature (no ticket text).
     signals = models.JSONField(default=dict)
     analysed_at = models.DateTimeField(default=clock.now)

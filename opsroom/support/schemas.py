@@ -1,6 +1,6 @@
 """The support API's shapes."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -358,10 +358,20 @@ class SlaPolicyIO(Schema):
     business_hours: bool = Field(False, description="count business hours only (else calendar)")
 
 
+class HolidayIO(Schema):
+    date: date
+    name: Text = Field(..., max_length=120)
+
+
 class BusinessHoursIO(Schema):
     timezone: Text = Field(..., max_length=64, description="an IANA timezone, e.g. Europe/Berlin")
     hours: list[Text] = Field(
         ..., description="seven days, Monday first: 'HH:MM-HH:MM', or '' for a day off"
+    )
+    holidays: list[HolidayIO] | None = Field(
+        None,
+        description="dates on which business hours do not run; replaces the list when given, "
+        "left as it is when absent",
     )
 
 
@@ -371,5 +381,44 @@ class SlaSettingsIO(Schema):
 
 
 class SlaSettingsOut(SlaSettingsIO):
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+AgentHours = Literal["team", "own"]
+
+
+class AgentProfileIn(Schema):
+    categories: list[Category] = Field(
+        default_factory=list, description="ticket categories this agent is preferred for"
+    )
+    features: list[Text] = Field(
+        default_factory=list,
+        description="feature words (e.g. 'meal plan'), matched within the ticket's affected "
+        "feature",
+    )
+    open_limit: int | None = Field(
+        None, description="most open tickets routing gives them; null: the global limit"
+    )
+    hours_mode: AgentHours = Field("team", description="team: the business hours; own: below")
+    timezone: Text = Field("", max_length=64, description="own hours: an IANA timezone")
+    hours: list[Text] = Field(
+        default_factory=list,
+        description="own hours: seven days, Monday first, 'HH:MM-HH:MM' or '' for a day off",
+    )
+    is_available: bool = True
+
+
+class AgentAvailabilityIn(Schema):
+    is_available: bool
+
+
+class AgentProfileOut(AgentProfileIn):
+    user_id: int
+    username: str
+    roles: list[str]
+    effective_limit: int
+    open_tickets: int
+    is_on_shift: bool = Field(..., description="inside their working hours now")
     updated_at: datetime | None
     updated_by: str | None

@@ -130,6 +130,21 @@ def sla_compute(*, clock: TicketClock, policy: Policy, calendar: Calendar | None
     )
 
 
+# The queue's order, stored on each ticket (`Ticket.queue_rank`) so one index serves it.
+_PRIORITY_ORDER = ("urgent", "high", "normal", "low")
+CLOSED_RANK = 8  # every ticket no longer open ranks from here on
+
+
+def queue_rank(*, priority: str, is_open: bool, on_clock: bool) -> int:
+    """Where a ticket sorts in the queue before its due time: open tickets by priority
+    (urgent 0 .. low 3) times two, plus one when off the clock (paused); then every ticket that
+    is no longer open, by priority (8 .. 11). An unknown priority ranks as normal."""
+    rank = _PRIORITY_ORDER.index(priority) if priority in _PRIORITY_ORDER else 2
+    if not is_open:
+        return CLOSED_RANK + rank
+    return 2 * rank + (0 if on_clock else 1)
+
+
 # Pauses are kept on the ticket as JSON: [[start ISO, end ISO or null], ...].
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from opsroom.support.views import (
+    agents,
     articles,
     automations,
     csat,
@@ -41,6 +42,9 @@ urlpatterns = [
     path("templates/<int:template_id>/", templates.edit, name="template_edit"),
     path("sla/", sla.index, name="sla"),
     path("sla/set/", sla.update, name="sla_set"),
+    path("agents/", agents.index, name="agents"),
+    path("agents/<int:user_id>/", agents.edit, name="agent_edit"),
+    path("agents/<int:user_id>/availability/", agents.availability, name="agent_availability"),
     path("automations/", automations.index, name="automations"),
     path("automations/set/", automations.update, name="automation_set"),
     path("automations/offer/", automations.offer_update, name="retention_offer_set"),

@@ -6,6 +6,7 @@ Each module registers its endpoints on the one router in `access`, so the paths 
 ids stay as they were when this was one module. New areas get their own module, imported here."""
 
 from opsroom.support.api import (
+    agents,
     analysis,
     articles,
     automations,
@@ -19,6 +20,7 @@ from opsroom.support.api import (
 from opsroom.support.api.access import router
 
 __all__ = [
+    "agents",
     "analysis",
     "articles",
     "automations",

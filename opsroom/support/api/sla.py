@@ -27,7 +27,11 @@ def _out(settings: SlaSettings) -> dict[str, Any]:
             }
             for priority, policy in settings.policies.items()
         ],
-        "business_hours": {"timezone": settings.calendar.timezone, "hours": settings.hours_text},
+        "business_hours": {
+            "timezone": settings.calendar.timezone,
+            "hours": settings.hours_text,
+            "holidays": [{"date": day, "name": name} for day, name in settings.holidays],
+        },
         "updated_at": settings.updated_at,
         "updated_by": settings.updated_by.get_username() if settings.updated_by else None,
     }
@@ -42,7 +46,8 @@ def _out(settings: SlaSettings) -> dict[str, Any]:
 )
 def sla_policies_get(request: HttpRequest) -> Status[Any]:
     """First reply, next reply and resolution targets (minutes) per priority, whether each
-    counts business hours, and the business hours (per weekday, in a timezone)."""
+    counts business hours, and the business hours (per weekday, in a timezone, with the
+    holidays on which they do not run)."""
     return Status(200, _out(sla_settings_get()))
 
 
@@ -54,8 +59,8 @@ def sla_policies_get(request: HttpRequest) -> Status[Any]:
     summary="Replace the SLA policies and business hours",
 )
 def sla_policies_set(request: HttpRequest, data: SlaSettingsIO) -> Status[Any]:
-    """Set every priority's targets and the business hours (audited); open tickets' due
-    times are recomputed in the background."""
+    """Set every priority's targets and the business hours, and the holidays when given
+    (audited); open tickets' due times are recomputed in the background."""
     _require(request, ["support.manage_sla"])
     policies: dict[str, dict[str, Any]] = {}
     for policy in data.policies:
@@ -66,6 +71,9 @@ def sla_policies_set(request: HttpRequest, data: SlaSettingsIO) -> Status[Any]:
         policies=policies,
         timezone=data.business_hours.timezone,
         hours=data.business_hours.hours,
+        holidays=None
+        if data.business_hours.holidays is None
+        else [(h.date, h.name) for h in data.business_hours.holidays],
         audit=AuditContext.from_request(request),
     )
     return Status(200, _out(settings))

@@ -2,11 +2,11 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from opsroom.core.models import User
 from opsroom.support.business_hours import Calendar, hours_format, hours_parse
-from opsroom.support.models import BusinessHours, SlaPolicy, Ticket, TicketMessage
+from opsroom.support.models import BusinessHours, Holiday, SlaPolicy, Ticket, TicketMessage
 from opsroom.support.sla import (
     DEFAULT_HOURS,
     DEFAULT_POLICIES,
@@ -26,6 +26,7 @@ class SlaSettings:
     calendar: Calendar
     updated_at: datetime | None
     updated_by: User | None
+    holidays: tuple[tuple[date, str], ...] = ()  # (date, name), in date order
 
     @property
     def hours_text(self) -> list[str]:
@@ -33,19 +34,22 @@ class SlaSettings:
         return [hours_format(day) for day in self.calendar.hours]
 
 
-def _calendar(row: BusinessHours | None) -> Calendar:
+def _calendar(row: BusinessHours | None, holidays: frozenset[date]) -> Calendar:
     if row is None:
-        return Calendar(timezone=DEFAULT_TIMEZONE, hours=DEFAULT_HOURS)
+        return Calendar(timezone=DEFAULT_TIMEZONE, hours=DEFAULT_HOURS, holidays=holidays)
     try:
         return Calendar(
-            timezone=row.timezone, hours=tuple(hours_parse(str(day)) for day in row.hours)
+            timezone=row.timezone,
+            hours=tuple(hours_parse(str(day)) for day in row.hours),
+            holidays=holidays,
         )
     except (ValueError, KeyError):  # written around the service: fall back, never fail a page
-        return Calendar(timezone=DEFAULT_TIMEZONE, hours=DEFAULT_HOURS)
+        return Calendar(timezone=DEFAULT_TIMEZONE, hours=DEFAULT_HOURS, holidays=holidays)
 
 
 def sla_settings_get() -> SlaSettings:
-    """The policies (a priority without a row has the default one) and the business hours."""
+    """The policies (a priority without a row has the default one) and the business hours
+    with their holidays."""
     rows = {row.priority: row for row in SlaPolicy.objects.select_related("updated_by")}
     policies = {
         priority: Policy(
@@ -65,9 +69,11 @@ def sla_settings_get() -> SlaSettings:
     if hours is not None:
         changes.append((hours.updated_at, hours.updated_by))
     latest = max(changes, key=lambda change: change[0], default=None)
+    holidays = tuple(Holiday.objects.order_by("date").values_list("date", "name"))
     return SlaSettings(
         policies=policies,
-        calendar=_calendar(hours),
+        calendar=_calendar(hours, frozenset(day for day, _name in holidays)),
+        holidays=holidays,
         updated_at=latest[0] if latest else None,
         updated_by=latest[1] if latest else None,
     )

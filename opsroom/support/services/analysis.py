@@ -9,7 +9,7 @@ from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.snapshot import person_snapshot_get
 from opsroom.support.ml.features import ticket_text
 from opsroom.support.models import AnalysisCorrection, Ticket, TicketAnalysis
-from opsroom.support.selectors.routing import queue_agent_pick, ticket_queue
+from opsroom.support.selectors.routing import queue_agent_choose, ticket_queue
 from opsroom.support.selectors.tickets import ticket_category_predict
 from opsroom.support.services.sla import tickets_sla_refresh
 from opsroom.support.triage import priority_for_severity, priority_rank, ticket_triage_compute
@@ -18,7 +18,7 @@ from opsroom.support.triage import priority_for_severity, priority_rank, ticket_
 def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
     """Classify a ticket and weigh its severity, feature and impact; store the analysis; while
     no agent has taken the ticket, raise (never lower) its priority when the severity calls
-    for it, and route it to the least-loaded agent of its queue."""
+    for it, and route it within its queue (selectors/routing.py), noting why."""
     prediction = ticket_category_predict(subject=ticket.subject, body=ticket.body)
     snapshot = person_snapshot_get(person=ticket.requester)
     triage = ticket_triage_compute(
@@ -60,7 +60,15 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
                 params={"from": before, "to": wanted, "severity": triage.severity},
             )
         if settings.OPSROOM_SUPPORT_ROUTING and untouched and locked.is_open:
-            agent = queue_agent_pick(queue=analysis.queue)
+            choice = queue_agent_choose(
+                queue=analysis.queue,
+                category=locked.category or analysis.category,
+                feature=analysis.feature,
+                at=clock.now(),
+            )
+            analysis.routing_note = choice.note[:300]
+            analysis.save(update_fields=["routing_note"])
+            agent = choice.agent
             if agent is not None:
                 locked.assignee = agent
                 locked.save(update_fields=["assignee"])

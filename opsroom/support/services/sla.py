@@ -2,6 +2,7 @@
 policies and business hours (admin-only, audited; open tickets are recomputed after)."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,17 +12,30 @@ from opsroom.core import clock
 from opsroom.core.errors import InvalidInput
 from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.support.business_hours import DAY_NAMES, Calendar, hours_format, hours_parse
-from opsroom.support.models import BusinessHours, SlaPolicy, Ticket
+from opsroom.support.models import BusinessHours, Holiday, SlaPolicy, Ticket
 from opsroom.support.selectors.sla import (
     SlaSettings,
     awaiting_since_for_tickets,
     sla_settings_get,
     ticket_clock,
 )
-from opsroom.support.sla import MAX_MINUTES, PRIORITIES, pauses_after_status, sla_compute
+from opsroom.support.sla import (
+    MAX_MINUTES,
+    PRIORITIES,
+    pauses_after_status,
+    queue_rank,
+    sla_compute,
+)
 
 _CHUNK = 500
-SLA_FIELDS = ["sla_due_at", "sla_target", "sla_first_reply_met", "sla_resolution_met", "sla_pauses"]
+SLA_FIELDS = [
+    "sla_due_at",
+    "sla_target",
+    "sla_first_reply_met",
+    "sla_resolution_met",
+    "sla_pauses",
+    "queue_rank",
+]
 
 
 def _refresh_chunk(tickets: Sequence[Ticket], settings: SlaSettings) -> list[Ticket]:
@@ -46,6 +60,10 @@ def _refresh_chunk(tickets: Sequence[Ticket], settings: SlaSettings) -> list[Tic
         ticket.sla_due_at, ticket.sla_target = outcome.due_at, outcome.target
         ticket.sla_first_reply_met = outcome.first_reply_met
         ticket.sla_resolution_met = outcome.resolution_met
+        # The queue's stored order follows the priority and the clock, so it is kept here too.
+        ticket.queue_rank = queue_rank(
+            priority=ticket.priority, is_open=ticket.is_open, on_clock=outcome.due_at is not None
+        )
         if [getattr(ticket, name) for name in SLA_FIELDS] != before:
             changed.append(ticket)
     return changed
@@ -56,7 +74,8 @@ def tickets_sla_refresh(
 ) -> list[Ticket]:
     """Recompute and store the SLA of tickets (loaded instances, updated in place): their
     pauses after a status change, the target due first, whether first reply and resolution
-    were met. Returns the tickets whose stored SLA changed."""
+    were met, and their queue rank (priority, open, on the clock). Returns the tickets whose
+    stored SLA changed."""
     settings = settings or sla_settings_get()
     batch: list[Ticket] = []
     changed: list[Ticket] = []
@@ -120,7 +139,8 @@ def _minutes(priority: str, name: str, value: Any) -> int:
     return int(value)
 
 
-def _calendar_parse(timezone: str, hours: Sequence[str]) -> Calendar:
+def calendar_parse(timezone: str, hours: Sequence[str]) -> Calendar:
+    """Checked weekday hours in a timezone (InvalidInput with the reason otherwise)."""
     timezone = timezone.strip()
     try:
         if not timezone or "\x00" in timezone or len(timezone) > 64:
@@ -143,6 +163,31 @@ def _calendar_parse(timezone: str, hours: Sequence[str]) -> Calendar:
     return Calendar(timezone=timezone, hours=tuple(parsed))
 
 
+# Holidays accepted: dates in these years, at most this many.
+HOLIDAY_YEARS = (1970, 2200)
+MAX_HOLIDAYS = 1000
+
+
+def holidays_parse(holidays: Iterable[tuple[Any, Any]]) -> list[tuple[date, str]]:
+    """Checked (date, name) pairs in date order: a real date within HOLIDAY_YEARS, a name of
+    1 to 120 characters, each date once."""
+    parsed: dict[date, str] = {}
+    for day, name in holidays:
+        if not isinstance(day, date):
+            raise InvalidInput(f"holiday '{str(day)[:20]}' is not a date (YYYY-MM-DD).")
+        if not HOLIDAY_YEARS[0] <= day.year <= HOLIDAY_YEARS[1]:
+            raise InvalidInput(f"holiday {day} is outside {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]}.")
+        name = str(name).strip()
+        if not name or len(name) > 120 or "\x00" in name:
+            raise InvalidInput(f"holiday {day} needs a name of 1 to 120 characters.")
+        if day in parsed:
+            raise InvalidInput(f"holiday {day} is given twice.")
+        parsed[day] = name
+        if len(parsed) > MAX_HOLIDAYS:
+            raise InvalidInput(f"At most {MAX_HOLIDAYS} holidays.")
+    return sorted(parsed.items())
+
+
 @transaction.atomic
 def sla_settings_set(
     *,
@@ -150,10 +195,12 @@ def sla_settings_set(
     timezone: str,
     hours: Sequence[str],
     audit: AuditContext,
+    holidays: Iterable[tuple[Any, Any]] | None = None,
 ) -> SlaSettings:
     """Set the targets of every priority (minutes: first_reply_minutes, next_reply_minutes,
-    resolution_minutes, and business_hours) and the business hours; audited. Open tickets'
-    due times are recomputed in the background."""
+    resolution_minutes, and business_hours), the business hours and, when given, the
+    holidays (date, name) they skip; audited. Open tickets' due times are recomputed in the
+    background."""
     missing = [p for p in PRIORITIES if p not in policies]
     unknown = [str(p)[:20] for p in policies if p not in PRIORITIES]
     if missing or unknown:
@@ -162,7 +209,8 @@ def sla_settings_set(
             + (f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(unknown)}")
             + "."
         )
-    calendar = _calendar_parse(timezone, hours)
+    calendar = calendar_parse(timezone, hours)
+    days = None if holidays is None else holidays_parse(holidays)
     values = {}
     for priority in PRIORITIES:
         policy = policies[priority]
@@ -184,6 +232,9 @@ def sla_settings_set(
     row.hours = [hours_format(day) for day in calendar.hours]
     row.updated_by, row.updated_at = audit.actor, now
     row.save()
+    if days is not None:
+        Holiday.objects.all().delete()
+        Holiday.objects.bulk_create([Holiday(date=day, name=name) for day, name in days])
     audit_record(
         audit,
         action="support.sla_set",
@@ -194,6 +245,7 @@ def sla_settings_set(
                 "policies": values,
                 "timezone": calendar.timezone,
                 "hours": row.hours,
+                "holidays": _holidays_params(before.holidays if days is None else days),
             },
         },
     )
@@ -214,4 +266,9 @@ def _settings_params(settings: SlaSettings) -> dict[str, Any]:
         },
         "timezone": settings.calendar.timezone,
         "hours": settings.hours_text,
+        "holidays": _holidays_params(settings.holidays),
     }
+
+
+def _holidays_params(holidays: Iterable[tuple[date, str]]) -> list[list[str]]:
+    return [[day.isoformat(), name] for day, name in holidays]

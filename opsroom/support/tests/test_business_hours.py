@@ -167,3 +167,48 @@ def test_hours_parse(text, parsed):
 def test_hours_parse_refuses_nonsense(text):
     with pytest.raises(ValueError, match=r"time|HH:MM|ends before"):
         hours_parse(text)
+
+
+# Holidays: local dates on which business hours do not run.
+
+UTC_OFFICE = Calendar(timezone="UTC", hours=NINE_TO_FIVE)
+
+
+def test_a_due_time_moves_past_a_weekend_and_a_holiday():
+    from datetime import date
+
+    christmas = Calendar(
+        timezone="UTC", hours=NINE_TO_FIVE, holidays=frozenset({date(2026, 12, 25)})
+    )
+    start = datetime(2026, 12, 24, 16, 0, tzinfo=UTC)  # Thursday 16:00
+    # 4 hours: 1 on Thursday, Friday 25th is a holiday, the weekend is off, 3 on Monday.
+    assert clock_add(start, 240, UTC_OFFICE) == datetime(2026, 12, 25, 12, 0, tzinfo=UTC)
+    assert clock_add(start, 240, christmas) == datetime(2026, 12, 28, 12, 0, tzinfo=UTC)
+    # Monday 28th off too: Tuesday 12:00; and the minutes counted across them agree.
+    both = Calendar(
+        timezone="UTC",
+        hours=NINE_TO_FIVE,
+        holidays=frozenset({date(2026, 12, 25), date(2026, 12, 28)}),
+    )
+    due = clock_add(start, 240, both)
+    assert due == datetime(2026, 12, 29, 12, 0, tzinfo=UTC)
+    assert clock_minutes(start, due, both) == 240
+
+
+def test_a_holiday_is_a_local_date():
+    from datetime import date
+
+    from opsroom.support.business_hours import is_working_time
+
+    # Berlin 1 May 2026 (a Friday) is off; 08:30 UTC is 10:30 there.
+    may_day = Calendar(
+        timezone="Europe/Berlin", hours=NINE_TO_FIVE, holidays=frozenset({date(2026, 5, 1)})
+    )
+    assert is_working_time(datetime(2026, 5, 1, 8, 30, tzinfo=UTC), OFFICE)
+    assert not is_working_time(datetime(2026, 5, 1, 8, 30, tzinfo=UTC), may_day)
+    # Thursday 16:00 Berlin + 2 hours: 1 on Thursday, Friday off, Monday 4 May 10:00 Berlin.
+    assert clock_add(berlin(2026, 4, 30, 16, 0), 120, may_day) == berlin(2026, 5, 4, 10, 0)
+    assert not is_working_time(berlin(2026, 5, 2, 10, 0), may_day)  # a Saturday
+    assert is_working_time(berlin(2026, 5, 4, 9, 0), may_day)
+    assert not is_working_time(berlin(2026, 5, 4, 17, 0), may_day)  # the end is not inside
+    assert is_working_time(berlin(2026, 5, 2, 10, 0), None)  # calendar hours: always

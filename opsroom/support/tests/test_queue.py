@@ -204,3 +204,82 @@ def test_the_view_counts_are_three_queries_read_from_indexes(staff_support):
         # on statistics and the visibility map (the bench measures it at 100,000 tickets).
         assert "COVERING INDEX ticket_queue_counts" in _plan(open_views)
         assert "ticket_status_resolved" in _plan(solved)
+
+
+# The stored queue rank: kept on every write that moves priority or the clock, backfilled by
+# the migration, and the order the queue's first page reads from the `ticket_queue_order` index.
+
+
+def _rank(ticket):
+    return Ticket.objects.get(pk=ticket.pk).queue_rank
+
+
+def test_the_queue_rank_follows_priority_status_and_the_clock(staff_support):
+    from opsroom.core.services.audit import AuditContext
+    from opsroom.support.services import ticket_create, ticket_update
+
+    audit = AuditContext(actor=staff_support)
+    ticket = ticket_create(
+        requester=PersonFactory(), subject="Help", body="It broke.", channel="email"
+    )
+    assert _rank(ticket) == 4  # normal, on the clock
+    ticket_update(ticket=ticket, audit=audit, priority="urgent")
+    assert _rank(ticket) == 0
+    ticket_update(ticket=ticket, audit=audit, status="pending")
+    assert _rank(ticket) == 1  # urgent, paused
+    ticket_update(ticket=ticket, audit=audit, status="open", priority="low")
+    assert _rank(ticket) == 6
+    ticket_update(ticket=ticket, audit=audit, status="solved")
+    assert _rank(ticket) == 11  # no longer open: after every open ticket
+
+
+def test_triage_raising_the_priority_raises_the_rank():
+    from opsroom.support.services import ticket_analyse
+
+    ticket = TicketFactory(
+        priority="low",
+        category="",
+        subject="URGENT site down",
+        body="Everything is down, we cannot work at all, this is an emergency, urgent!",
+    )
+    assert _rank(ticket) == 6
+    ticket_analyse(ticket=ticket)
+    ticket.refresh_from_db()
+    assert ticket.priority != "low"
+    assert ticket.queue_rank == {"urgent": 0, "high": 2, "normal": 4}[ticket.priority]
+
+
+def test_the_migration_backfills_the_rank():
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("opsroom.support.migrations.0015_ticket_queue_rank").backfill
+    urgent = TicketFactory(priority="urgent")
+    high_pending = TicketFactory(priority="high", status="pending")
+    low_closed = TicketFactory(priority="low", status="closed", resolved_at=clock.now())
+    Ticket.objects.update(queue_rank=5)
+    backfill(apps, None)
+    assert [_rank(t) for t in (urgent, high_pending, low_closed)] == [0, 3, 11]
+
+
+def test_the_all_view_lists_open_tickets_before_closed_ones():
+    closed_urgent = TicketFactory(priority="urgent", status="solved", resolved_at=clock.now())
+    open_low = TicketFactory(priority="low")
+    assert _ids(QueueFilters(view="all")) == [open_low.pk, closed_urgent.pk]
+
+
+def test_the_first_page_is_read_in_the_order_of_an_index(staff_support):
+    for priority in ("urgent", "high", "normal", "low") * 3:
+        TicketFactory(priority=priority)
+    TicketFactory(status="solved", resolved_at=clock.now())
+    sql = str(queue_tickets(filters=QueueFilters(), user_id=None, now=clock.now())[:50].query)
+    assert 'ORDER BY "support_ticket"."queue_rank" ASC' in sql
+    if connection.vendor == "sqlite":
+        queryset = queue_tickets(filters=QueueFilters(), user_id=None, now=clock.now())[:50]
+        compiled, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {compiled}", params)
+            plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+        assert "USING INDEX ticket_queue_order" in plan
+        assert "TEMP B-TREE" not in plan  # no sort step: the index gives the order

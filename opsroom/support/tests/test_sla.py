@@ -382,3 +382,68 @@ def test_a_priority_without_a_policy_row_uses_the_default():
     ticket = TicketFactory(created_at=T0, priority="high")
     assert ticket.sla_due_at == T0 + timedelta(hours=4)
     assert Ticket.objects.filter(sla_due_at__isnull=False).count() == 1
+
+
+@pytest.mark.django_db
+def test_holidays_are_stored_audited_and_open_tickets_move_past_them(staff_admin):
+    from datetime import date
+
+    from opsroom.support.tasks import tickets_sla_recompute
+
+    audit = AuditContext(actor=staff_admin, label="ada")
+    ticket = TicketFactory(created_at=datetime(2026, 12, 24, 16, 0, tzinfo=UTC))  # Thursday
+    sla_settings_set(policies=GOOD, timezone="UTC", hours=WEEKDAYS, audit=audit)
+    tickets_sla_recompute.call()
+    ticket.refresh_from_db()
+    # normal: 4 business hours for the first reply; 1 on Thursday, 3 on Friday.
+    assert ticket.sla_due_at == datetime(2026, 12, 25, 12, 0, tzinfo=UTC)
+    settings = sla_settings_set(
+        policies=GOOD,
+        timezone="UTC",
+        hours=WEEKDAYS,
+        holidays=[(date(2026, 12, 28), "Boxing Day (substitute)"), (date(2026, 12, 25), "Xmas")],
+        audit=audit,
+    )
+    assert settings.holidays == (
+        (date(2026, 12, 25), "Xmas"),
+        (date(2026, 12, 28), "Boxing Day (substitute)"),
+    )
+    entry = AuditEntry.objects.filter(action="support.sla_set").order_by("-id").first()
+    assert entry.params["from"]["holidays"] == []
+    assert entry.params["to"]["holidays"] == [
+        ["2026-12-25", "Xmas"],
+        ["2026-12-28", "Boxing Day (substitute)"],
+    ]
+    tickets_sla_recompute.call()
+    ticket.refresh_from_db()
+    # Friday and Monday are holidays, the weekend is off: Tuesday 29th 12:00.
+    assert ticket.sla_due_at == datetime(2026, 12, 29, 12, 0, tzinfo=UTC)
+    # Leaving the holidays out keeps them; an empty list clears them.
+    sla_settings_set(policies=GOOD, timezone="UTC", hours=WEEKDAYS, audit=audit)
+    assert len(sla_settings_get().holidays) == 2
+    sla_settings_set(policies=GOOD, timezone="UTC", hours=WEEKDAYS, holidays=[], audit=audit)
+    assert sla_settings_get().holidays == ()
+
+
+@pytest.mark.parametrize(
+    ("holidays", "message"),
+    [
+        ([("2026-12-25", "Xmas")], "is not a date"),
+        ([(datetime(1900, 1, 1).date(), "Old")], "outside 1970-2200"),
+        ([(datetime(2026, 12, 25).date(), "  ")], "needs a name"),
+        ([(datetime(2026, 12, 25).date(), "x" * 121)], "needs a name"),
+        ([(datetime(2026, 12, 25).date(), "A"), (datetime(2026, 12, 25).date(), "B")], "twice"),
+    ],
+    ids=["text", "too-old", "blank-name", "long-name", "twice"],
+)
+@pytest.mark.django_db
+def test_bad_holidays_are_refused(staff_admin, holidays, message):
+    with pytest.raises(InvalidInput, match=message):
+        sla_settings_set(
+            policies=GOOD,
+            timezone="UTC",
+            hours=WEEKDAYS,
+            holidays=holidays,
+            audit=AuditContext(actor=staff_admin),
+        )
+    assert sla_settings_get().holidays == ()

@@ -50,6 +50,7 @@ def test_every_role_reads_the_policies(request, role):
     assert body["business_hours"] == {
         "timezone": "UTC",
         "hours": ["09:00-17:00"] * 5 + ["", ""],
+        "holidays": [],
     }
 
 
@@ -270,3 +271,64 @@ def test_the_dashboard_shows_the_share_within_target_per_priority(staff_analyst)
     html = response.content.decode()
     assert 'data-sla-priority="high"' in html
     assert "50%" in html
+
+
+def test_holidays_through_the_api_and_the_page(staff_admin, staff_analyst):
+    with_holidays = _with(
+        lambda p: p["business_hours"].update(
+            holidays=[{"date": "2026-12-25", "name": "Christmas Day"}]
+        )
+    )
+    response = put(signed_in(staff_admin), with_holidays)
+    assert response.status_code == 200, response.content
+    assert response.json()["business_hours"]["holidays"] == [
+        {"date": "2026-12-25", "name": "Christmas Day"}
+    ]
+    # A PUT without holidays keeps them.
+    assert put(signed_in(staff_admin), PAYLOAD).json()["business_hours"]["holidays"] == [
+        {"date": "2026-12-25", "name": "Christmas Day"}
+    ]
+    page = signed_in(staff_analyst).get("/support/sla/").content.decode()
+    assert "Christmas Day" in page
+    assert "data-holidays" in page
+    form = signed_in(staff_admin).get("/support/sla/").content.decode()
+    assert "2026-12-25 Christmas Day</textarea>" in form
+
+
+@pytest.mark.parametrize(
+    ("holidays", "status", "message"),
+    [
+        ([{"date": "2026-02-30", "name": "Nope"}], 422, "date"),
+        ([{"date": "1900-01-01", "name": "Old"}], 400, "outside"),
+        ([{"date": "2026-12-25", "name": ""}], 400, "needs a name"),
+        ([{"date": "2026-12-25", "name": "A\x00"}], 422, "NUL"),
+        ([{"date": "2026-12-25", "name": "A"}, {"date": "2026-12-25", "name": "B"}], 400, "twice"),
+    ],
+    ids=["no-such-day", "too-old", "no-name", "nul", "twice"],
+)
+def test_bad_holidays_are_a_4xx(staff_admin, holidays, status, message):
+    payload = _with(lambda p: p["business_hours"].update(holidays=holidays))
+    response = put(signed_in(staff_admin), payload)
+    assert response.status_code == status, response.content
+    assert message in json.dumps(response.json())
+    assert not AuditEntry.objects.filter(action="support.sla_set").exists()
+
+
+def _form(**changes):
+    form = {"timezone": "UTC", "holidays": "2026-12-25 Christmas Day\n\n2027-01-01 New Year"}
+    for priority, minutes in (("urgent", 60), ("high", 240), ("normal", 720), ("low", 1440)):
+        for name in ("first_reply_minutes", "next_reply_minutes", "resolution_minutes"):
+            form[f"{priority}-{name}"] = str(minutes)
+    for day in ("mon", "tue", "wed", "thu", "fri"):
+        form[f"hours-{day}"] = "09:00-17:00"
+    return form | changes
+
+
+def test_the_page_saves_holidays_one_a_line(staff_admin, staff_support):
+    response = signed_in(staff_admin).post("/support/sla/set/", _form())
+    assert response.status_code == 302
+    assert [name for _day, name in sla_settings_get().holidays] == ["Christmas Day", "New Year"]
+    bad = signed_in(staff_admin).post("/support/sla/set/", _form(holidays="25/12/2026 Xmas"))
+    assert bad.status_code == 400
+    assert "Holiday line 1" in bad.content.decode()
+    assert signed_in(staff_support).post("/support/sla/set/", _form()).status_code == 403

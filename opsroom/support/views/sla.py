@@ -1,6 +1,7 @@
 """The SLA settings page: every staff member reads the policies and business hours; those
 holding support.manage_sla (admins) change them."""
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -21,9 +22,31 @@ _TARGET_FIELDS = ("first_reply_minutes", "next_reply_minutes", "resolution_minut
 _DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+def _holidays_text(holidays: Any) -> str:
+    """One holiday a line: 'YYYY-MM-DD Name'."""
+    return "\n".join(f"{day.isoformat()} {name}" for day, name in holidays)
+
+
+def _holidays_read(text: str) -> list[tuple[date, str]]:
+    holidays: list[tuple[date, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        day, _, name = line.partition(" ")
+        try:
+            holidays.append((date.fromisoformat(day), name))
+        except ValueError as exc:
+            raise InvalidInput(
+                f"Holiday line {number}: '{day[:20]}' is not a date (YYYY-MM-DD Name)."
+            ) from exc
+    return holidays
+
+
 def _context(settings: SlaSettings, can_manage: bool, **extra: Any) -> dict[str, Any]:
     return {
         "settings": settings,
+        "holidays_text": _holidays_text(settings.holidays),
         "rows": [(priority, settings.policies[priority]) for priority in PRIORITIES],
         "days": list(zip(DAY_NAMES, _DAY_LABELS, settings.hours_text, strict=True)),
         "can_manage": can_manage,
@@ -72,6 +95,7 @@ def update(request: HttpRequest) -> HttpResponse:
             policies=policies,
             timezone=post.get("timezone", ""),
             hours=[post.get(f"hours-{day}", "") for day in DAY_NAMES],
+            holidays=_holidays_read(post.get("holidays", "")) if "holidays" in post else None,
             audit=AuditContext.from_request(request),
         )
     except InvalidInput as exc:
