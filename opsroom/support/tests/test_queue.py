@@ -254,7 +254,7 @@ def test_the_migration_backfills_the_rank():
 
     from django.apps import apps
 
-    backfill = importlib.import_module("opsroom.support.migrations.0015_ticket_queue_rank").backfill
+    backfill = importlib.import_module("opsroom.support.migrations.0016_ticket_queue_rank").backfill
     urgent = TicketFactory(priority="urgent")
     high_pending = TicketFactory(priority="high", status="pending")
     low_closed = TicketFactory(priority="low", status="closed", resolved_at=clock.now())

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("support", "0013_sla"),
+        ("support", "0014_automation_stripe_retention"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("support", "0014_agent_profiles_holidays"),
+        ("support", "0015_agent_profiles_holidays"),
     ]
 
     operations = [
