@@ -57,19 +57,27 @@ def analytics_pages(quick: bool = False) -> None:
         "Server time through Django's test client, in process, on a shared 2-core machine.\n"
     )
     rows = []
+    base_key = "baseline: /revenue/definitions/ (static page)"
     for key in results[0]["timings"]:
         for result in results:
             stats = result["timings"][key]
+            base = result["timings"].get(base_key, {}).get("p95")
             met = "met" if stats["p95"] < TARGET_MS else "MISSED"
+            if key.startswith("baseline"):
+                met = "—"
             rows.append(
-                [key, result["label"], stats["n"], stats["p50"], stats["p95"], stats["max"], met]
-            )
+                [key, result["label"], stats["n"], stats["p50"], stats["p95"], stats["max"], met,
+                 round(stats["p95"] / base, 1) if base else "—"]
+            )  # fmt: skip
     print(
         table(
-            ["page or call", "database", "n", "p50 ms", "p95 ms", "max ms", f"p95 < {TARGET_MS}"],
+            ["page or call", "database", "n", "p50 ms", "p95 ms", "max ms", f"p95 < {TARGET_MS}",
+             "p95 / static page"],
             rows,
         )
-    )
+    )  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"\nLoad average at the end: {load:.1f} (2 cores).")
     print()
     task_rows = [
         [key, result["label"], seconds]
@@ -277,6 +285,22 @@ def _measure(now: Any) -> dict[str, Any]:
             return client.get(path, params)
 
         timings[key] = _timed([call] * SAMPLES, warmup=2)
+    # Baselines in the same run: a static page (login, middleware, template; no figures) and
+    # a plain count, so the ratios mean something on a loaded or slower machine.
+    timings["baseline: /revenue/definitions/ (static page)"] = _timed(
+        [lambda: client.get("/revenue/definitions/")] * SAMPLES, warmup=2
+    )
+
+    def count() -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM telemetry_apirequest")
+            cursor.fetchone()
+
+    timings["baseline: SELECT count(*) FROM telemetry_apirequest"] = _timed(
+        [count] * SAMPLES, warmup=2
+    )
     return {"timings": timings, "tasks": tasks}
 
 
