@@ -17,6 +17,7 @@ from tqdm import tqdm
 from opsroom.core import clock
 from opsroom.core.bulk import few_collections
 from opsroom.core.errors import InvalidInput
+from opsroom.demo.review import triage_history_review
 from opsroom.demo.selectors import staff_for_permission
 from opsroom.demo.world.context import Agent, World, WorldConfig
 from opsroom.demo.world.simulation import days_between, world_days
@@ -101,10 +102,20 @@ def demo_world_build(
     # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
     with override_settings(DEBUG=False), few_collections():
         _write(world, writer, days=days_between(start, horizon), progress=progress)
+        with transaction.atomic():
+            reviewed = triage_history_review(truth=world.ticket_truth, seed=seed)
     releases = world.releases
     summary = WorldSummary(people=people, months=months, seed=seed, start=start, horizon=horizon)
     summary.seconds = time.monotonic() - started
-    summary.rows = dict(sorted(writer.counts.items()))
+    summary.rows = dict(
+        sorted(
+            {
+                **writer.counts,
+                "ticket_analyses": reviewed["analysed"],
+                "analysis_corrections": reviewed["corrections"],
+            }.items()
+        )
+    )
     summary.story = {
         "bug_release": releases.bug_release,
         "fix_release": releases.fix_release,

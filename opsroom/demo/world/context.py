@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from opsroom.demo.world.records import Batch, Ids
+from opsroom.demo.world.records import Batch, Ids, TicketTruth
 from opsroom.demo.world.releases import ErrorDef, Releases, releases_plan
 from opsroom.demo.world.state import PersonSim
 from opsroom.demo.world.traffic import API_LOG_DAYS, errors_by_route
@@ -68,6 +68,8 @@ class World:
         self._route_errors = errors_by_route(self.releases.errors)
         self._everywhere = [e for e in self.releases.errors if not e.routes]
         self._tickets = 0
+        # Each ticket's truth (by external id), for the demo agents' review of the analyses.
+        self.ticket_truth: dict[str, TicketTruth] = {}
 
     def next_ticket_number(self) -> int:
         self._tickets += 1
