@@ -143,6 +143,10 @@ class ScheduleSlot(models.Model):
         return f"{self.job} @ {self.slot_at:%Y-%m-%d %H:%M}"
 
 
+# Primary metrics of the model store where a lower score is the better one.
+LOWER_IS_BETTER = frozenset({"ece", "brier", "log_loss", "mape", "mae", "rmse"})
+
+
 class ModelArtifact(models.Model):
     """One trained version of a learned component, with how it was trained and how it scored.
 
@@ -205,9 +209,14 @@ class ModelArtifact(models.Model):
 
     @property
     def beats_baseline(self) -> bool:
-        """Strictly better than the rule baseline on the held-out data, by the primary metric."""
+        """Strictly better than the rule baseline on the held-out data, by the primary metric
+        (lower is better for errors such as the expected calibration error)."""
         score, baseline = self.primary_score, self.baseline_score
-        return score is not None and (baseline is None or score > baseline)
+        if score is None:
+            return False
+        if baseline is None:
+            return True
+        return score < baseline if self.primary_metric in LOWER_IS_BETTER else score > baseline
 
 
 class OutboxEntry(models.Model):

@@ -142,8 +142,9 @@ SCHEDULE: dict[str, Job] = {
     "support_triage_model": Job(
         cron="0 4 * * 0",
         task="opsroom.support.tasks.triage_model_train",
-        description="Retrain the ticket category classifier; it is used only if it beats the "
-        "keyword rules on the latest tickets.",
+        description="Retrain the ticket category classifier and recalibrate the severity, "
+        "feature and blocking confidences; each is used only if it beats its rules on the "
+        "latest tickets.",
     ),
 }
 

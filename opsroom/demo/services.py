@@ -18,6 +18,7 @@ from opsroom.analytics.services.anomaly_labels import anomaly_labels_replace
 from opsroom.core import clock
 from opsroom.core.bulk import few_collections
 from opsroom.core.errors import InvalidInput
+from opsroom.demo.review import triage_history_review
 from opsroom.demo.selectors import staff_for_permission
 from opsroom.demo.world.context import Agent, World, WorldConfig
 from opsroom.demo.world.labels import anomaly_labels, label_as_dict
@@ -103,13 +104,23 @@ def demo_world_build(
     # thousands of rows that costs minutes and hundreds of megabytes, so it is off here.
     with override_settings(DEBUG=False), few_collections():
         _write(world, writer, days=days_between(start, horizon), progress=progress)
+        with transaction.atomic():
+            reviewed = triage_history_review(truth=world.ticket_truth, seed=seed)
     labels = anomaly_labels(world)
     anomaly_labels_replace(source="demo", labels=labels)
     releases = world.releases
     loop = world.ai.loop
     summary = WorldSummary(people=people, months=months, seed=seed, start=start, horizon=horizon)
     summary.seconds = time.monotonic() - started
-    summary.rows = dict(sorted(writer.counts.items()))
+    summary.rows = dict(
+        sorted(
+            {
+                **writer.counts,
+                "ticket_analyses": reviewed["analysed"],
+                "analysis_corrections": reviewed["corrections"],
+            }.items()
+        )
+    )
     summary.story = {
         "bug_release": releases.bug_release,
         "fix_release": releases.fix_release,

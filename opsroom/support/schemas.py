@@ -84,6 +84,16 @@ class AlternativeOut(Schema):
     confidence: float
 
 
+class ConfidenceSourceOut(Schema):
+    source: Literal["calibrated", "rule"] = Field(
+        description="'calibrated': the rate at which such answers were right on reviewed "
+        "tickets; 'rule': the rule's own strength (too few reviewed tickets, or the "
+        "calibration did not beat it)"
+    )
+    version: int | None = Field(description="the calibration's model version, when calibrated")
+    rule_strength: float
+
+
 class AnalysisOut(Schema):
     ticket_id: int
     category: str
@@ -93,11 +103,14 @@ class AnalysisOut(Schema):
     source: str
     model_version: int | None
     severity: str
-    severity_confidence: float = Field(description="rule strength, not calibrated")
+    severity_confidence: float = Field(description="calibrated when its source says so")
+    severity_confidence_source: ConfidenceSourceOut
     feature: str
-    feature_confidence: float
+    feature_confidence: float = Field(description="calibrated when its source says so")
+    feature_confidence_source: ConfidenceSourceOut
     is_blocking: bool
-    blocking_confidence: float
+    blocking_confidence: float = Field(description="calibrated when its source says so")
+    blocking_confidence_source: ConfidenceSourceOut
     signals: dict[str, object]
     analysed_at: datetime
 

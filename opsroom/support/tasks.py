@@ -8,6 +8,7 @@ from opsroom.core.services.audit import AuditContext
 from opsroom.support.models import ReplySuggestion, Ticket
 from opsroom.support.services.analysis import ticket_analyse
 from opsroom.support.services.automations import automation_apply
+from opsroom.support.services.calibration import triage_confidences_calibrate
 from opsroom.support.services.replies import reply_suggestion_draft
 from opsroom.support.services.sla import tickets_sla_backfill
 from opsroom.support.services.tickets import ticket_category_model_train
@@ -18,13 +19,25 @@ TRIAGE_BATCH = 200
 
 @task()
 def triage_model_train() -> dict[str, Any]:
-    """Retrain the ticket category classifier on the labelled tickets (weekly, or on demand)."""
-    outcome = ticket_category_model_train(audit=AuditContext.system("scheduler"))
+    """Retrain the ticket category classifier on the labelled tickets, and recalibrate the
+    severity, feature and blocking confidences on the reviewed ones (weekly, or on demand)."""
+    audit = AuditContext.system("scheduler")
+    outcome = ticket_category_model_train(audit=audit)
     artifact = outcome.artifact
+    calibrations = triage_confidences_calibrate(audit=audit)
     return {
         "version": artifact.version if artifact else None,
         "active": artifact.is_active if artifact else False,
         "reason": outcome.reason,
+        "confidences": {
+            c.field: {
+                "version": c.artifact.version if c.artifact else None,
+                "active": c.artifact.is_active if c.artifact else False,
+                "labels": c.labels,
+                "reason": c.reason,
+            }
+            for c in calibrations
+        },
     }
 
 

@@ -3,8 +3,10 @@ predicted category and the requester's snapshot.
 
 The category comes from the learned classifier (calibrated); these three are rules over
 signals (urgency words, blocking phrases, the person's recent errors and events, plan value,
-VIP), so their confidences are rule strengths, not calibrated probabilities. Each result keeps
-the signals that set it, so the page can say why.
+VIP), so their confidences here are rule strengths, not probabilities. The analysis turns each
+strength into a probability calibrated on the tickets agents reviewed, once there are enough
+(`support/ml/confidence.py`). Each result keeps the signals that set it, so the page can say
+why.
 """
 
 import re

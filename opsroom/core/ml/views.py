@@ -108,6 +108,7 @@ def model_detail(request: HttpRequest, artifact_id: int) -> HttpResponse:
             "per_class": metrics.get("per_class") or [],
             "confusions": _confusions(metrics),
             "calibration": metrics.get("reliability") or metrics.get("calibration") or [],
+            "baseline_calibration": artifact.baseline_metrics.get("reliability") or [],
             "threshold": threshold if isinstance(threshold, dict) else None,
             "versions": model_artifact_list(name=artifact.name),
             "form": ReasonForm(),

@@ -83,6 +83,26 @@ def test_names_are_independent():
     assert churn.version == 1
 
 
+@pytest.mark.parametrize(
+    ("score", "baseline", "beats"),
+    [(0.03, 0.2, True), (0.2, 0.03, False), (0.05, 0.05, False)],
+    ids=["lower", "higher", "equal"],
+)
+def test_an_error_metric_beats_its_baseline_by_being_lower(score, baseline, beats):
+    run = TrainingRun(
+        name="support.triage.severity",
+        method="binned calibration",
+        primary_metric="ece",
+        metrics={"ece": score},
+        baseline_metrics={"ece": baseline},
+        train_rows=200,
+        test_rows=80,
+    )
+    artifact = model_artifact_save(model=small_model(), run=run, audit=AuditContext.system())
+    assert artifact.beats_baseline is beats
+    assert artifact.is_active is beats
+
+
 def test_saving_needs_the_primary_metric():
     run = TrainingRun(
         name="x",

@@ -225,7 +225,7 @@ def _ok(
     emit(world, person, "error_shown", at, {"route": route, "status": status})
     person.frustration += 1.0
     person.boost -= 0.12 if not error.needs_allergy else 0.25
-    support.after_error(world, person, error, at)
+    support.after_error(world, person, error, at, endpoint=route)
     return False
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from opsroom.demo.world.ai_usage import AiUsage
-from opsroom.demo.world.records import Batch, Ids
+from opsroom.demo.world.records import Batch, Ids, TicketTruth
 from opsroom.demo.world.releases import PLANTED_ERRORS, ErrorDef, Releases, releases_plan
 from opsroom.demo.world.state import PersonSim
 from opsroom.demo.world.traffic import API_LOG_DAYS, errors_by_route
@@ -93,6 +93,8 @@ class World:
         # Feature-availability questions: their own stream and numbers (feature_questions.py).
         self.feature_rng = random.Random(f"opsroom-demo-feature-questions:{config.seed}")
         self.feature_tickets = 0
+        # Each ticket's truth (by external id), for the demo agents' review of the analyses.
+        self.ticket_truth: dict[str, TicketTruth] = {}
 
     def next_ticket_number(self) -> int:
         self._tickets += 1

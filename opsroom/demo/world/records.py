@@ -102,3 +102,13 @@ class Batch:
                 idempotency_key=key,
             )
         )
+
+
+@dataclass(frozen=True)
+class TicketTruth:
+    """What a ticket really was, as the simulation knows it: for the demo agents' corrections
+    of the copilot's analysis (`opsroom/demo/review.py`)."""
+
+    severity: str  # the priority the help desk gave it
+    is_blocking: bool
+    feature: str | None  # the endpoint that failed; None when the simulation does not know

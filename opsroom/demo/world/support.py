@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from opsroom.demo.world import ticket_phrasings, ticket_text
+from opsroom.demo.world.records import TicketTruth
 from opsroom.demo.world.releases import ErrorDef
 from opsroom.demo.world.state import PersonSim, SubState, sigmoid
 
@@ -58,6 +59,8 @@ DECLINE_HUMAN = {
     "processing_error": "processing error",
 }
 _PLATFORM_HUMAN = {"ios": "iPhone", "android": "Android", "web": "the website"}
+# Topics where the customer cannot do what they came to do until support helps.
+BLOCKING_TOPICS = frozenset({"bug", "account_access"})
 
 
 def facts_for(world: "World", person: PersonSim, at: datetime) -> dict[str, str]:
@@ -92,7 +95,9 @@ def _quiet(person: PersonSim, at: datetime) -> bool:
     return person.ticket_quiet_until is not None and at < person.ticket_quiet_until
 
 
-def after_error(world: "World", person: PersonSim, error: ErrorDef, at: datetime) -> None:
+def after_error(
+    world: "World", person: PersonSim, error: ErrorDef, at: datetime, *, endpoint: str = ""
+) -> None:
     """A server error may make someone write in, the planted bug most of all."""
     chance = 0.35 if error.needs_allergy else 0.02 if error.key == "llm-timeout" else 0.05
     if person.is_vip:
@@ -109,7 +114,7 @@ def after_error(world: "World", person: PersonSim, error: ErrorDef, at: datetime
     )
     priority = "high" if error.needs_allergy or error.level == "fatal" else None
     delay = timedelta(minutes=world.rng.randint(3, 600))
-    ticket_open(world, person, "bug", at + delay, facts, priority=priority)
+    ticket_open(world, person, "bug", at + delay, facts, priority=priority, feature=endpoint)
 
 
 def after_payment_failure(
@@ -253,12 +258,14 @@ def ticket_open(
     first_reply: tuple[str, ...] | None = None,
     after: list[tuple[str, Any]] | None = None,
     effect_at: int = 0,
+    feature: str = "",
 ) -> None:
     """Write a ticket and its conversation as it stands at the end of the simulation.
 
     The first agent reply answers the customer's intent (or `first_reply`); `after` scripts
     the rest (default: a few rounds ending in thanks); `effect` happens when message
-    number `effect_at` (0: the first reply) is sent.
+    number `effect_at` (0: the first reply) is sent. `feature` is the endpoint that failed
+    (bug tickets); with the priority and the topic it is the ticket's truth (`TicketTruth`).
     """
     if at >= world.horizon or person.status != "active":
         return
@@ -299,8 +306,14 @@ def ticket_open(
     if effect is not None:
         public = [moment for moment, _, _, internal in script if not internal]
         person.schedule(public[min(effect_at, len(public) - 1)], "ticket_effect", effect)
-    _ticket_write(world, person, topic, at, script, subject=subject, body=body, channel=channel,
-                  priority=priority, category=category, agent=agent)  # fmt: skip
+    ticket_id = _ticket_write(world, person, topic, at, script, subject=subject, body=body,
+                              channel=channel, priority=priority, category=category,
+                              agent=agent)  # fmt: skip
+    world.ticket_truth[ticket_id] = TicketTruth(
+        severity=priority,
+        is_blocking=topic in BLOCKING_TOPICS,
+        feature=feature if topic == "bug" and feature else None,
+    )
 
 
 def _ticket_write(
@@ -310,7 +323,7 @@ def _ticket_write(
     at: datetime,
     script: list[tuple[datetime, str, str, bool]],
     **fields: Any,
-) -> None:
+) -> str:
     rng, agent = world.rng, fields.pop("agent")
     ticket_id = f"zd-{world.next_ticket_number()}"
     visible = [m for m in script if m[0] < world.horizon]
@@ -345,6 +358,7 @@ def _ticket_write(
                 "created_at": when,
             }
         )
+    return ticket_id
 
 
 def _status_at_end(

@@ -29,6 +29,7 @@ from opsroom.support.schemas import (
     AlternativeOut,
     AnalysisOut,
     AutomationDecisionOut,
+    ConfidenceSourceOut,
     CorrectionIn,
     CorrectionOut,
     DecisionIn,
@@ -36,12 +37,21 @@ from opsroom.support.schemas import (
     SuggestionOut,
 )
 from opsroom.support.selectors.automations import automation_decide
+from opsroom.support.selectors.calibration import CalibratedConfidence, analysis_confidences
 from opsroom.support.selectors.similar import SimilarTicket, tickets_similar_to
 from opsroom.support.services.analysis import analysis_correct
 from opsroom.support.services.replies import (
     reply_suggestion_decide,
     reply_suggestion_draft,
 )
+
+
+def _source_out(confidence: CalibratedConfidence) -> ConfidenceSourceOut:
+    return ConfidenceSourceOut(
+        source="calibrated" if confidence.source == "calibrated" else "rule",
+        version=confidence.version,
+        rule_strength=confidence.rule,
+    )
 
 
 @router.get(
@@ -52,12 +62,14 @@ from opsroom.support.services.replies import (
     summary="A ticket's analysis",
 )
 def tickets_analysis(request: HttpRequest, ticket_id: int) -> Status[Any]:
-    """What triage made of a ticket: category with calibrated confidence, severity, feature,
-    impact. 404 until triage has run (seconds after the ticket arrived)."""
+    """What triage made of a ticket: category, severity, feature and impact, each with its
+    confidence (calibrated on reviewed tickets once there are enough, else the rule's
+    strength; each says which). 404 until triage has run (seconds after the ticket arrived)."""
     ticket = _ticket(ticket_id)
     analysis = TicketAnalysis.objects.filter(ticket=ticket).first()
     if analysis is None:
         raise NotFound(f"Ticket #{ticket_id} has not been analysed yet; try again in a moment.")
+    sources = analysis_confidences(analysis=analysis)
     return Status(
         200,
         AnalysisOut(
@@ -72,10 +84,13 @@ def tickets_analysis(request: HttpRequest, ticket_id: int) -> Status[Any]:
             model_version=analysis.model_version,
             severity=analysis.severity,
             severity_confidence=analysis.severity_confidence,
+            severity_confidence_source=_source_out(sources["severity"]),
             feature=analysis.feature,
             feature_confidence=analysis.feature_confidence,
+            feature_confidence_source=_source_out(sources["feature"]),
             is_blocking=analysis.is_blocking,
             blocking_confidence=analysis.blocking_confidence,
+            blocking_confidence_source=_source_out(sources["is_blocking"]),
             signals=analysis.signals,
             analysed_at=analysis.analysed_at,
         ),

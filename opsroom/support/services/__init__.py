@@ -2,6 +2,10 @@
 suggested replies (replies.py)."""
 
 from opsroom.support.services.analysis import analysis_correct, ticket_analyse
+from opsroom.support.services.calibration import (
+    FieldCalibrationOutcome,
+    triage_confidences_calibrate,
+)
 from opsroom.support.services.replies import (
     reply_suggestion_decide,
     reply_suggestion_draft,
@@ -22,6 +26,7 @@ from opsroom.support.services.tickets import (
 
 __all__ = [
     "CategoryModelTraining",
+    "FieldCalibrationOutcome",
     "analysis_correct",
     "reply_suggestion_decide",
     "reply_suggestion_draft",
@@ -36,4 +41,5 @@ __all__ = [
     "ticket_update",
     "ticket_upsert_many",
     "tickets_triage_queue",
+    "triage_confidences_calibrate",
 ]

@@ -9,6 +9,7 @@ from opsroom.core.services.audit import AuditContext, audit_record
 from opsroom.people.snapshot import person_snapshot_get
 from opsroom.support.ml.features import ticket_text
 from opsroom.support.models import AnalysisCorrection, Ticket, TicketAnalysis
+from opsroom.support.selectors.calibration import triage_confidence
 from opsroom.support.selectors.routing import queue_agent_choose, ticket_queue
 from opsroom.support.selectors.tickets import ticket_category_predict
 from opsroom.support.services.sla import tickets_sla_refresh
@@ -26,6 +27,11 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
         category=ticket.category or prediction.best_category,
         snapshot=snapshot,
     )
+    # The rules give strengths; a calibration learnt from reviewed tickets turns each into the
+    # rate at which such answers were right (the strength stays, for the next calibration).
+    severity = triage_confidence(field="severity", strength=triage.severity_confidence)
+    feature = triage_confidence(field="feature", strength=triage.feature.confidence)
+    blocking = triage_confidence(field="is_blocking", strength=triage.blocking_confidence)
     values = {
         "category": prediction.best_category,
         "category_confidence": round(prediction.confidence, 4),
@@ -34,12 +40,20 @@ def ticket_analyse(*, ticket: Ticket) -> TicketAnalysis:
         "source": prediction.source,
         "model_version": prediction.model_version,
         "severity": triage.severity,
-        "severity_confidence": triage.severity_confidence,
+        "severity_confidence": severity.value,
         "feature": triage.feature.feature[:200],
-        "feature_confidence": triage.feature.confidence,
+        "feature_confidence": feature.value,
         "is_blocking": triage.is_blocking,
-        "blocking_confidence": triage.blocking_confidence,
-        "signals": {**triage.signals, "error_fingerprint": triage.feature.error_fingerprint},
+        "blocking_confidence": blocking.value,
+        "signals": {
+            **triage.signals,
+            "error_fingerprint": triage.feature.error_fingerprint,
+            "confidence": {
+                "severity": severity.as_dict(),
+                "feature": feature.as_dict(),
+                "is_blocking": blocking.as_dict(),
+            },
+        },
         "queue": ticket_queue(category=ticket.category or prediction.best_category),
         "analysed_at": clock.now(),
     }
