@@ -185,3 +185,14 @@ def test_the_request_list_filters_suspects_and_actions(world, staff_analyst):
     plans = client.get(reverse("telemetry:request_list"), {"action": "plans.view"}).content.decode()
     assert reverse("telemetry:request_detail", args=[_pk("plans0")]) in plans
     assert reverse("telemetry:request_detail", args=[_pk("feed0")]) not in plans
+
+
+def test_the_endpoint_page_shows_its_split_and_suspects(world, staff_analyst):
+    html = (
+        signed_in(staff_analyst)
+        .get(reverse("analytics:endpoint_detail"), {"method": "GET", "route": "/api/feed"})
+        .content.decode()
+    )
+    assert "database 40 ms, external 20 ms, other 40 ms" in html
+    assert "6 of 10 calls with query spans repeat one query 10 or more times" in html
+    assert LOOP_SQL in html

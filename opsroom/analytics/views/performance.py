@@ -91,5 +91,6 @@ def endpoint_detail(request: HttpRequest) -> HttpResponse:
             "overall": overall,
             "releases": [row for row in rows if row.release],
             "window_days": performance.WINDOW.days,
+            "n_plus_one_min": N_PLUS_ONE_MIN,
         },
     )
