@@ -23,6 +23,7 @@ from opsroom.revenue.models import BillingCustomer, Invoice, Subscription
 from opsroom.revenue.stripe_api import stripe_client
 
 INVOICES_COMPARED = 10
+TIMEOUT = 10.0  # seconds per Stripe request: someone is waiting on the page
 SUBSCRIPTIONS_READ = 100
 # Statuses in which a subscription still gives access, as the billing snapshot counts them.
 _LIVE = ("trialing", "active", "past_due", "unpaid", "paused")
@@ -107,7 +108,7 @@ def stripe_drift_for_person(*, person: Person) -> DriftReport:
             checked_at=now,
         )
 
-    client = stripe_client()
+    client = stripe_client(timeout=TIMEOUT)
     if client is None:
         return report(
             State.NOT_CONFIGURED,

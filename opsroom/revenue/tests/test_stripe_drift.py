@@ -3,6 +3,7 @@ API; in sync, each kind of drift, a missing customer, Stripe errors; the page, t
 sweep command, and who may use them."""
 
 import json
+import time
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -16,6 +17,7 @@ from django.urls import reverse
 from conftest import signed_in
 from opsroom.core.tests.http_stub import http_stub
 from opsroom.people.tests.factories import PersonFactory
+from opsroom.revenue import stripe_drift
 from opsroom.revenue.services import billing_customer_upsert_many, invoice_upsert_many
 from opsroom.revenue.stripe_drift import State, stripe_drift_for_person
 from opsroom.revenue.tests.factories import PlanFactory, SubscriptionFactory
@@ -544,3 +546,21 @@ def test_the_drift_data_is_unchanged_by_a_check(stripe, ana):
     before = deepcopy(list(ana.subscriptions.values()))
     stripe_drift_for_person(person=ana)
     assert list(ana.subscriptions.values()) == before
+
+
+def test_a_slow_stripe_is_a_stripe_error_not_a_hung_page(settings, ana, monkeypatch):
+    monkeypatch.setattr(stripe_drift, "TIMEOUT", 0.3)
+
+    def slow(method, path, body):
+        time.sleep(1.0)
+        return 200, _customer()
+
+    with http_stub(slow) as stub:
+        settings.STRIPE_API_KEY = "sk_test_local"
+        settings.STRIPE_API_BASE = stub.url
+        started = time.monotonic()
+        report = stripe_drift_for_person(person=ana)
+        elapsed = time.monotonic() - started
+    assert report.state == State.STRIPE_ERROR
+    assert "APIConnectionError" in report.message
+    assert elapsed < 3.0
