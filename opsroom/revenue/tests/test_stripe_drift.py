@@ -5,10 +5,9 @@ sweep command, and who may use them."""
 import json
 import time
 from copy import deepcopy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -18,54 +17,19 @@ from conftest import signed_in
 from opsroom.core.tests.http_stub import http_stub
 from opsroom.people.tests.factories import PersonFactory
 from opsroom.revenue import stripe_drift
-from opsroom.revenue.services import billing_customer_upsert_many, invoice_upsert_many
 from opsroom.revenue.stripe_drift import State, stripe_drift_for_person
-from opsroom.revenue.tests.factories import PlanFactory, SubscriptionFactory
+from opsroom.revenue.tests.stripe_standin import (
+    PERIOD_END,
+    StripeStandIn,
+    ana_in_opsroom,
+    stripe_customer,
+    stripe_in_sync,
+    stripe_invoice,
+    stripe_subscription,
+    unix,
+)
 
 pytestmark = pytest.mark.django_db
-
-PERIOD_END = datetime(2026, 7, 20, 12, tzinfo=UTC)
-ISSUED = datetime(2026, 6, 20, 12, tzinfo=UTC)
-
-
-def _unix(at: datetime) -> int:
-    return int(at.timestamp())
-
-
-class StripeStandIn:
-    """Answers GET /v1/customers/{id}, /v1/subscriptions and /v1/invoices from dicts a test
-    sets, as Stripe's API would (lists with `data` and `has_more`, errors in `error`)."""
-
-    def __init__(self) -> None:
-        self.customers: dict[str, dict[str, Any]] = {}
-        self.subscriptions: list[dict[str, Any]] = []
-        self.invoices: list[dict[str, Any]] = []
-        self.failure: tuple[int, dict[str, Any]] | None = None
-        self.queries: list[tuple[str, dict[str, list[str]]]] = []
-
-    def handle(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
-        parts = urlsplit(path)
-        query = parse_qs(parts.query)
-        self.queries.append((parts.path, query))
-        if self.failure is not None:
-            return self.failure
-        if method == "GET" and parts.path.startswith("/v1/customers/"):
-            customer = self.customers.get(parts.path.rsplit("/", 1)[-1])
-            if customer is None:
-                return 404, {
-                    "error": {
-                        "type": "invalid_request_error",
-                        "code": "resource_missing",
-                        "message": "No such customer",
-                    }
-                }
-            return 200, customer
-        if method == "GET" and parts.path in ("/v1/subscriptions", "/v1/invoices"):
-            rows = self.subscriptions if parts.path == "/v1/subscriptions" else self.invoices
-            wanted = query.get("customer", [""])[0]
-            data = [row for row in rows if row["customer"] == wanted]
-            return 200, {"object": "list", "data": data, "has_more": False, "url": parts.path}
-        return 404, {"error": {"type": "invalid_request_error", "message": "unknown"}}
 
 
 @pytest.fixture
@@ -77,106 +41,9 @@ def stripe(settings):
         yield fake
 
 
-def _customer(person_email: str = "ana@example.com") -> dict[str, Any]:
-    return {
-        "id": "cus_ana",
-        "object": "customer",
-        "email": person_email,
-        "livemode": False,
-        "invoice_settings": {
-            "default_payment_method": {
-                "id": "pm_1",
-                "object": "payment_method",
-                "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
-            }
-        },
-    }
-
-
-def _subscription(sub_id: str = "sub_ana", price_id: str = "price_premium") -> dict[str, Any]:
-    return {
-        "id": sub_id,
-        "object": "subscription",
-        "customer": "cus_ana",
-        "status": "active",
-        "currency": "usd",
-        "created": _unix(PERIOD_END - timedelta(days=60)),
-        "cancel_at_period_end": False,
-        "discount": None,
-        "items": {
-            "object": "list",
-            "data": [
-                {
-                    "id": "si_1",
-                    "object": "subscription_item",
-                    "quantity": 1,
-                    "current_period_end": _unix(PERIOD_END),
-                    "price": {
-                        "id": price_id,
-                        "object": "price",
-                        "unit_amount": 2900,
-                        "currency": "usd",
-                        "recurring": {"interval": "month", "interval_count": 1},
-                    },
-                }
-            ],
-        },
-    }
-
-
-def _invoice(invoice_id: str = "in_ana1", status: str = "paid") -> dict[str, Any]:
-    return {
-        "id": invoice_id,
-        "object": "invoice",
-        "customer": "cus_ana",
-        "status": status,
-        "total": 2900,
-        "amount_due": 2900,
-        "amount_paid": 2900 if status == "paid" else 0,
-    }
-
-
 @pytest.fixture
 def ana():
-    """A Stripe customer in Opsroom: card, one active subscription, one paid invoice."""
-    person = PersonFactory(external_id="ana", email="ana@example.com", name="Ana Lima")
-    billing_customer_upsert_many(
-        rows=[
-            {
-                "provider_customer_id": "cus_ana",
-                "person_id": person.pk,
-                "card_brand": "visa",
-                "card_last4": "4242",
-                "card_exp_month": 12,
-                "card_exp_year": 2030,
-            }
-        ]
-    )
-    plan = PlanFactory(provider_price_id="price_premium", amount=2900)
-    sub = SubscriptionFactory(
-        person=person, plan=plan, provider_subscription_id="sub_ana", current_period_end=PERIOD_END
-    )
-    invoice_upsert_many(
-        rows=[
-            {
-                "provider_invoice_id": "in_ana1",
-                "person_id": person.pk,
-                "subscription_id": sub.pk,
-                "status": "paid",
-                "issued_at": ISSUED,
-                "total": 2900,
-                "amount_due": 2900,
-                "amount_paid": 2900,
-            }
-        ]
-    )
-    return person
-
-
-def _in_sync(stripe: StripeStandIn) -> None:
-    stripe.customers["cus_ana"] = _customer()
-    stripe.subscriptions = [_subscription()]
-    stripe.invoices = [_invoice()]
+    return ana_in_opsroom()
 
 
 def _found(report) -> set[tuple[str, str, str, Any, Any]]:
@@ -184,7 +51,7 @@ def _found(report) -> set[tuple[str, str, str, Any, Any]]:
 
 
 def test_a_customer_whose_records_match_stripe_is_in_sync(stripe, ana):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     report = stripe_drift_for_person(person=ana)
     assert (report.state, report.differences) == (State.IN_SYNC, [])
     assert (report.subscriptions_compared, report.invoices_compared) == (1, 1)
@@ -211,7 +78,7 @@ def _quantity(stripe):
 
 
 def _period_end(stripe):
-    stripe.subscriptions[0]["items"]["data"][0]["current_period_end"] = _unix(
+    stripe.subscriptions[0]["items"]["data"][0]["current_period_end"] = unix(
         PERIOD_END + timedelta(days=31)
     )
 
@@ -224,12 +91,12 @@ def _discount(stripe):
     stripe.subscriptions[0]["discount"] = {
         "id": "di_1",
         "coupon": {"id": "co_1", "percent_off": 50},
-        "end": _unix(PERIOD_END),
+        "end": unix(PERIOD_END),
     }
 
 
 def _invoice_unpaid(stripe):
-    stripe.invoices[0] = _invoice(status="open")
+    stripe.invoices[0] = stripe_invoice(status="open")
 
 
 def _card(stripe):
@@ -244,8 +111,8 @@ def _email(stripe):
 
 
 def _extra_subscription(stripe):
-    extra = _subscription("sub_new", "price_team")
-    extra["created"] = _unix(PERIOD_END - timedelta(days=1))
+    extra = stripe_subscription("sub_new", "price_team")
+    extra["created"] = unix(PERIOD_END - timedelta(days=1))
     stripe.subscriptions.append(extra)
 
 
@@ -254,7 +121,7 @@ def _subscription_gone(stripe):
 
 
 def _extra_invoice(stripe):
-    stripe.invoices.append(_invoice("in_ana2", status="open"))
+    stripe.invoices.append(stripe_invoice("in_ana2", status="open"))
 
 
 @pytest.mark.parametrize(
@@ -339,7 +206,7 @@ def _extra_invoice(stripe):
     ],
 )
 def test_each_kind_of_drift_is_named_with_both_values(stripe, ana, change, expected):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     change(stripe)
     report = stripe_drift_for_person(person=ana)
     assert report.state == State.DRIFT
@@ -383,7 +250,7 @@ def test_a_stripe_error_is_reported_with_its_reason(stripe, ana, status, error, 
 
 
 def test_an_answer_that_is_not_a_stripe_object_is_a_stripe_error(stripe, ana):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     stripe.subscriptions = [{"customer": "cus_ana", "status": "active"}]  # no id
     report = stripe_drift_for_person(person=ana)
     assert report.state == State.STRIPE_ERROR
@@ -417,7 +284,7 @@ def test_a_person_without_a_stripe_customer_is_not_compared(stripe):
 
 
 def test_billing_specialists_see_the_differences_on_the_page(stripe, ana, staff_billing):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     _quantity(stripe)
     response = signed_in(staff_billing).get(reverse("revenue:stripe_drift", args=[ana.pk]))
     assert response.status_code == 200
@@ -427,7 +294,7 @@ def test_billing_specialists_see_the_differences_on_the_page(stripe, ana, staff_
 
 
 def test_the_page_says_in_sync(stripe, ana, staff_admin):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     response = signed_in(staff_admin).get(reverse("revenue:stripe_drift", args=[ana.pk]))
     assert "In sync with Stripe." in response.content.decode()
 
@@ -476,7 +343,7 @@ def test_the_page_is_linked_from_the_integration_debugger_and_the_person(ana, st
 
 
 def test_the_api_lists_the_differences(stripe, ana, staff_billing):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     _cancel(stripe)
     response = signed_in(staff_billing).get(f"/api/v1/revenue/people/{ana.pk}/stripe-drift")
     assert response.status_code == 200
@@ -509,7 +376,7 @@ def _command(*args: str) -> tuple[int, str]:
 
 
 def test_the_sweep_exits_zero_in_sync_and_one_on_drift(stripe, ana):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     code, out = _command("--all", "--limit", "10")
     assert code == 0
     assert f"person {ana.pk} (cus_ana): in_sync: In sync with Stripe." in out
@@ -541,7 +408,7 @@ def test_the_sweep_reports_stripe_errors_apart_from_drift(stripe, ana):
 
 
 def test_the_drift_data_is_unchanged_by_a_check(stripe, ana):
-    _in_sync(stripe)
+    stripe_in_sync(stripe)
     _status(stripe)
     before = deepcopy(list(ana.subscriptions.values()))
     stripe_drift_for_person(person=ana)
@@ -553,7 +420,7 @@ def test_a_slow_stripe_is_a_stripe_error_not_a_hung_page(settings, ana, monkeypa
 
     def slow(method, path, body):
         time.sleep(1.0)
-        return 200, _customer()
+        return 200, stripe_customer()
 
     with http_stub(slow) as stub:
         settings.STRIPE_API_KEY = "sk_test_local"
