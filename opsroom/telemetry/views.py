@@ -137,6 +137,7 @@ def request_index(request: HttpRequest) -> HttpResponse:
             "requests": rows[:PAGE],
             "page_number": page,
             "has_next": len(rows) > PAGE,
+            "n_plus_one_min": N_PLUS_ONE_MIN,
             "query": query.urlencode(),
         },
         status=200 if valid else 400,

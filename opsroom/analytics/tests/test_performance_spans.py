@@ -182,6 +182,7 @@ def test_the_request_list_filters_suspects_and_actions(world, staff_analyst):
     for i in range(6):
         assert reverse("telemetry:request_detail", args=[_pk(f"feed{i}")]) in suspects
     assert reverse("telemetry:request_detail", args=[_pk("feed6")]) not in suspects
+    assert 'title="22 similar queries">N+1</span>' in suspects
     plans = client.get(reverse("telemetry:request_list"), {"action": "plans.view"}).content.decode()
     assert reverse("telemetry:request_detail", args=[_pk("plans0")]) in plans
     assert reverse("telemetry:request_detail", args=[_pk("feed0")]) not in plans
