@@ -230,7 +230,18 @@ class EndpointPerformance(models.Model):
     queries_median = models.FloatField(null=True, blank=True)
     queries_p95 = models.FloatField(null=True, blank=True)
     queries_max = models.PositiveIntegerField(null=True, blank=True)
-    many_queries = models.BooleanField(default=False)  # an N+1 suspect (see the service)
+    many_queries = models.BooleanField(default=False)  # many queries per call (see the service)
+    # The time split, over the calls that sent one (database and/or external time).
+    split_calls = models.PositiveIntegerField(default=0)
+    db_ms_mean = models.FloatField(null=True, blank=True)
+    external_ms_mean = models.FloatField(null=True, blank=True)
+    other_ms_mean = models.FloatField(null=True, blank=True)
+    # N+1 suspects, over the calls that sent query spans (telemetry/spans.py has the rule).
+    span_calls = models.PositiveIntegerField(default=0)
+    n_plus_one_calls = models.PositiveIntegerField(default=0)
+    n_plus_one_fingerprint = models.CharField(max_length=64, blank=True)  # the most frequent
+    n_plus_one_sql = models.CharField(max_length=500, blank=True)
+    n_plus_one_examples = models.JSONField(default=list, blank=True)  # request ids, worst first
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     # Against the release before it on this endpoint (release rows only).
@@ -348,6 +359,34 @@ class CohortComparison(models.Model):
 
     def __str__(self) -> str:
         return f"cohorts by {self.dimension}"
+
+
+class ActionPerformance(models.Model):
+    """One user action's (or screen's) API calls over the last days, as the host app names it
+    in `action`: latency, time split, queries and N+1 suspects. Refreshed hourly with
+    EndpointPerformance."""
+
+    action = models.CharField(max_length=100, unique=True)
+    calls = models.PositiveIntegerField()
+    server_errors = models.PositiveIntegerField()
+    p50_ms = models.FloatField()
+    p95_ms = models.FloatField()
+    endpoints = models.PositiveIntegerField()  # distinct endpoints it called
+    main_endpoint = models.CharField(max_length=210, blank=True)  # "METHOD route", most called
+    split_calls = models.PositiveIntegerField(default=0)
+    db_ms_mean = models.FloatField(null=True, blank=True)
+    external_ms_mean = models.FloatField(null=True, blank=True)
+    other_ms_mean = models.FloatField(null=True, blank=True)
+    queries_median = models.FloatField(null=True, blank=True)
+    queries_p95 = models.FloatField(null=True, blank=True)
+    span_calls = models.PositiveIntegerField(default=0)
+    n_plus_one_calls = models.PositiveIntegerField(default=0)
+    n_plus_one_examples = models.JSONField(default=list, blank=True)
+    window_days = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.action
 
 
 class PerformanceSummary(models.Model):

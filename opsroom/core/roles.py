@@ -67,6 +67,7 @@ _BILLING = [
     "revenue.act_on_churn_risk",
     "revenue.manage_campaign",
     "revenue.manage_payment_recovery",
+    "revenue.check_stripe_drift",
     "support.add_ticket",
     "support.change_ticket",
     "support.add_ticketmessage",

@@ -4,8 +4,9 @@ import stripe
 from django.conf import settings
 
 
-def stripe_client() -> stripe.StripeClient | None:
-    """A client for the Stripe API, or None when Stripe is not configured."""
+def stripe_client(*, timeout: float | None = None) -> stripe.StripeClient | None:
+    """A client for the Stripe API, or None when Stripe is not configured. `timeout` (seconds)
+    bounds each request where a person waits on the answer (the library's default is 80 s)."""
     if not settings.STRIPE_API_KEY:
         return None
     base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
@@ -13,4 +14,5 @@ def stripe_client() -> stripe.StripeClient | None:
         settings.STRIPE_API_KEY,
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=1,
+        http_client=stripe.new_default_http_client(timeout=timeout) if timeout else None,
     )

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from opsroom.revenue.views import campaigns, churn, cohorts, forecast, overview, payments, settings
+from opsroom.revenue.views import (
+    campaigns,
+    churn,
+    cohorts,
+    forecast,
+    overview,
+    payments,
+    settings,
+    stripe_drift,
+)
 
 app_name = "revenue"
 
@@ -16,6 +25,8 @@ urlpatterns = [
     path("forecast/share/", forecast.forecast_share, name="forecast_share"),
     path("forecast/shared/<str:token>/", forecast.forecast_shared, name="forecast_shared"),
     path("payments/", payments.payments, name="payments"),
+    path("stripe-drift/", stripe_drift.stripe_drift_lookup, name="stripe_drift_lookup"),
+    path("stripe-drift/<int:person_id>/", stripe_drift.stripe_drift, name="stripe_drift"),
     path("churn/", churn.churn, name="churn"),
     path("churn/<int:person_id>/", churn.churn_person, name="churn_person"),
     path("campaigns/", campaigns.campaigns, name="campaigns"),

@@ -17,6 +17,8 @@ class RequestFilterForm(forms.Form):
     min_ms = forms.FloatField(required=False, min_value=0, label="Slower than (ms)")
     max_ms = forms.FloatField(required=False, min_value=0, label="Faster than (ms)")
     release = forms.CharField(required=False, max_length=100)
+    action = forms.CharField(required=False, max_length=100, label="User action")
+    n_plus_one = forms.BooleanField(required=False, label="N+1 suspects only")
     since = forms.DateTimeField(required=False, label="From (UTC)")
     until = forms.DateTimeField(required=False, label="Until (UTC)")
 
@@ -54,4 +56,6 @@ class RequestFilterForm(forms.Form):
             release=data.get("release", ""),
             since=since,
             until=until,
+            action=data.get("action", ""),
+            n_plus_one=bool(data.get("n_plus_one")),
         )

@@ -57,6 +57,13 @@ class ApiRequest(models.Model):
     duration_ms = models.FloatField()
     query_count = models.PositiveIntegerField(null=True, blank=True)
     db_time_ms = models.FloatField(null=True, blank=True)
+    external_time_ms = models.FloatField(null=True, blank=True)  # calls to other services
+    action = models.CharField(max_length=100, blank=True)  # the user action or screen behind it
+    # Per-query spans the host app sent ({"fp", "sql", "ms"}, telemetry/spans.py), and the most
+    # queries sharing one fingerprint (None: no spans sent), for the N+1 rule.
+    spans = models.JSONField(default=list, blank=True)
+    repeated_queries = models.PositiveIntegerField(null=True, blank=True)
+    repeated_fingerprint = models.CharField(max_length=64, blank=True)
     request_body = models.TextField(blank=True)
     response_body = models.TextField(blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
@@ -70,10 +77,19 @@ class ApiRequest(models.Model):
             models.Index(fields=["person", "-occurred_at"], name="apireq_person_time"),
             models.Index(fields=["route", "occurred_at"], name="apireq_route_time"),
             models.Index(fields=["occurred_at"], name="apireq_time"),
+            models.Index(fields=["action", "occurred_at"], name="apireq_action_time"),
         ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.route} {self.status}"
+
+    @property
+    def other_time_ms(self) -> float | None:
+        """The time neither in the database nor in external calls (None: no split sent)."""
+        if self.db_time_ms is None and self.external_time_ms is None:
+            return None
+        spent = (self.db_time_ms or 0.0) + (self.external_time_ms or 0.0)
+        return max(self.duration_ms - spent, 0.0)
 
 
 class IntegrationDelivery(models.Model):

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Min, QuerySet
 
 from opsroom.core.lookups import comparison_lookup
 from opsroom.telemetry.models import ApiRequest, ErrorEvent, IntegrationDelivery
+from opsroom.telemetry.spans import N_PLUS_ONE_MIN
 
 
 def errors_count(*, since: datetime) -> int:
@@ -370,13 +371,17 @@ class RequestFilter:
     release: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    action: str = ""
+    n_plus_one: bool = False  # only requests flagged by the N+1 rule (telemetry/spans.py)
 
 
 def api_request_list(
     *, filters: RequestFilter, offset: int = 0, limit: int = 50
 ) -> list[ApiRequest]:
     """Recorded requests, newest first, narrowed by the filters (one page, without bodies)."""
-    rows = ApiRequest.objects.select_related("person").defer("request_body", "response_body")
+    rows = ApiRequest.objects.select_related("person").defer(
+        "request_body", "response_body", "spans"
+    )
     if filters.person_id is not None:
         rows = rows.filter(person_id=filters.person_id)
     if filters.route:
@@ -395,6 +400,10 @@ def api_request_list(
         rows = rows.filter(duration_ms__lte=filters.max_ms)
     if filters.release:
         rows = rows.filter(release=filters.release)
+    if filters.action:
+        rows = rows.filter(action=filters.action)
+    if filters.n_plus_one:
+        rows = rows.filter(repeated_queries__gte=N_PLUS_ONE_MIN)
     if filters.since is not None:
         rows = rows.filter(occurred_at__gte=filters.since)
     if filters.until is not None:

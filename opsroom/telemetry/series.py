@@ -3,6 +3,7 @@ calls, server errors and mean latency, per hour or day; API call durations for t
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Avg, Min
 
@@ -95,32 +96,44 @@ def releases_first_seen(*, since: datetime, until: datetime) -> list[tuple[str, 
     return [(row["release"], row["first_seen"]) for row in rows]
 
 
-def api_call_samples(
-    *, since: datetime, until: datetime
-) -> Iterator[tuple[str, str, str, int, float, float | None, int | None, datetime, int]]:
-    """(method, route, release, status, duration_ms, db_time_ms, query_count, occurred_at, id)
-    of each recorded API call in [since, until), streamed."""
-    return (
+class ApiCallSample(NamedTuple):
+    method: str
+    route: str
+    release: str
+    status: int
+    duration_ms: float
+    db_time_ms: float | None
+    query_count: int | None
+    occurred_at: datetime
+    id: int
+    external_time_ms: float | None
+    action: str
+    repeated_queries: int | None  # None: no spans sent
+    repeated_fingerprint: str
+
+
+def api_call_samples(*, since: datetime, until: datetime) -> Iterator[ApiCallSample]:
+    """Each recorded API call in [since, until), without bodies or spans, streamed."""
+    rows = (
         ApiRequest.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
         .order_by()
-        .values_list(
-            "method",
-            "route",
-            "release",
-            "status",
-            "duration_ms",
-            "db_time_ms",
-            "query_count",
-            "occurred_at",
-            "id",
-        )
+        .values_list(*ApiCallSample._fields)
         .iterator(chunk_size=5000)
     )
+    return (ApiCallSample(*row) for row in rows)
+
+
+def api_call_spans(*, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The stored query spans of some recorded calls, by id."""
+    found = ApiRequest.objects.filter(pk__in=list(ids)).values_list("id", "spans")
+    return {pk: spans if isinstance(spans, list) else [] for pk, spans in found}
 
 
 def api_calls_by_ids(*, ids: Sequence[int]) -> list[ApiRequest]:
     """Recorded API calls by id, in the order given (missing ones left out; without bodies)."""
-    found = ApiRequest.objects.select_related("person").defer("request_body", "response_body")
+    found = ApiRequest.objects.select_related("person").defer(
+        "request_body", "response_body", "spans"
+    )
     by_id = found.in_bulk(list(ids))
     return [by_id[pk] for pk in ids if pk in by_id]
 

@@ -13,6 +13,7 @@ from opsroom.core.redaction import body_redact, payload_redact, text_redact
 from opsroom.core.upsert import Row
 from opsroom.people.models import Person
 from opsroom.telemetry.models import AiUsage, ApiRequest, ErrorEvent, IntegrationDelivery
+from opsroom.telemetry.spans import spans_prepare
 
 BODY_LIMIT = 4000
 ERROR_LIMIT = 2000
@@ -55,7 +56,8 @@ def error_event_record_many(*, rows: Sequence[Row]) -> int:
 
 @transaction.atomic
 def api_request_record_many(*, rows: Sequence[Row]) -> int:
-    """Store API request logs once each by request id, payloads redacted and truncated."""
+    """Store API request logs once each by request id, payloads redacted and truncated, query
+    spans fingerprinted (telemetry/spans.py)."""
     prepared = []
     for row in rows:
         values = dict(row)
@@ -65,6 +67,15 @@ def api_request_record_many(*, rows: Sequence[Row]) -> int:
         for name in ("path", "route"):
             if isinstance(values.get(name), str):
                 values[name] = text_redact(values[name])
+        if values.get("spans"):
+            summary = spans_prepare(values["spans"])
+            values["spans"] = summary.spans
+            values["repeated_queries"] = summary.repeated_queries
+            values["repeated_fingerprint"] = summary.repeated_fingerprint
+            if values.get("query_count") is None:
+                values["query_count"] = len(summary.spans)
+        else:
+            values.pop("spans", None)
         prepared.append(values)
     return _insert_new(ApiRequest, "request_id", prepared)
 

@@ -33,6 +33,7 @@ from opsroom.telemetry.selectors import (
     delivery_sources,
     integration_status,
 )
+from opsroom.telemetry.spans import N_PLUS_ONE_MIN, is_n_plus_one, span_groups
 
 STATUS_WINDOW = timedelta(hours=24)
 
@@ -136,6 +137,7 @@ def request_index(request: HttpRequest) -> HttpResponse:
             "requests": rows[:PAGE],
             "page_number": page,
             "has_next": len(rows) > PAGE,
+            "n_plus_one_min": N_PLUS_ONE_MIN,
             "query": query.urlencode(),
         },
         status=200 if valid else 400,
@@ -160,6 +162,9 @@ def request_detail(request: HttpRequest, request_pk: int) -> HttpResponse:
             "replays": [
                 (replay, _pretty(replay.response_body)) for replay in api_request.replays.all()[:10]
             ],
+            "span_groups": span_groups(api_request.spans or []),
+            "n_plus_one": is_n_plus_one(api_request.repeated_queries),
+            "n_plus_one_min": N_PLUS_ONE_MIN,
             "replay_refusal": replay_refusal(),
             "replay_url": replay_url(api_request) if not replay_refusal() else "",
         },

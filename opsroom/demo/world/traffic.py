@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from opsroom.demo.world.profile import call_profile
 from opsroom.demo.world.releases import TIMED_OUT_ERRORS, ErrorDef
 from opsroom.demo.world.state import PersonSim
 
@@ -122,8 +123,18 @@ def api_call(
     elif status >= 400:
         body = _client_error_body(status)
     app_version = world.releases.app_version_at(at, lag=person.app_lag)
+    db_ms = round(duration * min(0.8, 0.04 * queries) * rng.random(), 1)
+    profile = call_profile(
+        seed=world.config.seed,
+        request_id=request_id,
+        route_key=route_key,
+        duration_ms=duration,
+        db_ms=db_ms,
+        queries=queries,
+    )
     world.batch.api_requests.append(
         {
+            **profile,
             "request_id": request_id,
             "_person": person.external_id,
             "method": route.method,
@@ -132,7 +143,7 @@ def api_call(
             "status": status,
             "duration_ms": round(duration, 1),
             "query_count": queries,
-            "db_time_ms": round(duration * min(0.8, 0.04 * queries) * rng.random(), 1),
+            "db_time_ms": db_ms,
             "request_body": request if request is not None else "",
             "response_body": body if body is not None else "",
             "user_agent": user_agent(person, app_version),

@@ -1,10 +1,19 @@
 """The revenue API: MRR and its movements, the overview cards, segments, marketing spend and
-exchange rates, churn predictions, cohorts, the forecast, campaigns and payment recovery.
-Reads accept an API key with the read scope; writes need a staff permission or an admin key."""
+exchange rates, churn predictions, cohorts, the forecast, campaigns, payment recovery and the
+Stripe drift check. Reads accept an API key with the read scope; writes need a staff permission
+or an admin key."""
 
 from ninja import Router
 
-from opsroom.revenue.api import campaigns, churn, cohorts, forecast, metrics, recovery
+from opsroom.revenue.api import (
+    campaigns,
+    churn,
+    cohorts,
+    forecast,
+    metrics,
+    recovery,
+    stripe_drift,
+)
 
 router = Router(tags=["revenue"])
 router.add_router("/", metrics.router)
@@ -13,3 +22,4 @@ router.add_router("/", forecast.router)
 router.add_router("/", recovery.router)
 router.add_router("/", churn.router)
 router.add_router("/", campaigns.router)
+router.add_router("/", stripe_drift.router)

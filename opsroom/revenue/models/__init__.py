@@ -52,6 +52,11 @@ class BillingCustomer(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
 
+    class Meta:
+        permissions = [
+            ("check_stripe_drift", "Can compare a customer's billing records with Stripe"),
+        ]
+
     def __str__(self) -> str:
         return self.provider_customer_id
 

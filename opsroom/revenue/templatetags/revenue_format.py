@@ -1,5 +1,7 @@
 """Formatting of revenue figures for templates: signed money, percentages, ratios."""
 
+from datetime import UTC, datetime
+
 from django import template
 
 from opsroom.core.money import money_format
@@ -76,3 +78,15 @@ _BUCKETS = {
 def bucket_label(bucket: str) -> str:
     """{{ "needs_customer"|bucket_label }} -> 'Needs the customer'."""
     return _BUCKETS.get(bucket, bucket)
+
+
+@register.filter
+def drift_value(value: object) -> str:
+    """A value of the Stripe drift check: times in UTC, yes/no, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)
