@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsroom.demo.world import support, ticket_text
 from opsroom.demo.world.catalog import FEATURES, PLANS
+from opsroom.demo.world.records import TicketTruth
 from opsroom.demo.world.state import PersonSim
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ def _write(
             comment = rng.choice(ticket_text.CSAT_COMMENTS[rating])
             row.update(satisfaction_rating=rating, satisfaction_comment=comment, rated_at=rated_at)
     world.batch.tickets.append(row)
+    # A question, never blocking; the catalog feature it names is not an endpoint that failed.
+    world.ticket_truth[ticket_id] = TicketTruth(severity=priority, is_blocking=False, feature=None)
     for number, (when, author, text, internal) in enumerate(visible, start=1):
         world.batch.ticket_messages.append(
             {
