@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from opsroom.core import clock
 from opsroom.revenue.campaigns.selectors import campaign_sends_today
-from opsroom.revenue.churn.selectors import risk_bands, top_risk_factors
+from opsroom.revenue.churn.selectors import churn_board
 from opsroom.revenue.models import PaymentCase
 
 
@@ -28,14 +28,15 @@ class Attention:
 
 def attention_now(*, now: datetime | None = None) -> Attention:
     now = now or clock.now()
-    bands = risk_bands()
+    board = churn_board(factors=1)
+    bands = board.bands
     at_risk = [bands["high"], bands["medium"]]
     open_cases = PaymentCase.objects.filter(status=PaymentCase.Status.OPEN)
     open_mrr = {
         row["currency"]: int(row["mrr"] or 0)
         for row in open_cases.values("currency").annotate(mrr=Sum("mrr"), n=Count("id"))
     }
-    factors = top_risk_factors(limit=1)
+    factors = board.top_factors
     return Attention(
         at_risk_customers=sum(b.customers for b in at_risk),
         at_risk_mrr=sum(b.mrr for b in at_risk),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from opsroom.core import clock
 from opsroom.revenue.models import (
@@ -57,10 +57,7 @@ def bands_count() -> dict[str, BandFigures]:
     return {band: found.get(band, BandFigures(band, 0, 0)) for band in RiskBand.values}
 
 
-def risk_bands() -> dict[str, BandFigures]:
-    """Customers and MRR in each risk band (as the last prediction run stored them while they
-    still hold; else counted)."""
-    summary = _summary(_latest())
+def _bands(summary: ChurnFactorRanking | None) -> dict[str, BandFigures]:
     if summary is not None and summary.bands:
         return {
             band: BandFigures(band, *(int(v) for v in summary.bands.get(band, (0, 0))))
@@ -69,10 +66,15 @@ def risk_bands() -> dict[str, BandFigures]:
     return bands_count()
 
 
+def risk_bands() -> dict[str, BandFigures]:
+    """Customers and MRR in each risk band (as the last prediction run stored them while they
+    still hold; else counted)."""
+    return _bands(_summary(_latest()))
+
+
 def predictions_computed_at() -> datetime | None:
     """When the predictions were last computed."""
-    at: datetime | None = ChurnPrediction.objects.aggregate(at=Max("computed_at"))["at"]
-    return at
+    return _latest()
 
 
 def at_risk_list(*, band: str | None = None) -> QuerySet[ChurnPrediction]:
@@ -131,15 +133,9 @@ def factors_count() -> list[tuple[str, int]]:
     return counts.most_common()
 
 
-def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
-    """The features that most often push at-risk customers' risk up, with how many each.
-
-    Counting decodes every at-risk customer's factors, so the daily prediction run stores the
-    ranking (ChurnFactorRanking) and this reads it while no prediction was computed after it.
-    After a rescore the ranking is counted again and kept in the cache under the at-risk count
-    and the latest computation time."""
-    latest = _latest()
-    summary = _summary(latest)
+def _top_factors(
+    latest: datetime | None, summary: ChurnFactorRanking | None, limit: int
+) -> list[tuple[str, int]]:
     if summary is not None:
         return [(str(name), int(n)) for name, n in summary.ranking[:limit]]
     at_risk = ChurnPrediction.objects.filter(band__in=AT_RISK).count()
@@ -149,6 +145,32 @@ def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
         ranked = factors_count()
         cache.set(key, ranked, timeout=TOP_FACTORS_CACHE_SECONDS)
     return ranked[:limit]
+
+
+def top_risk_factors(*, limit: int = 5) -> list[tuple[str, int]]:
+    """The features that most often push at-risk customers' risk up, with how many each.
+
+    Counting decodes every at-risk customer's factors, so the daily prediction run stores the
+    ranking (ChurnFactorRanking) and this reads it while no prediction was computed after it.
+    After a rescore the ranking is counted again and kept in the cache under the at-risk count
+    and the latest computation time."""
+    latest = _latest()
+    return _top_factors(latest, _summary(latest), limit)
+
+
+@dataclass(frozen=True)
+class ChurnBoard:
+    computed_at: datetime | None
+    bands: dict[str, BandFigures]
+    top_factors: list[tuple[str, int]]
+
+
+def churn_board(*, factors: int = 5) -> ChurnBoard:
+    """The bands, the top risk factors and when they were computed, reading the latest time
+    and the stored run once (the dashboard and the attention strip show all three)."""
+    latest = _latest()
+    summary = _summary(latest)
+    return ChurnBoard(latest, _bands(summary), _top_factors(latest, summary, factors))
 
 
 def prediction_for_person(*, person_id: int) -> ChurnPrediction | None:

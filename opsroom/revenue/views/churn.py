@@ -29,15 +29,13 @@ from opsroom.revenue.churn.selectors import (
     at_risk_list,
     band_history_for_person,
     calls_due_for,
+    churn_board,
     contacted_recently,
     manual_review_list,
     prediction_for_person,
-    predictions_computed_at,
     recently_improved,
     risk_actions_for_person,
     risk_actions_today,
-    risk_bands,
-    top_risk_factors,
 )
 from opsroom.revenue.models import ChurnPrediction, RiskAction, RiskBand
 from opsroom.revenue.views.access import perm_require, section
@@ -56,18 +54,19 @@ def churn(request: HttpRequest) -> HttpResponse:
         band = ""
     rows = list(at_risk_list(band=band or None)[:100])
     contacted = contacted_recently(person_ids=[p.person_id for p in rows])
+    board = churn_board()
     return render(
         request,
         "revenue/churn.html",
         section(
             "churn",
-            bands=risk_bands(),
-            computed_at=predictions_computed_at(),
+            bands=board.bands,
+            computed_at=board.computed_at,
             band=band,
             rows=[(p, _reasons(p)[:2], p.person_id in contacted) for p in rows],
             review=list(manual_review_list()[:20]),
             improved=recently_improved(since=clock.now().date() - timedelta(days=30)),
-            factors=[(name_label(name), n) for name, n in top_risk_factors()],
+            factors=[(name_label(name), n) for name, n in board.top_factors],
             actions_today=risk_actions_today(),
             campaign_sends_today=campaign_sends_today(),
             calls=list(calls_due_for(staff_id=request.user.pk or 0)[:20]),
